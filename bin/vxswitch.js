@@ -1,0 +1,3 @@
+#!/usr/bin/env node
+// Entry point: runs the compiled CLI.
+import "../dist/src/cli/main.js";
