@@ -1,0 +1,12 @@
+// Socket options shared by the UDP and raw GRE sockets.
+#ifndef VXS_SOCKOPT_H
+#define VXS_SOCKOPT_H
+
+#include <stdint.h>
+
+// AF_INET / AF_INET6 of a socket, or -1 with errno set.
+int vxs_socket_family(int fd);
+// Grows the kernel buffers (0 = leave as is); as root past net.core.[rw]mem_max.
+void vxs_socket_buffers(int fd, uint32_t rcv, uint32_t snd);
+
+#endif

@@ -1,0 +1,280 @@
+// UDP tunnel sockets: open with UDP_GRO/UDP_SEGMENT probing, multicast join, batched recv/send.
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/udp.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "addon.h"
+#include "args.h"
+#include "errors.h"
+#include "mmsg.h"
+#include "sockaddr.h"
+#include "sockopt.h"
+
+#ifndef UDP_SEGMENT
+#define UDP_SEGMENT 103
+#endif
+#ifndef UDP_GRO
+#define UDP_GRO 104
+#endif
+
+static bool family_arg(napi_env env, napi_value v, int *af) {
+  uint32_t family;
+  if (!vxs_arg_u32(env, v, "family", &family)) return false;
+  if (family != 4 && family != 6) {
+    vxs_throw_range(env, "family must be 4 or 6, got %u", family);
+    return false;
+  }
+  *af = family == 4 ? AF_INET : AF_INET6;
+  return true;
+}
+
+static bool local_addr(napi_env env, const uint8_t *a16, uint16_t port, int af,
+                       union vxs_sockaddr *sa, socklen_t *len) {
+  if (vxs_sockaddr_from16(a16, port, af, sa, len)) return true;
+  char text[64];
+  vxs_addr16_text(a16, text, sizeof text);
+  vxs_throw_range(env, "local address %s is not an IPv%d address", text, af == AF_INET ? 4 : 6);
+  return false;
+}
+
+// udpOpen(family, addr16, port, { gro, gso, reuseAddr, reusePort, rcvBuf, sndBuf })
+//   -> { fd, port, gro, gso }: gro/gso say what is active, not what was asked for.
+static napi_value udp_open(napi_env env, napi_callback_info info) {
+  napi_value argv[4], obj;
+  int af;
+  const uint8_t *addr;
+  uint32_t port, rcvbuf, sndbuf;
+  bool want_gro, want_gso, reuse_addr, reuse_port;
+  union vxs_sockaddr sa;
+  socklen_t salen;
+  char text[64];
+  if (!vxs_args(env, info, 4, argv) || !family_arg(env, argv[0], &af) ||
+      !vxs_arg_addr16(env, argv[1], "addr16", &addr) || !vxs_arg_u32(env, argv[2], "port", &port) ||
+      !vxs_opt_bool(env, argv[3], "gro", false, &want_gro) ||
+      !vxs_opt_bool(env, argv[3], "gso", false, &want_gso) ||
+      !vxs_opt_bool(env, argv[3], "reuseAddr", false, &reuse_addr) ||
+      !vxs_opt_bool(env, argv[3], "reusePort", false, &reuse_port) ||
+      !vxs_opt_u32(env, argv[3], "rcvBuf", 0, &rcvbuf) ||
+      !vxs_opt_u32(env, argv[3], "sndBuf", 0, &sndbuf))
+    return NULL;
+  if (port > 65535) {
+    vxs_throw_range(env, "port must be 0..65535, got %u", port);
+    return NULL;
+  }
+  if (!local_addr(env, addr, (uint16_t)port, af, &sa, &salen)) return NULL;
+  vxs_addr16_text(addr, text, sizeof text);
+
+  int fd = socket(af, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_UDP);
+  if (fd < 0) {
+    int err = errno;
+    vxs_throw_errno(env, err, "socket",
+                    err == EAFNOSUPPORT ? "IPv6 is disabled in this kernel or namespace" : NULL,
+                    "cannot open a UDP socket on %s port %u", text, port);
+    return NULL;
+  }
+  int one = 1;
+  // A v6 tunnel socket carries IPv6 only; IPv4 peers get their own socket.
+  if (af == AF_INET6) setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+  if (reuse_addr) setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  if (reuse_port) setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
+  vxs_socket_buffers(fd, rcvbuf, sndbuf);
+  if (bind(fd, &sa.sa, salen) < 0) {
+    int err = errno;
+    close(fd);
+    const char *hint = err == EACCES ? "ports below 1024 need root or CAP_NET_BIND_SERVICE" : NULL;
+    vxs_throw_errno(env, err, "bind", hint, "cannot open a UDP socket on %s port %u", text, port);
+    return NULL;
+  }
+  union vxs_sockaddr bound;
+  socklen_t blen = sizeof bound;
+  uint16_t bound_port = (uint16_t)port;
+  if (getsockname(fd, &bound.sa, &blen) == 0) {
+    uint8_t ignored[16];
+    vxs_sockaddr_to16(&bound, ignored, &bound_port);
+  }
+  // Offloads are probed here and reported; without them the caller sends and receives
+  // one datagram per packet, which always works.
+  bool gro = want_gro && setsockopt(fd, SOL_UDP, UDP_GRO, &one, sizeof one) == 0;
+  bool gso = false;
+  if (want_gso) {
+    int seg;
+    socklen_t slen = sizeof seg;
+    gso = getsockopt(fd, SOL_UDP, UDP_SEGMENT, &seg, &slen) == 0;
+  }
+  if (napi_create_object(env, &obj) != napi_ok || !vxs_set_i32(env, obj, "fd", fd) ||
+      !vxs_set_i32(env, obj, "port", bound_port) || !vxs_set_bool(env, obj, "gro", gro) ||
+      !vxs_set_bool(env, obj, "gso", gso)) {
+    close(fd);
+    return NULL;
+  }
+  return obj;
+}
+
+// udpJoinGroup(fd, group16, ifindex, ttl, loop): joins a multicast group and sends to it
+// out of ifindex (0 = by route) with the given TTL / hop limit and loopback setting.
+static napi_value udp_join_group(napi_env env, napi_callback_info info) {
+  napi_value argv[5];
+  int fd;
+  const uint8_t *group;
+  uint32_t ifindex, ttl;
+  bool loop;
+  char text[64], hint[128];
+  if (!vxs_args(env, info, 5, argv) || !vxs_arg_fd(env, argv[0], &fd) ||
+      !vxs_arg_addr16(env, argv[1], "group16", &group) ||
+      !vxs_arg_u32(env, argv[2], "ifindex", &ifindex) || !vxs_arg_u32(env, argv[3], "ttl", &ttl) ||
+      !vxs_arg_bool(env, argv[4], "loop", &loop))
+    return NULL;
+  if (ttl > 255) {
+    vxs_throw_range(env, "ttl must be 0..255, got %u", ttl);
+    return NULL;
+  }
+  vxs_addr16_text(group, text, sizeof text);
+  int af = vxs_socket_family(fd);
+  if (af < 0) {
+    vxs_throw_errno(env, errno, "getsockopt(SO_DOMAIN)", NULL, "cannot join group %s", text);
+    return NULL;
+  }
+  bool v4 = vxs_is_v4_mapped(group);
+  if ((af == AF_INET) != v4) {
+    vxs_throw_range(env, "group %s is not of the socket's family (IPv%d)", text,
+                    af == AF_INET ? 4 : 6);
+    return NULL;
+  }
+  int ittl = (int)ttl, iloop = loop ? 1 : 0, iif = (int)ifindex;
+  const char *sys;
+  int rc;
+  if (v4) {
+    struct ip_mreqn mreq;
+    memset(&mreq, 0, sizeof mreq);
+    memcpy(&mreq.imr_multiaddr, group + 12, 4);
+    mreq.imr_ifindex = iif;
+    sys = "setsockopt(IP_ADD_MEMBERSHIP)";
+    rc = setsockopt(fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, &mreq, sizeof mreq);
+    if (rc < 0 && errno == EADDRINUSE) rc = 0;  // already a member
+    if (rc == 0 && iif > 0) {
+      sys = "setsockopt(IP_MULTICAST_IF)";
+      rc = setsockopt(fd, IPPROTO_IP, IP_MULTICAST_IF, &mreq, sizeof mreq);
+    }
+    if (rc == 0) {
+      sys = "setsockopt(IP_MULTICAST_TTL)";
+      rc = setsockopt(fd, IPPROTO_IP, IP_MULTICAST_TTL, &ittl, sizeof ittl);
+    }
+    if (rc == 0) {
+      sys = "setsockopt(IP_MULTICAST_LOOP)";
+      rc = setsockopt(fd, IPPROTO_IP, IP_MULTICAST_LOOP, &iloop, sizeof iloop);
+    }
+  } else {
+    struct ipv6_mreq mreq;
+    memcpy(&mreq.ipv6mr_multiaddr, group, 16);
+    mreq.ipv6mr_interface = ifindex;
+    sys = "setsockopt(IPV6_JOIN_GROUP)";
+    rc = setsockopt(fd, IPPROTO_IPV6, IPV6_JOIN_GROUP, &mreq, sizeof mreq);
+    if (rc < 0 && errno == EADDRINUSE) rc = 0;
+    if (rc == 0 && iif > 0) {
+      sys = "setsockopt(IPV6_MULTICAST_IF)";
+      rc = setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_IF, &iif, sizeof iif);
+    }
+    if (rc == 0) {
+      sys = "setsockopt(IPV6_MULTICAST_HOPS)";
+      rc = setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, &ittl, sizeof ittl);
+    }
+    if (rc == 0) {
+      sys = "setsockopt(IPV6_MULTICAST_LOOP)";
+      rc = setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_LOOP, &iloop, sizeof iloop);
+    }
+  }
+  if (rc < 0) {
+    int err = errno;
+    const char *h = NULL;
+    if (err == EINVAL) {
+      snprintf(hint, sizeof hint, "%s is not a multicast address", text);
+      h = hint;
+    } else if (err == ENODEV) {
+      if (iif > 0) snprintf(hint, sizeof hint, "no interface with index %d in this namespace", iif);
+      else snprintf(hint, sizeof hint, "no route to %s: name the underlay interface", text);
+      h = hint;
+    }
+    vxs_throw_errno(env, err, sys, h, "cannot join multicast group %s", text);
+    return NULL;
+  }
+  return vxs_undefined(env);
+}
+
+// udpRecv(fd, slab, slotSize, headroom, lengths, srcAddrs, srcPorts, segSizes, max) -> count
+static napi_value udp_recv(napi_env env, napi_callback_info info) {
+  napi_value argv[9];
+  struct vxs_rx rx;
+  size_t slab_len, nlen, naddr, nport, nseg;
+  memset(&rx, 0, sizeof rx);
+  if (!vxs_args(env, info, 9, argv) || !vxs_arg_fd(env, argv[0], &rx.fd) ||
+      !vxs_arg_bytes(env, argv[1], "slab", &rx.slab, &slab_len) ||
+      !vxs_arg_u32(env, argv[2], "slotSize", &rx.slot) ||
+      !vxs_arg_u32(env, argv[3], "headroom", &rx.headroom) ||
+      !vxs_arg_u32s(env, argv[4], "lengths", &rx.lengths, &nlen) ||
+      !vxs_arg_bytes(env, argv[5], "srcAddrs", &rx.src_addrs, &naddr) ||
+      !vxs_arg_u16s(env, argv[6], "srcPorts", &rx.src_ports, &nport) ||
+      !vxs_arg_u16s(env, argv[7], "segSizes", &rx.seg_sizes, &nseg) ||
+      !vxs_arg_u32(env, argv[8], "max", &rx.max) ||
+      !vxs_check_slots(env, slab_len, rx.slot, rx.headroom, rx.max, nlen))
+    return NULL;
+  if (naddr < (size_t)rx.max * 16 || nport < rx.max || nseg < rx.max) {
+    vxs_throw_range(env, "srcAddrs, srcPorts or segSizes hold fewer than max (%u) entries", rx.max);
+    return NULL;
+  }
+  int n = vxs_recv_batch(&rx);
+  if (n < 0) {
+    vxs_throw_errno(env, errno, "recvmmsg", NULL, "cannot receive on UDP fd %d", rx.fd);
+    return NULL;
+  }
+  return vxs_u32(env, (uint32_t)n);
+}
+
+// udpSend(fd, slab, offsets, lengths, dstAddrs, dstPorts, segSizes, count) -> messages sent
+static napi_value udp_send(napi_env env, napi_callback_info info) {
+  napi_value argv[8];
+  struct vxs_tx tx;
+  uint8_t *addrs;
+  uint16_t *ports, *segs;
+  uint32_t *offsets, *lengths;
+  size_t slab_len, noff, nlen, naddr, nport, nseg;
+  memset(&tx, 0, sizeof tx);
+  if (!vxs_args(env, info, 8, argv) || !vxs_arg_fd(env, argv[0], &tx.fd) ||
+      !vxs_arg_bytes(env, argv[1], "slab", &tx.slab, &slab_len) ||
+      !vxs_arg_u32s(env, argv[2], "offsets", &offsets, &noff) ||
+      !vxs_arg_u32s(env, argv[3], "lengths", &lengths, &nlen) ||
+      !vxs_arg_bytes(env, argv[4], "dstAddrs", &addrs, &naddr) ||
+      !vxs_arg_u16s(env, argv[5], "dstPorts", &ports, &nport) ||
+      !vxs_arg_u16s(env, argv[6], "segSizes", &segs, &nseg) ||
+      !vxs_arg_u32(env, argv[7], "count", &tx.count))
+    return NULL;
+  if (noff < tx.count || nlen < tx.count || naddr < (size_t)tx.count * 16 || nport < tx.count ||
+      nseg < tx.count) {
+    vxs_throw_range(env, "offsets, lengths, dstAddrs, dstPorts or segSizes hold fewer than count (%u) entries",
+                    tx.count);
+    return NULL;
+  }
+  if (!vxs_check_regions(env, slab_len, offsets, lengths, tx.count)) return NULL;
+  tx.offsets = offsets;
+  tx.lengths = lengths;
+  tx.dst_addrs = addrs;
+  tx.dst_ports = ports;
+  tx.seg_sizes = segs;
+  tx.family = vxs_socket_family(tx.fd);
+  int n = tx.family < 0 ? -1 : vxs_send_batch(&tx);
+  if (n < 0) {
+    vxs_throw_errno(env, errno, "sendmmsg", NULL, "cannot send on UDP fd %d", tx.fd);
+    return NULL;
+  }
+  return vxs_u32(env, (uint32_t)n);
+}
+
+bool vxs_register_udp(napi_env env, napi_value exports) {
+  return vxs_export(env, exports, "udpOpen", udp_open) &&
+         vxs_export(env, exports, "udpJoinGroup", udp_join_group) &&
+         vxs_export(env, exports, "udpRecv", udp_recv) &&
+         vxs_export(env, exports, "udpSend", udp_send);
+}

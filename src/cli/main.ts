@@ -1,0 +1,94 @@
+// The vxswitch command line: thin commander wiring over the library.
+import { Command, InvalidArgumentError, Option } from "commander";
+import { runUp, type UpFlags } from "./up.js";
+import { runQuery } from "./query.js";
+import { DEFAULT_CONTROL_PATH } from "../control/control-server.js";
+
+function integer(name: string, min: number, max: number) {
+  return (value: string): number => {
+    if (!/^\d+$/.test(value)) throw new InvalidArgumentError(`${name} must be a whole number`);
+    const n = Number(value);
+    if (n < min || n > max) throw new InvalidArgumentError(`${name} must be between ${min} and ${max}`);
+    return n;
+  };
+}
+
+const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+
+const program = new Command();
+program
+  .name("vxswitch")
+  .description("Userspace VXLAN / Ethernet-over-GRE learning switch")
+  .version("0.1.0")
+  .showHelpAfterError();
+
+program
+  .command("up")
+  .description("open TAPs and tunnel sockets and switch frames until SIGINT/SIGTERM")
+  .option("-c, --config <file>", "YAML or JSON configuration file")
+  .option("--local <addr>", "local underlay address (source of tunnel packets)")
+  .option("--remote <addr>", "remote underlay address (repeat for a full mesh)", collect)
+  .option("--vni <n>", "VXLAN network identifier", integer("--vni", 0, 0xffffff))
+  .option("--key <n>", "GRE key (RFC 2890) identifying the segment", integer("--key", 0, 0xffffffff))
+  .option("--tap <name>", "TAP device to create")
+  .option("--bridge <name>", "bridge to attach the TAP to (created if missing)")
+  .option("--address <cidr>", "address for the bridge (or the TAP without a bridge)")
+  .option("--port <n>", "UDP port (4789; 8472 for old Linux peers)", integer("--port", 1, 65535))
+  .option("--mtu <n>", "overlay MTU (default: underlay MTU minus encapsulation overhead)", integer("--mtu", 68, 65535))
+  .addOption(new Option("--encap <type>", "encapsulation").choices(["vxlan", "gre"]))
+  .addOption(new Option("--io <mode>", "tunnel I/O: native batched sockets or node:dgram").choices(["auto", "batch", "dgram"]))
+  .option("--ageing <seconds>", "FDB ageing time (0 = never)", integer("--ageing", 0, 1_000_000))
+  .option("--max-addresses <n>", "FDB size limit per segment", integer("--max-addresses", 1, 10_000_000))
+  .option("--batch <n>", "frames per batch", integer("--batch", 1, 1024))
+  .option("--control <path>", `control socket (default ${DEFAULT_CONTROL_PATH})`)
+  .option("--dry-run", "print what would be created and exit")
+  .action(async (flags: UpFlags) => runUp(flags));
+
+const controlOption = (): Option => new Option("--control <path>", "control socket of the running vxswitch").default(DEFAULT_CONTROL_PATH);
+
+const fdb = program.command("fdb").description("the forwarding database (MAC table)");
+fdb
+  .command("show")
+  .description("list entries, like `bridge fdb show`")
+  .option("--vni <n>", "only this segment", integer("--vni", 0, 0xffffffff))
+  .option("--json", "machine-readable output")
+  .addOption(controlOption())
+  .action(async (o: { control: string; vni?: number; json?: boolean }) => runQuery("fdb", o));
+fdb
+  .command("add <mac>")
+  .description("add a static entry: <mac> --vni N (--dst ADDR | --dev TAP)")
+  .requiredOption("--vni <n>", "segment", integer("--vni", 0, 0xffffffff))
+  .option("--dst <addr>", "remote peer address")
+  .option("--dev <tap>", "local TAP")
+  .addOption(controlOption())
+  .action(async (mac: string, o: { control: string; vni: number; dst?: string; dev?: string }) => runQuery("fdb-add", { ...o, mac }));
+fdb
+  .command("del <mac>")
+  .description("delete an entry")
+  .requiredOption("--vni <n>", "segment", integer("--vni", 0, 0xffffffff))
+  .addOption(controlOption())
+  .action(async (mac: string, o: { control: string; vni: number }) => runQuery("fdb-del", { ...o, mac }));
+fdb
+  .command("flush")
+  .description("remove learned entries")
+  .addOption(controlOption())
+  .action(async (o: { control: string }) => runQuery("fdb-flush", o));
+
+for (const [name, description] of [
+  ["status", "encapsulation, I/O mode, offloads, segments, peers"],
+  ["peers", "remote tunnel endpoints and their counters"],
+  ["stats", "dataplane counters and drop reasons"],
+] as const) {
+  program
+    .command(name)
+    .description(description)
+    .option("--json", "machine-readable output")
+    .addOption(controlOption())
+    .action(async (o: { control: string; json?: boolean }) => runQuery(name, o));
+}
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  const message = err instanceof Error ? err.message : String(err);
+  process.stderr.write(`vxswitch: ${message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,72 @@
+// Client commands that ask a running vxswitch over its control socket and print like iproute2.
+import { controlRequest } from "../control/control-client.js";
+import type { FdbRow } from "../control/handlers.js";
+import type { InstanceStatus } from "../dataplane/instance.js";
+
+interface QueryOptions {
+  control: string;
+  json?: boolean;
+  [arg: string]: unknown;
+}
+
+export function formatFdb(rows: FdbRow[]): string {
+  return rows
+    .map((r) => {
+      const where = r.dst !== undefined ? `dev ${r.dev} dst ${r.dst}` : `dev ${r.dev}`;
+      return `${r.mac} ${where} vni ${r.vni} ${r.static ? "permanent" : `age ${Math.round(r.ageSeconds)}s`}`;
+    })
+    .join("\n");
+}
+
+function formatStatus(s: InstanceStatus): string {
+  const lines = [
+    `encap ${s.encap} local ${s.local} port ${s.port} io ${s.io} up ${s.uptimeSeconds}s`,
+    `offloads: udp-gro ${s.offloads.udpGro ? "on" : "off"} udp-gso ${s.offloads.udpGso ? "on" : "off"} source-port sockets ${s.offloads.sourcePortSockets}`,
+    ...s.segments.map((g) => `segment ${g.id} tap ${g.tap}${g.bridge ? ` bridge ${g.bridge}` : ""} mtu ${g.mtu}`),
+    ...s.peers.map((p) => `peer ${p.address}${p.dynamic ? " (learned)" : ""} rx ${p.rxFrames} tx ${p.txFrames}`),
+  ];
+  return lines.join("\n");
+}
+
+interface DirectionJson {
+  frames: number;
+  bytes: number;
+  batches: number;
+  flooded: number;
+  drops: Record<string, number>;
+}
+
+function formatStats(s: { egress: DirectionJson; ingress: DirectionJson; fdb: Record<string, number> }): string {
+  const dir = (name: string, d: DirectionJson): string => {
+    const drops = Object.entries(d.drops).map(([k, v]) => `${k} ${v}`).join(", ") || "none";
+    const perBatch = d.batches > 0 ? (d.frames / d.batches).toFixed(1) : "0";
+    return `${name}: ${d.frames} frames ${d.bytes} bytes, ${d.batches} batches (${perBatch} frames/batch), flooded ${d.flooded}; drops: ${drops}`;
+  };
+  const fdb = Object.entries(s.fdb).map(([k, v]) => `${k} ${v}`).join(", ");
+  return [dir("egress  (tap -> tunnel)", s.egress), dir("ingress (tunnel -> tap)", s.ingress), `fdb: ${fdb}`].join("\n");
+}
+
+export async function runQuery(cmd: string, o: QueryOptions): Promise<void> {
+  const { control, json, ...args } = o;
+  const result = await controlRequest(control, { ...args, cmd });
+  if (json) {
+    console.log(JSON.stringify(result, null, 2));
+    return;
+  }
+  switch (cmd) {
+    case "fdb":
+      console.log(formatFdb(result as FdbRow[]));
+      break;
+    case "status":
+      console.log(formatStatus(result as InstanceStatus));
+      break;
+    case "stats":
+      console.log(formatStats(result as Parameters<typeof formatStats>[0]));
+      break;
+    case "peers":
+      console.log((result as InstanceStatus["peers"]).map((p) => `${p.address}${p.dynamic ? " (learned)" : ""} rx ${p.rxFrames} tx ${p.txFrames}`).join("\n"));
+      break;
+    default:
+      console.log(JSON.stringify(result));
+  }
+}

@@ -1,0 +1,94 @@
+// `vxswitch up`: build a Config from flags or a file, start the switch, serve the control socket, tear down on signals.
+import { loadConfigFile, validateConfig, type Config } from "../control/config.js";
+import { ControlServer, DEFAULT_CONTROL_PATH } from "../control/control-server.js";
+import { controlHandlers } from "../control/handlers.js";
+import { plan, SwitchInstance, type Plan } from "../dataplane/instance.js";
+
+export interface UpFlags {
+  config?: string;
+  local?: string;
+  remote?: string[];
+  vni?: number;
+  key?: number;
+  tap?: string;
+  bridge?: string;
+  address?: string;
+  port?: number;
+  mtu?: number;
+  io?: string;
+  encap?: string;
+  ageing?: number;
+  maxAddresses?: number;
+  batch?: number;
+  control?: string;
+  dryRun?: boolean;
+}
+
+/** Flags -> the same object a config file holds, so both go through one validation. */
+export function configFromFlags(f: UpFlags): Config {
+  if (f.config !== undefined) {
+    const cfg = loadConfigFile(f.config);
+    return f.control !== undefined ? { ...cfg, control: f.control } : cfg;
+  }
+  const missing = (["local", "tap"] as const).filter((k) => f[k] === undefined);
+  if (missing.length > 0) throw new Error(`missing ${missing.map((m) => `--${m}`).join(" and ")} (or give a config file with -c FILE)`);
+  return validateConfig({
+    local: f.local,
+    port: f.port,
+    encap: f.encap,
+    io: f.io,
+    peers: f.remote ?? [],
+    ageing: f.ageing,
+    maxAddresses: f.maxAddresses,
+    batch: f.batch,
+    control: f.control,
+    segments: [{ vni: f.vni, key: f.key, tap: f.tap, bridge: f.bridge, address: f.address, mtu: f.mtu }],
+  });
+}
+
+export function describePlan(cfg: Config, p: Plan): string {
+  const lines = [
+    `would start vxswitch: encap ${cfg.encap}, io ${cfg.io}, local ${cfg.local} port ${cfg.port}, batch ${cfg.batch}`,
+    `  underlay ${p.underlayInterface ?? "(interface not found here)"} mtu ${p.underlayMtu}`,
+    `  peers: ${cfg.peers.length > 0 ? cfg.peers.join(", ") : "(none)"}`,
+    `  fdb: ageing ${cfg.ageing} s, at most ${cfg.maxAddresses} addresses per segment`,
+  ];
+  for (const s of p.segments) {
+    if (s.createBridge) lines.push(`  create bridge ${s.bridge}, set it up`);
+    lines.push(`  open TAP ${s.tap} for ${cfg.encap === "gre" ? "GRE key" : "VNI"} ${s.id}, mtu ${s.mtu} (${s.mtuSource})${s.bridge ? `, attach to ${s.bridge}` : ""}, set it up`);
+    if (s.address) lines.push(`  add address ${s.address} to ${s.bridge ?? s.tap}`);
+  }
+  lines.push(`  control socket ${cfg.control ?? DEFAULT_CONTROL_PATH}`);
+  return lines.join("\n");
+}
+
+export async function runUp(flags: UpFlags): Promise<void> {
+  const cfg = configFromFlags(flags);
+  const p = plan(cfg);
+  if (flags.dryRun) {
+    console.log(describePlan(cfg, p));
+    return;
+  }
+  const log = (line: string): void => console.log(line);
+  const instance = new SwitchInstance(cfg, p, log);
+  await instance.start();
+  const control = new ControlServer(cfg.control ?? DEFAULT_CONTROL_PATH, controlHandlers(instance));
+  try {
+    await control.listen();
+  } catch (err) {
+    instance.close();
+    throw new Error(`cannot listen on control socket ${control.path}: ${(err as NodeJS.ErrnoException).code ?? err}`);
+  }
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    log(`${signal}: stopping, removing TAPs`);
+    control.close();
+    instance.close();
+    process.exit(0);
+  };
+  process.on("SIGINT", () => stop("SIGINT"));
+  process.on("SIGTERM", () => stop("SIGTERM"));
+  log(`ready: ${cfg.encap} ${p.segments.map((s) => `${s.id}@${s.tap}`).join(" ")} local ${cfg.local}:${cfg.port} peers ${cfg.peers.join(",") || "-"} io ${instance.io} control ${control.path}`);
+}

@@ -1,0 +1,48 @@
+// Dataplane counters: plain numbers, added to once per batch by the loops.
+
+/** Why a frame was dropped; the names appear in `vxswitch stats` and in metrics labels. */
+export const DropReason = {
+  runt: 0,
+  vxlanFlagI: 1,
+  unknownVni: 2,
+  unknownPeer: 3,
+  splitHorizon: 4,
+  hairpin: 5,
+  noTarget: 6,
+  txFull: 7,
+  txError: 8,
+  greHeader: 9,
+  greChecksum: 10,
+  untagged: 11,
+  unmappedVlan: 12,
+  oversize: 13,
+} as const;
+export type DropReasonName = keyof typeof DropReason;
+export const DROP_REASON_NAMES = Object.keys(DropReason) as DropReasonName[];
+
+export class DirectionStats {
+  frames = 0;
+  bytes = 0;
+  batches = 0;
+  flooded = 0;
+  readonly drops = new Float64Array(DROP_REASON_NAMES.length);
+
+  drop(reason: number, n = 1): void {
+    this.drops[reason]! += n;
+  }
+
+  toJSON(): { frames: number; bytes: number; batches: number; flooded: number; drops: Record<string, number> } {
+    const drops: Record<string, number> = {};
+    DROP_REASON_NAMES.forEach((name, i) => {
+      if (this.drops[i]! > 0) drops[name] = this.drops[i]!;
+    });
+    return { frames: this.frames, bytes: this.bytes, batches: this.batches, flooded: this.flooded, drops };
+  }
+}
+
+export class DataplaneStats {
+  /** TAP -> tunnel. */
+  readonly egress = new DirectionStats();
+  /** Tunnel -> TAP. */
+  readonly ingress = new DirectionStats();
+}

@@ -1,0 +1,120 @@
+// Typed loader of the vxswitch Node-API addon (build/Release/vxswitch_native.node).
+import { existsSync } from "node:fs";
+import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
+
+/** An opaque handle returned by `pollStart`. */
+export type PollHandle = object;
+
+/** Process-wide counts of per-packet failures that the addon counts instead of throwing. */
+export interface NativeIoCounters {
+  readErrors: number;
+  writeErrors: number;
+  recvErrors: number;
+  sendErrors: number;
+  /** Frames or datagrams larger than a slot, dropped. */
+  truncated: number;
+  /** Raw GRE packets with a nonsensical IPv4 header, dropped. */
+  malformed: number;
+  /** UDP_SEGMENT sends the kernel refused, re-sent segment by segment. */
+  gsoFallbacks: number;
+  /** Most recent counted error, e.g. "EMSGSIZE (sendmmsg)"; "" when none. */
+  lastError: string;
+}
+
+export interface UdpOpenOptions {
+  gro?: boolean;
+  gso?: boolean;
+  reuseAddr?: boolean;
+  reusePort?: boolean;
+  /** Socket buffer sizes in bytes (0 = kernel default). */
+  rcvBuf?: number;
+  sndBuf?: number;
+}
+
+export interface NativeAddon {
+  // TAP (non-blocking). vnetHdr adds IFF_VNET_HDR. Closing the fd removes the TAP.
+  tapOpen(name: string, vnetHdr: boolean): { fd: number; name: string };
+  tapSetOffload(fd: number, flags: number): void;
+  tapSetVnetHdrSize(fd: number, size: number): void;
+  close(fd: number): void;
+  // Link operations by ioctl, by interface name, in the caller's network namespace.
+  linkIndex(name: string): number;
+  linkMac(name: string): Buffer;
+  linkSetMac(name: string, mac: Uint8Array): void;
+  linkGetMtu(name: string): number;
+  linkSetMtu(name: string, mtu: number): void;
+  linkSetUp(name: string, up: boolean): void;
+  linkSetMaster(name: string, bridge: string): void;
+  bridgeAdd(name: string): void;
+  /** Brings the bridge down first: the kernel refuses to delete a bridge that is up. */
+  bridgeDel(name: string): void;
+  /** IPv4 replaces the interface's primary address (SIOCSIFADDR); IPv6 adds one. */
+  linkAddAddress(name: string, addr16: Uint8Array, prefixLen: number): void;
+  // Batched frame I/O on a TAP fd.
+  readFrames(fd: number, slab: Buffer, slotSize: number, headroom: number,
+             lengths: Uint32Array, max: number): number;
+  writeFrames(fd: number, slab: Buffer, offsets: Uint32Array, lengths: Uint32Array,
+              count: number): number;
+  // Readiness: one JS callback per wakeup (uv_poll, UV_READABLE).
+  pollStart(fd: number, onReadable: () => void): PollHandle;
+  pollStop(handle: PollHandle): void;
+  /** false: this poll alone does not keep the process alive (uv_unref). */
+  pollSetRef(handle: PollHandle, ref: boolean): void;
+  // UDP sockets (recvmmsg/sendmmsg).
+  udpOpen(family: 4 | 6, addr16: Uint8Array, port: number, options: UdpOpenOptions):
+    { fd: number; port: number; gro: boolean; gso: boolean };
+  udpJoinGroup(fd: number, group16: Uint8Array, ifindex: number, ttl: number, loop: boolean): void;
+  udpRecv(fd: number, slab: Buffer, slotSize: number, headroom: number, lengths: Uint32Array,
+          srcAddrs: Uint8Array, srcPorts: Uint16Array, segSizes: Uint16Array, max: number): number;
+  udpSend(fd: number, slab: Buffer, offsets: Uint32Array, lengths: Uint32Array,
+          dstAddrs: Uint8Array, dstPorts: Uint16Array, segSizes: Uint16Array, count: number): number;
+  // Raw IPPROTO_GRE (47) sockets: payload starts at the GRE header (IPv4 header stripped).
+  greOpen(family: 4 | 6, addr16: Uint8Array, options?: { rcvBuf?: number; sndBuf?: number }):
+    { fd: number };
+  greRecv(fd: number, slab: Buffer, slotSize: number, headroom: number, lengths: Uint32Array,
+          srcAddrs: Uint8Array, max: number): number;
+  greSend(fd: number, slab: Buffer, offsets: Uint32Array, lengths: Uint32Array,
+          dstAddrs: Uint8Array, count: number): number;
+  ioCounters(): NativeIoCounters;
+}
+
+const ADDON_FILE = "build/Release/vxswitch_native.node";
+
+let loaded: NativeAddon | undefined;
+
+/** Where the addon may be: $VXSWITCH_NATIVE, then the package root seen from src/ or dist/src/. */
+function candidates(): string[] {
+  const list: string[] = [];
+  const override = process.env.VXSWITCH_NATIVE;
+  if (override) list.push(override);
+  for (const up of ["../../", "../../../"]) {
+    list.push(fileURLToPath(new URL(up + ADDON_FILE, import.meta.url)));
+  }
+  return list;
+}
+
+/**
+ * The addon, loaded on first use: importing this module never fails, calling through it
+ * throws loadNative()'s error when the addon is not built. Hot paths keep loadNative()'s result.
+ */
+export const native: NativeAddon = new Proxy({} as NativeAddon, {
+  get(_target, key) {
+    return Reflect.get(loadNative(), key);
+  },
+});
+
+/** Loads the addon once; throws an actionable error when it has not been built. */
+export function loadNative(): NativeAddon {
+  if (loaded) return loaded;
+  const paths = candidates();
+  const path = paths.find((p) => existsSync(p));
+  if (!path) {
+    throw new Error(
+      `vxswitch native addon not found (looked in ${paths.join(", ")}): run \`npm run build\``,
+    );
+  }
+  const require = createRequire(import.meta.url);
+  loaded = require(path) as NativeAddon;
+  return loaded;
+}

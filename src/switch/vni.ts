@@ -1,0 +1,21 @@
+// VXLAN network identifiers (24 bits) and VLAN ids (12 bits): range checks for the control path.
+
+export const MAX_VNI = 0xff_ffff;
+/** 4095 is reserved by 802.1Q; 0 means untagged here. */
+export const MAX_VLAN = 4094;
+
+export function checkVni(vni: number): void {
+  if (!Number.isInteger(vni) || vni < 0 || vni > MAX_VNI) {
+    throw new RangeError(`invalid VNI ${vni} (a VNI is an integer from 0 to ${MAX_VNI})`);
+  }
+}
+
+export function checkVlan(vlan: number): void {
+  if (!Number.isInteger(vlan) || vlan < 0 || vlan > MAX_VLAN) {
+    throw new RangeError(`invalid VLAN ${vlan} (0 = untagged, or a tag from 1 to ${MAX_VLAN})`);
+  }
+}
+
+export function checkEndpointId(id: number): void {
+  if (!Number.isInteger(id) || id < 0) throw new RangeError(`invalid endpoint id ${id}`);
+}

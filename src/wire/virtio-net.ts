@@ -1,0 +1,252 @@
+// struct virtio_net_hdr (little-endian, as a TAP with IFF_VNET_HDR delivers it on x86): offload metadata in front of a frame.
+import { get16le, put16, put16le } from "./bytes.js";
+import { checksumAdd, finishChecksum } from "./checksum.js";
+import { assertWire } from "./error.js";
+
+export const VNET_FLAGS = 0;
+export const VNET_GSO_TYPE = 1;
+export const VNET_HDR_LEN = 2;
+export const VNET_GSO_SIZE = 4;
+export const VNET_CSUM_START = 6;
+export const VNET_CSUM_OFFSET = 8;
+/** Only with VIRTIO_NET_F_MRG_RXBUF / TUNSETVNETHDRSZ 12. */
+export const VNET_NUM_BUFFERS = 10;
+export const VIRTIO_NET_HDR_LEN = 10;
+export const VIRTIO_NET_HDR_MRG_LEN = 12;
+
+/** csum_start/csum_offset are valid: the checksum still has to be folded in (partial checksum). */
+export const VIRTIO_NET_HDR_F_NEEDS_CSUM = 1;
+/** The checksums have been verified. */
+export const VIRTIO_NET_HDR_F_DATA_VALID = 2;
+export const VIRTIO_NET_HDR_F_RSC_INFO = 4;
+
+export const VIRTIO_NET_HDR_GSO_NONE = 0;
+export const VIRTIO_NET_HDR_GSO_TCPV4 = 1;
+export const VIRTIO_NET_HDR_GSO_UDP = 3;
+export const VIRTIO_NET_HDR_GSO_TCPV6 = 4;
+export const VIRTIO_NET_HDR_GSO_UDP_L4 = 5;
+/** Or-ed into gso_type: the TCP segments carry CWR/ECE and must keep them right when split. */
+export const VIRTIO_NET_HDR_GSO_ECN = 0x80;
+
+export const VirtioNetReason = {
+  truncated: "vnet-truncated",
+  badGsoType: "vnet-bad-gso-type",
+  badGsoSize: "vnet-bad-gso-size",
+  badCsum: "vnet-bad-csum-offsets",
+} as const;
+export type VirtioNetReason = (typeof VirtioNetReason)[keyof typeof VirtioNetReason];
+
+/**
+ * len covers the header (hdrSize bytes, 10 or 12) and the frame after it. Checks the gso_type is
+ * known, a GSO frame has a gso_size, and a partial checksum's field lies inside the frame.
+ */
+export function checkVirtioNetHdr(buf: Buffer, off: number, len: number, hdrSize = VIRTIO_NET_HDR_LEN): VirtioNetReason | null {
+  if (len < hdrSize || off < 0 || off + len > buf.length) return VirtioNetReason.truncated;
+  const gso = vnetGsoType(buf, off) & ~VIRTIO_NET_HDR_GSO_ECN;
+  if (gso !== VIRTIO_NET_HDR_GSO_NONE && gso !== VIRTIO_NET_HDR_GSO_TCPV4 && gso !== VIRTIO_NET_HDR_GSO_UDP &&
+    gso !== VIRTIO_NET_HDR_GSO_TCPV6 && gso !== VIRTIO_NET_HDR_GSO_UDP_L4) {
+    return VirtioNetReason.badGsoType;
+  }
+  if (gso !== VIRTIO_NET_HDR_GSO_NONE && vnetGsoSize(buf, off) === 0) return VirtioNetReason.badGsoSize;
+  if ((vnetFlags(buf, off) & VIRTIO_NET_HDR_F_NEEDS_CSUM) !== 0 &&
+    vnetCsumStart(buf, off) + vnetCsumOffset(buf, off) + 2 > len - hdrSize) {
+    return VirtioNetReason.badCsum;
+  }
+  return null;
+}
+
+export function vnetFlags(buf: Buffer, off: number): number {
+  return buf[off + VNET_FLAGS];
+}
+
+export function vnetGsoType(buf: Buffer, off: number): number {
+  return buf[off + VNET_GSO_TYPE];
+}
+
+/** Length of the headers up to the end of the transport header (a hint; may be 0). */
+export function vnetHdrLen(buf: Buffer, off: number): number {
+  return get16le(buf, off + VNET_HDR_LEN);
+}
+
+/** Payload bytes per segment (MSS for TCP). */
+export function vnetGsoSize(buf: Buffer, off: number): number {
+  return get16le(buf, off + VNET_GSO_SIZE);
+}
+
+/** Offset from the frame's start where the partial checksum's coverage starts. */
+export function vnetCsumStart(buf: Buffer, off: number): number {
+  return get16le(buf, off + VNET_CSUM_START);
+}
+
+/** Offset of the checksum field from csum_start (16 for TCP, 6 for UDP). */
+export function vnetCsumOffset(buf: Buffer, off: number): number {
+  return get16le(buf, off + VNET_CSUM_OFFSET);
+}
+
+export function vnetNumBuffers(buf: Buffer, off: number): number {
+  return get16le(buf, off + VNET_NUM_BUFFERS);
+}
+
+export function setVnetFlags(buf: Buffer, off: number, flags: number): void {
+  buf[off + VNET_FLAGS] = flags & 0xff;
+}
+
+export function setVnetGsoType(buf: Buffer, off: number, gsoType: number): void {
+  buf[off + VNET_GSO_TYPE] = gsoType & 0xff;
+}
+
+export function setVnetHdrLen(buf: Buffer, off: number, hdrLen: number): void {
+  put16le(buf, off + VNET_HDR_LEN, hdrLen);
+}
+
+export function setVnetGsoSize(buf: Buffer, off: number, gsoSize: number): void {
+  put16le(buf, off + VNET_GSO_SIZE, gsoSize);
+}
+
+export function setVnetCsumStart(buf: Buffer, off: number, start: number): void {
+  put16le(buf, off + VNET_CSUM_START, start);
+}
+
+export function setVnetCsumOffset(buf: Buffer, off: number, offset: number): void {
+  put16le(buf, off + VNET_CSUM_OFFSET, offset);
+}
+
+export function setVnetNumBuffers(buf: Buffer, off: number, n: number): void {
+  put16le(buf, off + VNET_NUM_BUFFERS, n);
+}
+
+/** Writes all ten fields; returns 10. */
+export function writeVirtioNetHdr(buf: Buffer, off: number, flags: number, gsoType: number, hdrLen: number,
+  gsoSize: number, csumStart: number, csumOffset: number): number {
+  buf[off + VNET_FLAGS] = flags & 0xff;
+  buf[off + VNET_GSO_TYPE] = gsoType & 0xff;
+  put16le(buf, off + VNET_HDR_LEN, hdrLen);
+  put16le(buf, off + VNET_GSO_SIZE, gsoSize);
+  put16le(buf, off + VNET_CSUM_START, csumStart);
+  put16le(buf, off + VNET_CSUM_OFFSET, csumOffset);
+  return VIRTIO_NET_HDR_LEN;
+}
+
+/** Zeroes a header of hdrSize bytes (10 or 12): a plain frame, nothing to offload. */
+export function clearVirtioNetHdr(buf: Buffer, off: number, hdrSize = VIRTIO_NET_HDR_LEN): void {
+  buf.fill(0, off, off + hdrSize);
+}
+
+/**
+ * Finishes a partial checksum (NEEDS_CSUM) in software: the field at csumStart + csumOffset
+ * holds the pseudo-header sum; fold in everything from csumStart to the frame's end.
+ */
+export function completePartialChecksum(buf: Buffer, frameOff: number, frameLen: number, csumStart: number,
+  csumOffset: number): void {
+  const start = frameOff + csumStart;
+  put16(buf, start + csumOffset, finishChecksum(checksumAdd(buf, start, frameLen - csumStart)));
+}
+
+export class VirtioNetHdrView {
+  constructor(
+    readonly buf: Buffer,
+    readonly offset: number,
+    readonly length: number,
+    readonly hdrSize: number = VIRTIO_NET_HDR_LEN,
+  ) {}
+
+  static checked(buf: Buffer, offset: number, length: number, hdrSize = VIRTIO_NET_HDR_LEN): VirtioNetHdrView {
+    assertWire(checkVirtioNetHdr(buf, offset, length, hdrSize), "virtio-net header", offset);
+    return new VirtioNetHdrView(buf, offset, length, hdrSize);
+  }
+
+  check(): VirtioNetReason | null {
+    return checkVirtioNetHdr(this.buf, this.offset, this.length, this.hdrSize);
+  }
+
+  get flags(): number {
+    return vnetFlags(this.buf, this.offset);
+  }
+  set flags(flags: number) {
+    setVnetFlags(this.buf, this.offset, flags);
+  }
+  get gsoType(): number {
+    return vnetGsoType(this.buf, this.offset);
+  }
+  set gsoType(gsoType: number) {
+    setVnetGsoType(this.buf, this.offset, gsoType);
+  }
+  get hdrLen(): number {
+    return vnetHdrLen(this.buf, this.offset);
+  }
+  set hdrLen(hdrLen: number) {
+    setVnetHdrLen(this.buf, this.offset, hdrLen);
+  }
+  get gsoSize(): number {
+    return vnetGsoSize(this.buf, this.offset);
+  }
+  set gsoSize(gsoSize: number) {
+    setVnetGsoSize(this.buf, this.offset, gsoSize);
+  }
+  get csumStart(): number {
+    return vnetCsumStart(this.buf, this.offset);
+  }
+  set csumStart(start: number) {
+    setVnetCsumStart(this.buf, this.offset, start);
+  }
+  get csumOffset(): number {
+    return vnetCsumOffset(this.buf, this.offset);
+  }
+  set csumOffset(offset: number) {
+    setVnetCsumOffset(this.buf, this.offset, offset);
+  }
+  /** Only meaningful with a 12-byte header. */
+  get numBuffers(): number {
+    return this.hdrSize >= VIRTIO_NET_HDR_MRG_LEN ? vnetNumBuffers(this.buf, this.offset) : 0;
+  }
+  get needsChecksum(): boolean {
+    return (this.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) !== 0;
+  }
+  get dataValid(): boolean {
+    return (this.flags & VIRTIO_NET_HDR_F_DATA_VALID) !== 0;
+  }
+  get isGso(): boolean {
+    return (this.gsoType & ~VIRTIO_NET_HDR_GSO_ECN) !== VIRTIO_NET_HDR_GSO_NONE;
+  }
+  get frameOffset(): number {
+    return this.offset + this.hdrSize;
+  }
+  get frameLength(): number {
+    return this.length - this.hdrSize;
+  }
+}
+
+export interface VirtioNetHdrRepr {
+  flags: number;
+  gsoType: number;
+  hdrLen: number;
+  gsoSize: number;
+  csumStart: number;
+  csumOffset: number;
+  /** Present with a 12-byte header. */
+  numBuffers: number | null;
+}
+
+export const VirtioNetHdrRepr = {
+  parse(buf: Buffer, off: number, len: number, hdrSize = VIRTIO_NET_HDR_LEN): VirtioNetHdrRepr {
+    assertWire(checkVirtioNetHdr(buf, off, len, hdrSize), "virtio-net header", off);
+    return {
+      flags: vnetFlags(buf, off),
+      gsoType: vnetGsoType(buf, off),
+      hdrLen: vnetHdrLen(buf, off),
+      gsoSize: vnetGsoSize(buf, off),
+      csumStart: vnetCsumStart(buf, off),
+      csumOffset: vnetCsumOffset(buf, off),
+      numBuffers: hdrSize >= VIRTIO_NET_HDR_MRG_LEN ? vnetNumBuffers(buf, off) : null,
+    };
+  },
+  headerLength(repr: VirtioNetHdrRepr): number {
+    return repr.numBuffers === null ? VIRTIO_NET_HDR_LEN : VIRTIO_NET_HDR_MRG_LEN;
+  },
+  emit(repr: VirtioNetHdrRepr, buf: Buffer, off: number): number {
+    writeVirtioNetHdr(buf, off, repr.flags, repr.gsoType, repr.hdrLen, repr.gsoSize, repr.csumStart, repr.csumOffset);
+    if (repr.numBuffers === null) return VIRTIO_NET_HDR_LEN;
+    put16le(buf, off + VNET_NUM_BUFFERS, repr.numBuffers);
+    return VIRTIO_NET_HDR_MRG_LEN;
+  },
+};

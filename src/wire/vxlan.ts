@@ -1,0 +1,107 @@
+// VXLAN header (RFC 7348): 8 bytes, flags with the I bit, 24-bit VNI; checks and the in-place encap writer.
+import { put32 } from "./bytes.js";
+import { assertWire } from "./error.js";
+
+export const VXLAN_FLAGS = 0;
+export const VXLAN_VNI = 4;
+export const VXLAN_HEADER_LEN = 8;
+/** I flag: the VNI is valid. The only flag RFC 7348 defines; the rest are reserved and ignored. */
+export const VXLAN_FLAG_I = 0x08;
+export const VXLAN_PORT = 4789;
+/** Port of Linux vxlan before IANA assigned 4789 (`dstport 0` in iproute2). */
+export const VXLAN_PORT_LINUX_LEGACY = 8472;
+export const VNI_MAX = 0xff_ffff;
+/** Outer Ethernet 14 + IPv4 20 + UDP 8 + VXLAN 8: 1500-byte underlay -> 1450 overlay MTU. */
+export const VXLAN_OVERHEAD_IPV4 = 50;
+/** Outer Ethernet 14 + IPv6 40 + UDP 8 + VXLAN 8: 1500 -> 1430. */
+export const VXLAN_OVERHEAD_IPV6 = 70;
+
+export const VxlanReason = {
+  truncated: "vxlan-truncated",
+  iFlagClear: "vxlan-i-flag-clear",
+} as const;
+export type VxlanReason = (typeof VxlanReason)[keyof typeof VxlanReason];
+
+/** Drops what a receiver must drop: shorter than the header, or I clear. Reserved bits are ignored. */
+export function checkVxlan(buf: Buffer, off: number, len: number): VxlanReason | null {
+  if (len < VXLAN_HEADER_LEN || off < 0 || off + len > buf.length) return VxlanReason.truncated;
+  if ((buf[off + VXLAN_FLAGS] & VXLAN_FLAG_I) === 0) return VxlanReason.iFlagClear;
+  return null;
+}
+
+export function vxlanFlags(buf: Buffer, off: number): number {
+  return buf[off + VXLAN_FLAGS];
+}
+
+export function vxlanVni(buf: Buffer, off: number): number {
+  return (buf[off + VXLAN_VNI] << 16) | (buf[off + VXLAN_VNI + 1] << 8) | buf[off + VXLAN_VNI + 2];
+}
+
+export function setVxlanVni(buf: Buffer, off: number, vni: number): void {
+  buf[off + VXLAN_VNI] = (vni >>> 16) & 0xff;
+  buf[off + VXLAN_VNI + 1] = (vni >>> 8) & 0xff;
+  buf[off + VXLAN_VNI + 2] = vni & 0xff;
+}
+
+/** Writes the whole 8-byte header (I set, reserved zero) at off, e.g. frameStart - 8 in the headroom. */
+export function writeVxlanHeader(buf: Buffer, off: number, vni: number): number {
+  put32(buf, off, VXLAN_FLAG_I << 24);
+  put32(buf, off + VXLAN_VNI, ((vni & VNI_MAX) << 8) >>> 0);
+  return VXLAN_HEADER_LEN;
+}
+
+export function isValidVni(vni: number): boolean {
+  return Number.isInteger(vni) && vni >= 0 && vni <= VNI_MAX;
+}
+
+export class VxlanView {
+  constructor(
+    readonly buf: Buffer,
+    readonly offset: number,
+    readonly length: number,
+  ) {}
+
+  static checked(buf: Buffer, offset: number, length: number): VxlanView {
+    assertWire(checkVxlan(buf, offset, length), "VXLAN header", offset);
+    return new VxlanView(buf, offset, length);
+  }
+
+  check(): VxlanReason | null {
+    return checkVxlan(this.buf, this.offset, this.length);
+  }
+
+  get flags(): number {
+    return vxlanFlags(this.buf, this.offset);
+  }
+  get vni(): number {
+    return vxlanVni(this.buf, this.offset);
+  }
+  set vni(vni: number) {
+    setVxlanVni(this.buf, this.offset, vni);
+  }
+  get payloadOffset(): number {
+    return this.offset + VXLAN_HEADER_LEN;
+  }
+  get payloadLength(): number {
+    return this.length - VXLAN_HEADER_LEN;
+  }
+}
+
+/** A VXLAN header's meaning is its VNI. */
+export interface VxlanRepr {
+  vni: number;
+}
+
+export const VxlanRepr = {
+  parse(buf: Buffer, off: number, len: number): VxlanRepr {
+    assertWire(checkVxlan(buf, off, len), "VXLAN header", off);
+    return { vni: vxlanVni(buf, off) };
+  },
+  headerLength(_repr: VxlanRepr): number {
+    return VXLAN_HEADER_LEN;
+  },
+  emit(repr: VxlanRepr, buf: Buffer, off: number): number {
+    if (!isValidVni(repr.vni)) throw new RangeError(`VNI ${repr.vni} is outside 0..${VNI_MAX}`);
+    return writeVxlanHeader(buf, off, repr.vni);
+  },
+};

@@ -1,0 +1,78 @@
+// Three hosts in a full unicast mesh of vxswitch (VNI 42): every pair of containers talks, and a
+// broadcast is head-end replicated once per peer and never re-sent by a peer (split horizon).
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { Capture } from "../../src/lab/capture.js";
+import { startVxswitchMesh, stopMesh, type MeshMember } from "../../src/lab/mesh.js";
+import { sleep } from "../../src/lab/netns.js";
+import { Lab } from "../../src/lab/topology.js";
+import { EXPERIMENTAL_ETHERTYPE, ping, sendFrame } from "../../src/lab/traffic.js";
+import { because, cleanUpLabsAfterAll, describeLab, expectNoLoss, requireVxswitchBuilt, switchState } from "../helpers/lab.js";
+
+cleanUpLabsAfterAll();
+
+const pairs: Array<[number, number]> = [
+  [1, 2],
+  [1, 3],
+  [2, 1],
+  [2, 3],
+  [3, 1],
+  [3, 2],
+];
+
+describeLab("vxswitch full mesh of three hosts on VNI 42", () => {
+  let lab: Lab;
+  let mesh: MeshMember[] = [];
+  const state = (): Promise<string> => switchState(mesh.map((m) => ({ name: m.host.name, vx: m.vx })));
+
+  beforeAll(async () => {
+    requireVxswitchBuilt();
+    lab = await Lab.create({ hosts: 3, label: "mesh" });
+    await lab.checkUnderlay();
+    mesh = await startVxswitchMesh(lab, { vni: 42 });
+  });
+
+  afterAll(async () => {
+    try {
+      await stopMesh(mesh);
+    } finally {
+      await lab?.destroy();
+    }
+  });
+
+  it.each(pairs)("answers pings from the container on h%i to the container on h%i", async (from, to) => {
+    const result = await ping(lab.container(from).ns, lab.container(to).address, { count: 3 });
+    await expectNoLoss(result, `c${from} -> c${to}`, state);
+  });
+
+  it("replicates one broadcast frame once to each peer, and no peer sends it on (no loop)", async () => {
+    const filter = `eth.type == 0x${EXPERIMENTAL_ETHERTYPE.toString(16)}`;
+    const underlay = await Capture.start({ ns: lab.switchNs, filter: "udp port 4789", direction: "in" });
+    const receivers = await Promise.all(
+      [1, 2, 3].map((i) => Capture.start({ ns: lab.container(i).ns, iface: "eth0", filter: `ether proto 0x${EXPERIMENTAL_ETHERTYPE.toString(16)}`, direction: "in" })),
+    );
+    const captures = [underlay, ...receivers];
+    try {
+      await sendFrame(lab.container(1).ns, "eth0", { ethertype: EXPERIMENTAL_ETHERTYPE, payload: "mesh broadcast" });
+      await sleep(500);
+      const expected = { "198.18.0.1 198.18.0.2": 1, "198.18.0.1 198.18.0.3": 1 };
+      const first = await underlay.tally(["ip.src", "ip.dst"], filter);
+      const why = await because(JSON.stringify(first) !== JSON.stringify(expected), async () => `underlay copies (outer src dst: count) after 0.5 s\n${await underlay.summary()}\n${await state()}`);
+      expect(first, why).toEqual(expected);
+
+      await sleep(2000);
+      await Promise.all(captures.map((c) => c.stop()));
+      const later = await underlay.tally(["ip.src", "ip.dst"], filter);
+      expect(later, `underlay copies after 2.5 s: a loop re-sends the frame\n${await underlay.summary()}`).toEqual(expected);
+
+      const delivered = await Promise.all(receivers.map((c) => c.count()));
+      expect(delivered, "copies received by the containers on h1, h2, h3").toEqual([0, 1, 1]);
+    } finally {
+      await Promise.all(captures.map((c) => c.stop()));
+    }
+  });
+
+  it("is still forwarding on every host afterwards", async () => {
+    for (const member of mesh) expect(member.vx.running, member.vx.transcript()).toBe(true);
+    await expectNoLoss(await ping(lab.container(3).ns, lab.container(1).address, { count: 2 }), `c3 -> c1 after the broadcast`, state);
+  });
+});
