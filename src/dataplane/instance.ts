@@ -105,6 +105,7 @@ export class SwitchInstance {
   private readonly segmentRuntimes = new Map<number, SegmentRuntime>();
   private readonly portsById = new Map<number, PortRuntime>();
   private readonly taps: TapRuntime[] = [];
+  private readonly devices: TapDevice[] = [];
   private readonly createdBridges: string[] = [];
   private sockets: TunnelSockets | undefined;
   private sweepTimer: NodeJS.Timeout | undefined;
@@ -171,6 +172,7 @@ export class SwitchInstance {
         native.linkSetUp(s.bridge, true);
       }
       const device = TapDevice.open(s.tap, { vnetHdr: false });
+      this.devices.push(device);
       const tap: TapRuntime = { device, trunk: false, index: this.taps.length, access: undefined, byVlan: new Map() };
       this.taps.push(tap);
       device.setMtu(s.mtu);
@@ -207,7 +209,7 @@ export class SwitchInstance {
         maxFrame,
         dstPort: this.config.port,
       });
-      tap.device.onReadable(() => loop.onReadable());
+      this.devices[tap.index]!.onReadable(() => loop.onReadable());
     }
     const ingress = new IngressLoop(sockets.main, this.taps, this.segmentRuntimes, this.portsById, this.encap, this.fdb, this.forwarder, this.peers, this.stats, this.observers, {
       batchSize,
@@ -268,14 +270,15 @@ export class SwitchInstance {
   /** Stops the loops and closes every fd (the TAPs disappear with them) and bridges we created. */
   close(): void {
     if (this.sweepTimer) clearInterval(this.sweepTimer);
-    for (const tap of this.taps) {
+    for (const device of this.devices) {
       try {
-        tap.device.close();
+        device.close();
       } catch {
         // Already gone.
       }
     }
     this.taps.length = 0;
+    this.devices.length = 0;
     if (this.sockets) {
       for (const s of [this.sockets.main, ...this.sockets.senders]) s.close();
       this.sockets = undefined;

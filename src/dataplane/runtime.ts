@@ -19,8 +19,11 @@ export interface PortRuntime {
   readonly segment: SegmentRuntime;
 }
 
+/** What the loops need of a TAP; TapDevice in production, an in-memory port in unit tests. */
+export type FramePort = Pick<TapDevice, "name" | "readBatch" | "writeBatch">;
+
 export interface TapRuntime {
-  readonly device: TapDevice;
+  readonly device: FramePort;
   readonly trunk: boolean;
   /** Index among the switch's TAPs: selects a loop's write batch for this TAP. */
   readonly index: number;
