@@ -27,13 +27,31 @@ export const SegmentSchema = z.object({
   bridge: ifName.optional(),
   address: cidr.optional(),
   mtu: z.number().int().min(68).max(65535).optional(),
+  /** The TAP carries 802.1Q-tagged frames; `vlans` maps each VLAN to its own segment. */
+  trunk: z.boolean().optional(),
+  /** Trunk only: VLAN id ("1".."4094") -> VNI (VXLAN) or GRE key. Checked in ConfigSchema. */
+  vlans: z.record(z.string(), z.number().int().min(0).max(0xffffffff)).optional(),
 });
+
+/** 224.0.0.0/4 or ff00::/8. */
+function isMulticastAddress(s: string): boolean {
+  if (isIP(s) === 4) return Number(s.split(".")[0]) >> 4 === 0xe;
+  return isIP(s) === 6 && /^ff[0-9a-f]{2}:/i.test(s);
+}
+
+/** VLAN ids a trunk may carry: 1..4094 (0 is "priority tagged", 4095 reserved). */
+export const MIN_TRUNK_VLAN = 1;
+export const MAX_TRUNK_VLAN = 4094;
 
 export const ConfigSchema = z
   .object({
     local: ipAddress,
     port: z.number().int().min(1).max(65535).default(4789),
     encap: z.enum(["vxlan", "gre"]).default("vxlan"),
+    /** GRE only: send a checksum (C flag) with every packet. Received checksums are always verified. */
+    greChecksum: z.boolean().default(false),
+    /** GRE only: send a sequence number (S flag), one counter per segment. */
+    greSequence: z.boolean().default(false),
     io: z.enum(["auto", "batch", "dgram"]).default("auto"),
     peers: z.array(ipAddress).default([]),
     ageing: z.number().int().min(0).default(300),
@@ -41,6 +59,14 @@ export const ConfigSchema = z
     batch: z.number().int().min(1).max(1024).default(64),
     underlayMtu: z.number().int().min(576).max(65535).optional(),
     control: z.string().optional(),
+    /** Multicast group mode: flood to this group (e.g. 239.1.1.1) and learn peers from traffic. */
+    group: ipAddress.refine(isMulticastAddress, { message: "must be a multicast address (224.0.0.0/4 or ff00::/8)" }).optional(),
+    /** Multicast TTL / hop limit of group traffic (default 1, like kernel vxlan). */
+    ttl: z.number().int().min(1).max(255).optional(),
+    /** Underlay interface to join the group on and send it out of (default: the one holding local). */
+    dev: ifName.optional(),
+    /** Most peers learned from traffic in group mode; packets from further new peers are refused. */
+    maxLearnedPeers: z.number().int().min(1).max(1_000_000).default(1024),
     segments: z.array(SegmentSchema).min(1, "at least one segment (vni + tap) is needed"),
   })
   .strict()
@@ -50,23 +76,109 @@ export const ConfigSchema = z
       if (isIP(p) !== localFamily) ctx.addIssue({ code: "custom", path: ["peers", i], message: `peer ${p} is not the same IP family as local ${cfg.local}` });
       if (p === cfg.local) ctx.addIssue({ code: "custom", path: ["peers", i], message: `peer ${p} is the local address` });
     });
+    if (cfg.group !== undefined) {
+      if (isIP(cfg.group) !== localFamily) ctx.addIssue({ code: "custom", path: ["group"], message: `group ${cfg.group} is not the same IP family as local ${cfg.local}` });
+      if (cfg.encap !== "vxlan") ctx.addIssue({ code: "custom", path: ["group"], message: "multicast group mode is VXLAN's; GRE needs peers" });
+    } else {
+      if (cfg.ttl !== undefined) ctx.addIssue({ code: "custom", path: ["ttl"], message: "ttl applies to multicast group mode: give a group too" });
+      if (cfg.dev !== undefined) ctx.addIssue({ code: "custom", path: ["dev"], message: "dev applies to multicast group mode: give a group too" });
+    }
+    if (cfg.encap !== "gre") {
+      if (cfg.greChecksum) ctx.addIssue({ code: "custom", path: ["greChecksum"], message: "greChecksum is a GRE option: set encap: gre" });
+      if (cfg.greSequence) ctx.addIssue({ code: "custom", path: ["greSequence"], message: "greSequence is a GRE option: set encap: gre" });
+    }
     const taps = new Set<string>();
-    const ids = new Set<number>();
+    const ids = new Map<number, string>();
+    const idName = cfg.encap === "gre" ? "GRE key" : "VNI";
+    const useId = (id: number, where: string, path: (string | number)[]): void => {
+      const other = ids.get(id);
+      if (other !== undefined) ctx.addIssue({ code: "custom", path, message: `${idName} ${id} is used twice (${other} and ${where})` });
+      else ids.set(id, where);
+    };
     cfg.segments.forEach((s, i) => {
       if (taps.has(s.tap)) ctx.addIssue({ code: "custom", path: ["segments", i, "tap"], message: `TAP ${s.tap} is used by two segments` });
       taps.add(s.tap);
+      if (s.trunk === true || s.vlans !== undefined) {
+        checkTrunk(s, i, cfg.encap, useId, ctx);
+        return;
+      }
       const id = cfg.encap === "gre" ? (s.key ?? 0) : s.vni;
       if (cfg.encap === "vxlan" && s.vni === undefined) ctx.addIssue({ code: "custom", path: ["segments", i, "vni"], message: "a VXLAN segment needs a vni" });
       if (cfg.encap === "gre" && s.vni !== undefined) ctx.addIssue({ code: "custom", path: ["segments", i, "vni"], message: "vni is VXLAN's; a GRE segment is identified by its key" });
-      if (id !== undefined) {
-        if (ids.has(id)) ctx.addIssue({ code: "custom", path: ["segments", i], message: `segment id ${id} is used twice` });
-        ids.add(id);
-      }
+      if (cfg.encap === "vxlan" && s.key !== undefined) ctx.addIssue({ code: "custom", path: ["segments", i, "key"], message: "key is GRE's; a VXLAN segment is identified by its vni" });
+      // "No key" and key 0 are one segment on receipt (as in Open vSwitch), so name it so.
+      if (id !== undefined) useId(id, cfg.encap === "gre" && s.key === undefined ? `segments.${i} without a key` : `segments.${i}`, ["segments", i]);
     });
   });
 
+type Issues = { addIssue(issue: { code: "custom"; path: (string | number)[]; message: string }): void };
+
+/** A trunk segment: trunk true, a non-empty vlans map of VLAN 1..4094 -> id, no vni/key/address. */
+function checkTrunk(
+  s: z.infer<typeof SegmentSchema>,
+  i: number,
+  encap: "vxlan" | "gre",
+  useId: (id: number, where: string, path: (string | number)[]) => void,
+  ctx: Issues,
+): void {
+  const at = (...rest: (string | number)[]): (string | number)[] => ["segments", i, ...rest];
+  if (s.trunk !== true) ctx.addIssue({ code: "custom", path: at("trunk"), message: "vlans belong to a trunk segment: add trunk: true" });
+  if (s.vlans === undefined || Object.keys(s.vlans).length === 0) {
+    ctx.addIssue({ code: "custom", path: at("vlans"), message: 'a trunk segment maps at least one VLAN to a segment id, e.g. vlans: { "100": 1000 }' });
+    return;
+  }
+  const idName = encap === "gre" ? "key" : "vni";
+  if (s.vni !== undefined || s.key !== undefined) {
+    ctx.addIssue({ code: "custom", path: at(s.vni !== undefined ? "vni" : "key"), message: `a trunk segment takes its ${idName}s from vlans, one per VLAN` });
+  }
+  if (s.address !== undefined) {
+    ctx.addIssue({ code: "custom", path: at("address"), message: "a trunk carries tagged frames only; put addresses on VLAN interfaces of the bridge" });
+  }
+  const seen = new Map<number, string>();
+  for (const [text, id] of Object.entries(s.vlans)) {
+    const vlan = /^\d{1,4}$/.test(text) ? Number(text) : NaN;
+    if (!(vlan >= MIN_TRUNK_VLAN && vlan <= MAX_TRUNK_VLAN)) {
+      ctx.addIssue({ code: "custom", path: at("vlans", text), message: `VLAN "${text}" is not a VLAN id ${MIN_TRUNK_VLAN}..${MAX_TRUNK_VLAN}` });
+      continue;
+    }
+    const dup = seen.get(vlan);
+    if (dup !== undefined) ctx.addIssue({ code: "custom", path: at("vlans", text), message: `VLAN ${vlan} is listed twice ("${dup}" and "${text}")` });
+    seen.set(vlan, text);
+    if (encap === "vxlan" && id > 0xffffff) {
+      ctx.addIssue({ code: "custom", path: at("vlans", text), message: `VNI ${id} of VLAN ${vlan} is out of range (24 bits: 0..16777215)` });
+      continue;
+    }
+    useId(id, `VLAN ${vlan} of ${s.tap}`, at("vlans", text));
+  }
+}
+
 export type Config = z.infer<typeof ConfigSchema>;
 export type SegmentConfig = z.infer<typeof SegmentSchema>;
+
+/** One segment as a local port sees it: a TAP (with a VLAN on a trunk) carrying one VNI / GRE key. */
+export interface SegmentPort {
+  /** VNI (VXLAN) or GRE key (0 when a GRE segment has none). */
+  id: number;
+  tap: string;
+  /** 802.1Q VLAN on a trunk TAP; 0 on an access TAP. */
+  vlan: number;
+  /** Index into cfg.segments. */
+  segment: number;
+}
+
+/** Every (TAP, VLAN) -> segment id of a validated config, trunk VLANs in ascending order. */
+export function segmentPorts(cfg: Config): SegmentPort[] {
+  const out: SegmentPort[] = [];
+  cfg.segments.forEach((s, segment) => {
+    if (s.trunk === true && s.vlans !== undefined) {
+      const vlans = Object.entries(s.vlans).map(([vlan, id]) => ({ vlan: Number(vlan), id })).sort((a, b) => a.vlan - b.vlan);
+      for (const { vlan, id } of vlans) out.push({ id, tap: s.tap, vlan, segment });
+    } else {
+      out.push({ id: cfg.encap === "gre" ? (s.key ?? 0) : s.vni!, tap: s.tap, vlan: 0, segment });
+    }
+  });
+  return out;
+}
 
 /** A configuration error with every problem on its own line, as `path: message`. */
 export class ConfigError extends Error {

@@ -47,6 +47,11 @@ export function controlHandlers(instance: SwitchInstance): Record<string, Contro
     "fdb-flush": () => ({ flushed: instance.flushLearned() }),
     status: () => instance.status(),
     peers: () => instance.status().peers,
-    stats: () => ({ egress: instance.stats.egress.toJSON(), ingress: instance.stats.ingress.toJSON(), fdb: instance.fdbCounters() }),
+    stats: () => {
+      const ingress = instance.stats.ingress.toJSON();
+      const socketDrops = instance.socketDrops();
+      if (socketDrops > 0) ingress.drops.socketReceiveQueue = socketDrops;
+      return { egress: instance.stats.egress.toJSON(), ingress, fdb: instance.fdbCounters() };
+    },
   };
 }

@@ -1,5 +1,6 @@
 // One running vxswitch: opens TAPs, bridges and tunnel sockets from a Config, wires the loops, tears down.
 import { isIP } from "node:net";
+import { writeFileSync } from "node:fs";
 import type { Config } from "../control/config.js";
 import { overlayMtu } from "../control/config.js";
 import { HEADROOM } from "../io/batch.js";
@@ -22,9 +23,11 @@ import { PeerTable, type Peer } from "./peer-table.js";
 import type { PortRuntime, SegmentRuntime, TapRuntime, TunnelSockets } from "./runtime.js";
 import { DataplaneStats } from "./stats.js";
 import { interfaceOfAddress } from "./underlay.js";
+import { udpSocketDrops } from "../io/socket-drops.js";
 
 /** How many sockets send, so the outer source port follows the inner flow (ECMP/RSS spreading). */
 const SOURCE_PORT_SOCKETS = 8;
+const SOCKET_BUFFER_BYTES = 8 << 20;
 
 export interface PlannedSegment {
   id: number;
@@ -61,6 +64,18 @@ function bridgeExists(name: string): boolean {
     return true;
   } catch {
     return false;
+  }
+}
+
+/**
+ * A new bridge with snooping on sends IGMP reports of its own that would be flooded into the
+ * overlay; the kernel vxlan scripts' bridges are usually made without it. Best effort via sysfs.
+ */
+function disableMulticastSnooping(bridge: string, log: (line: string) => void): void {
+  try {
+    writeFileSync(`/sys/class/net/${bridge}/bridge/multicast_snooping`, "0");
+  } catch (err) {
+    log(`could not turn multicast snooping off on ${bridge}: ${(err as NodeJS.ErrnoException).code ?? err}`);
   }
 }
 
@@ -136,8 +151,9 @@ export class SwitchInstance {
     const cfg = this.config;
     const family = this.plan.family;
     const open = async (port: number): Promise<TunnelSocket> => {
-      if (this.io === "batch") return UdpBatchSocket.open({ family, address: cfg.local, port, gro: true, gso: true });
-      return DgramSocket.open({ family, address: cfg.local, port });
+      // A deep receive queue rides out scheduling gaps of the single JS thread.
+      if (this.io === "batch") return UdpBatchSocket.open({ family, address: cfg.local, port, gro: true, gso: true, rcvBuf: SOCKET_BUFFER_BYTES, sndBuf: SOCKET_BUFFER_BYTES });
+      return DgramSocket.open({ family, address: cfg.local, port, rcvBuf: SOCKET_BUFFER_BYTES });
     };
     this.io = cfg.io === "dgram" ? "dgram" : "batch";
     let main: TunnelSocket;
@@ -169,6 +185,7 @@ export class SwitchInstance {
       if (s.bridge !== undefined && s.createBridge) {
         native.bridgeAdd(s.bridge);
         this.createdBridges.push(s.bridge);
+        disableMulticastSnooping(s.bridge, this.log);
         native.linkSetUp(s.bridge, true);
       }
       const device = TapDevice.open(s.tap, { vnetHdr: false });
@@ -247,6 +264,11 @@ export class SwitchInstance {
 
   flushLearned(): number {
     return this.fdb.flush();
+  }
+
+  /** Packets the kernel dropped before we could read them (receive queue full). */
+  socketDrops(): number {
+    return this.config.encap === "vxlan" ? udpSocketDrops(this.config.port) : 0;
   }
 
   fdbCounters(): Record<string, number> {
