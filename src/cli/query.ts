@@ -20,9 +20,10 @@ export function formatFdb(rows: FdbRow[]): string {
 
 function formatStatus(s: InstanceStatus): string {
   const lines = [
-    `encap ${s.encap} local ${s.local} port ${s.port} io ${s.io} up ${s.uptimeSeconds}s`,
+    `encap ${s.encap}${s.gre?.checksum ? " csum" : ""}${s.gre?.sequence ? " seq" : ""} local ${s.local}${s.port > 0 ? ` port ${s.port}` : ""} io ${s.io} up ${s.uptimeSeconds}s`,
     `offloads: udp-gro ${s.offloads.udpGro ? "on" : "off"} udp-gso ${s.offloads.udpGso ? "on" : "off"} source-port sockets ${s.offloads.sourcePortSockets}`,
-    ...s.segments.map((g) => `segment ${g.id} tap ${g.tap}${g.bridge ? ` bridge ${g.bridge}` : ""} mtu ${g.mtu}`),
+    ...s.segments.map((g) => `segment ${g.id} tap ${g.tap}${g.vlan !== undefined ? ` vlan ${g.vlan}` : ""}${g.bridge ? ` bridge ${g.bridge}` : ""} mtu ${g.mtu}`),
+    ...(s.group !== undefined ? [`group ${s.group.address} dev ${s.group.dev ?? "-"} ttl ${s.group.ttl} tx ${s.group.txFrames}`] : []),
     ...s.peers.map((p) => `peer ${p.address}${p.dynamic ? " (learned)" : ""} rx ${p.rxFrames} tx ${p.txFrames}`),
   ];
   return lines.join("\n");
@@ -36,14 +37,15 @@ interface DirectionJson {
   drops: Record<string, number>;
 }
 
-function formatStats(s: { egress: DirectionJson; ingress: DirectionJson; fdb: Record<string, number> }): string {
+function formatStats(s: { egress: DirectionJson; ingress: DirectionJson; fdb: Record<string, number>; peers?: Record<string, number> }): string {
   const dir = (name: string, d: DirectionJson): string => {
     const drops = Object.entries(d.drops).map(([k, v]) => `${k} ${v}`).join(", ") || "none";
     const perBatch = d.batches > 0 ? (d.frames / d.batches).toFixed(1) : "0";
     return `${name}: ${d.frames} frames ${d.bytes} bytes, ${d.batches} batches (${perBatch} frames/batch), flooded ${d.flooded}; drops: ${drops}`;
   };
   const fdb = Object.entries(s.fdb).map(([k, v]) => `${k} ${v}`).join(", ");
-  return [dir("egress  (tap -> tunnel)", s.egress), dir("ingress (tunnel -> tap)", s.ingress), `fdb: ${fdb}`].join("\n");
+  const peers = s.peers === undefined ? [] : [`peers: ${Object.entries(s.peers).map(([k, v]) => `${k} ${v}`).join(", ")}`];
+  return [dir("egress  (tap -> tunnel)", s.egress), dir("ingress (tunnel -> tap)", s.ingress), `fdb: ${fdb}`, ...peers].join("\n");
 }
 
 export async function runQuery(cmd: string, o: QueryOptions): Promise<void> {

@@ -83,6 +83,7 @@ export const ConfigSchema = z
       if (cfg.ttl !== undefined) ctx.addIssue({ code: "custom", path: ["ttl"], message: "ttl applies to multicast group mode: give a group too" });
       if (cfg.dev !== undefined) ctx.addIssue({ code: "custom", path: ["dev"], message: "dev applies to multicast group mode: give a group too" });
     }
+    if (cfg.encap === "gre" && cfg.io === "dgram") ctx.addIssue({ code: "custom", path: ["io"], message: "io dgram is UDP (VXLAN) only; GRE uses a raw IPPROTO_GRE socket" });
     if (cfg.encap !== "gre") {
       if (cfg.greChecksum) ctx.addIssue({ code: "custom", path: ["greChecksum"], message: "greChecksum is a GRE option: set encap: gre" });
       if (cfg.greSequence) ctx.addIssue({ code: "custom", path: ["greSequence"], message: "greSequence is a GRE option: set encap: gre" });

@@ -3,6 +3,7 @@ import {
   checkGreTeb, GRE_FLAG_K, greFlags, greHeaderLength, greHeaderLengthFor, greKey, GreReason, writeGreHeader,
   type GreOptions,
 } from "../wire/gre.js";
+import { segmentPorts, type Config } from "../control/config.js";
 import { decapDrop, type Encapsulation } from "./encap.js";
 import type { SegmentRuntime } from "./runtime.js";
 import { DropReason } from "./stats.js";
@@ -23,19 +24,21 @@ export interface GreSendOptions {
   sequence: boolean;
 }
 
-/** A GRE segment as configured: its id (the key, or GRE_KEYLESS_ID) and whether frames carry a key. */
+/** A GRE segment as the encapsulation sees it: its id, and whether its frames carry that id as key. */
 export interface GreSegmentSpec {
-  key?: number;
+  /** The GRE key, or GRE_KEYLESS_ID for the segment without one. */
+  id: number;
+  keyed: boolean;
 }
 
-/** The segment id the switch uses for a GRE segment: its key, or GRE_KEYLESS_ID without one. */
-export function greSegmentId(spec: GreSegmentSpec): number {
-  return spec.key ?? GRE_KEYLESS_ID;
+/** The GRE segments of a validated config: a keyed access segment, the keyless one, trunk VLANs (always keyed). */
+export function greSegmentsOf(cfg: Config): GreSegmentSpec[] {
+  return segmentPorts(cfg).map((p) => ({ id: p.id, keyed: p.vlan !== 0 || cfg.segments[p.segment]?.key !== undefined }));
 }
 
-/** GRE options counted in the header (4 bytes each): key, checksum, sequence. For the overlay MTU. */
-export function greOptionCount(spec: GreSegmentSpec, send: GreSendOptions): number {
-  return (spec.key !== undefined ? 1 : 0) + (send.checksum ? 1 : 0) + (send.sequence ? 1 : 0);
+/** GRE options in a segment's header (4 bytes each): key, checksum, sequence. For the overlay MTU. */
+export function greOptionCount(keyed: boolean, send: GreSendOptions): number {
+  return (keyed ? 1 : 0) + (send.checksum ? 1 : 0) + (send.sequence ? 1 : 0);
 }
 
 export class GreEncap implements Encapsulation {
@@ -50,8 +53,8 @@ export class GreEncap implements Encapsulation {
 
   constructor(segments: readonly GreSegmentSpec[], private readonly send: GreSendOptions) {
     for (const spec of segments) {
-      const opts: GreOptions = { checksum: send.checksum, key: spec.key, seq: send.sequence ? 0 : undefined };
-      const id = greSegmentId(spec);
+      const id = spec.id;
+      const opts: GreOptions = { checksum: send.checksum, key: spec.keyed ? id : undefined, seq: send.sequence ? 0 : undefined };
       if (this.tx.has(id)) throw new Error(`two GRE segments with id ${id} (key 0 and "no key" are the same segment)`);
       this.tx.set(id, opts);
       this.headerLengths.set(id, greHeaderLengthFor(opts));

@@ -2,7 +2,7 @@
 import { isIP } from "node:net";
 import { writeFileSync } from "node:fs";
 import type { Config } from "../control/config.js";
-import { overlayMtu } from "../control/config.js";
+import { overlayMtu, segmentPorts } from "../control/config.js";
 import { HEADROOM } from "../io/batch.js";
 import { TapDevice } from "../io/tap-device.js";
 import type { TunnelSocket } from "../io/tunnel-socket.js";
@@ -18,7 +18,11 @@ import { EgressLoop } from "./egress.js";
 import { IngressLoop } from "./ingress.js";
 import type { Encapsulation } from "./encap.js";
 import { VxlanEncap } from "./vxlan-encap.js";
+import { GreEncap, greOptionCount, greSegmentsOf } from "./gre-encap.js";
+import { GreSocket } from "../io/gre-socket.js";
 import { Observers } from "./observers.js";
+import { LearnedPeers, type LearnedPeerCounters } from "./learned-peers.js";
+import { groupBindAddress, joinGroup } from "./multicast-group.js";
 import { PeerTable, type Peer } from "./peer-table.js";
 import type { PortRuntime, SegmentRuntime, TapRuntime, TunnelSockets } from "./runtime.js";
 import { DataplaneStats } from "./stats.js";
@@ -32,6 +36,8 @@ const SOCKET_BUFFER_BYTES = 8 << 20;
 export interface PlannedSegment {
   id: number;
   tap: string;
+  /** 802.1Q VLAN of this segment on a trunk TAP; 0 on an access TAP. */
+  vlan: number;
   bridge?: string;
   createBridge: boolean;
   address?: string;
@@ -44,17 +50,24 @@ export interface Plan {
   underlayInterface?: string;
   underlayMtu: number;
   io: "batch" | "dgram";
+  /** One entry per (TAP, VLAN): a trunk TAP appears once per VLAN, in ascending VLAN order. */
   segments: PlannedSegment[];
+  /** Multicast group mode: BUM traffic goes to the group, peers are learned from traffic. */
+  multicast?: { group: string; dev: string | undefined; ttl: number };
 }
 
 export interface InstanceStatus {
   encap: string;
   io: string;
   local: string;
+  /** UDP port (VXLAN); 0 for GRE. */
   port: number;
+  /** GRE send options (checksum and sequence flags). */
+  gre?: { checksum: boolean; sequence: boolean };
   offloads: { udpGro: boolean; udpGso: boolean; sourcePortSockets: number };
-  segments: { id: number; tap: string; bridge?: string; mtu: number }[];
+  segments: { id: number; tap: string; vlan?: number; bridge?: string; mtu: number }[];
   peers: { address: string; dynamic: boolean; rxFrames: number; txFrames: number }[];
+  group?: { address: string; dev: string | undefined; ttl: number; txFrames: number };
   uptimeSeconds: number;
 }
 
@@ -91,21 +104,33 @@ export function plan(cfg: Config): Plan {
       // Keep 1500 when the MTU cannot be read; `status` shows the figure used.
     }
   }
-  const derived = overlayMtu(underlayMtu, cfg.encap, family);
+  // GRE: 4 bytes per option in the header (key, checksum, sequence), so the MTU is per segment.
+  const greSend = { checksum: cfg.greChecksum, sequence: cfg.greSequence };
+  const derivedOf = (keyed: boolean): number => overlayMtu(underlayMtu, cfg.encap, family, cfg.encap === "gre" ? greOptionCount(keyed, greSend) : 0);
+  // A trunk TAP has one entry per VLAN; the first entry naming a bridge creates it.
+  const bridgesSeen = new Set<string>();
   return {
     family,
     underlayInterface,
     underlayMtu,
     io: cfg.io === "dgram" ? "dgram" : "batch",
-    segments: cfg.segments.map((s) => ({
-      id: cfg.encap === "gre" ? (s.key ?? 0) : s.vni!,
-      tap: s.tap,
-      bridge: s.bridge,
-      createBridge: s.bridge !== undefined && !bridgeExists(s.bridge),
-      address: s.address,
-      mtu: s.mtu ?? derived,
-      mtuSource: s.mtu !== undefined ? "configured" : `underlay ${underlayInterface ?? "(assumed)"} mtu ${underlayMtu} - ${underlayMtu - derived} overhead`,
-    })),
+    segments: segmentPorts(cfg).map((p) => {
+      const s = cfg.segments[p.segment]!;
+      const derived = derivedOf(s.key !== undefined || s.trunk === true);
+      const firstUse = s.bridge !== undefined && !bridgesSeen.has(s.bridge);
+      if (s.bridge !== undefined) bridgesSeen.add(s.bridge);
+      return {
+        id: p.id,
+        tap: s.tap,
+        vlan: p.vlan,
+        bridge: s.bridge,
+        createBridge: firstUse && !bridgeExists(s.bridge!),
+        address: s.address,
+        mtu: s.mtu ?? derived,
+        mtuSource: s.mtu !== undefined ? "configured" : `underlay ${underlayInterface ?? "(assumed)"} mtu ${underlayMtu} - ${underlayMtu - derived} overhead`,
+      };
+    }),
+    multicast: cfg.group === undefined ? undefined : { group: cfg.group, dev: cfg.dev ?? underlayInterface, ttl: cfg.ttl ?? 1 },
   };
 }
 
@@ -124,6 +149,10 @@ export class SwitchInstance {
   private readonly createdBridges: string[] = [];
   private sockets: TunnelSockets | undefined;
   private sweepTimer: NodeJS.Timeout | undefined;
+  /** Group mode: the multicast group as the flood target (not in `peers`: nothing comes from it). */
+  private group: Peer | undefined;
+  /** Group mode: peers learned from traffic. */
+  private learned: LearnedPeers | undefined;
   private readonly encap: Encapsulation;
   private readonly started = Date.now();
   io: "batch" | "dgram" = "batch";
@@ -132,7 +161,9 @@ export class SwitchInstance {
     this.fdb = new Fdb({ ageingMs: config.ageing * 1000, maxEntries: config.maxAddresses });
     this.segments = new Segments(this.endpoints);
     this.forwarder = new Forwarder(this.fdb, this.endpoints, this.segments);
-    this.encap = new VxlanEncap();
+    this.encap = config.encap === "gre"
+      ? new GreEncap(greSegmentsOf(config), { checksum: config.greChecksum, sequence: config.greSequence })
+      : new VxlanEncap();
   }
 
   /** Opens everything; on any failure closes what was opened and rethrows. */
@@ -150,38 +181,89 @@ export class SwitchInstance {
   private async openSockets(): Promise<void> {
     const cfg = this.config;
     const family = this.plan.family;
-    const open = async (port: number): Promise<TunnelSocket> => {
+    const open = async (port: number, address = cfg.local): Promise<TunnelSocket> => {
       // A deep receive queue rides out scheduling gaps of the single JS thread.
-      if (this.io === "batch") return UdpBatchSocket.open({ family, address: cfg.local, port, gro: true, gso: true, rcvBuf: SOCKET_BUFFER_BYTES, sndBuf: SOCKET_BUFFER_BYTES });
-      return DgramSocket.open({ family, address: cfg.local, port, rcvBuf: SOCKET_BUFFER_BYTES });
+      if (this.io === "batch") return UdpBatchSocket.open({ family, address, port, gro: true, gso: true, rcvBuf: SOCKET_BUFFER_BYTES, sndBuf: SOCKET_BUFFER_BYTES });
+      return DgramSocket.open({ family, address, port, rcvBuf: SOCKET_BUFFER_BYTES });
     };
     this.io = cfg.io === "dgram" ? "dgram" : "batch";
+    if (cfg.encap === "gre") {
+      // One raw IPPROTO_GRE socket sends and receives: GRE has no ports, so no source-port pool.
+      this.io = "batch";
+      this.sockets = { main: GreSocket.open({ family, address: cfg.local, rcvBuf: SOCKET_BUFFER_BYTES, sndBuf: SOCKET_BUFFER_BYTES }), senders: [] };
+      for (const address of cfg.peers) this.addPeer(address, false);
+      return;
+    }
+    // Group mode: group traffic is not addressed to local, so the receiving socket binds the
+    // wildcard (as kernel vxlan does); the senders stay on local, the source peers learn.
+    const mainAddress = cfg.group === undefined ? cfg.local : groupBindAddress(family);
     let main: TunnelSocket;
     try {
-      main = await open(cfg.port);
+      main = await open(cfg.port, mainAddress);
     } catch (err) {
       if (cfg.io !== "auto") throw err;
       this.log(`native batched UDP unavailable (${(err as Error).message}); falling back to node:dgram`);
       this.io = "dgram";
-      main = await open(cfg.port);
+      main = await open(cfg.port, mainAddress);
     }
     const senders: TunnelSocket[] = [];
     for (let i = 0; i < SOURCE_PORT_SOCKETS; i++) senders.push(await open(0));
     this.sockets = { main, senders };
+    if (this.plan.multicast !== undefined) this.startGroupMode(this.plan.multicast, [main, ...senders]);
     for (const address of cfg.peers) this.addPeer(address, false);
+  }
+
+  /** Joins the group, makes it every segment's flood target and starts learning peers from traffic. */
+  private startGroupMode(m: NonNullable<Plan["multicast"]>, sockets: TunnelSocket[]): void {
+    const cfg = this.config;
+    joinGroup(sockets, { ...m, family: this.plan.family, local: cfg.local });
+    const id = this.endpoints.addPeer(m.group);
+    this.group = { id, address: m.group, addr16: parseAddress(m.group), port: cfg.port, dynamic: false, rxFrames: 0, txFrames: 0, lastSeenMs: 0 };
+    this.segments.addMeshPeer(id);
+    const opts = { family: this.plan.family, local: cfg.local, max: cfg.maxLearnedPeers, ageingMs: cfg.ageing * 1000 };
+    this.learned = new LearnedPeers(opts, (address) => this.addPeer(address, true), (peer) => this.removePeer(peer), this.log);
+    this.log(`multicast group ${m.group} joined on ${m.dev ?? "the routed interface"}, ttl ${m.ttl}, loop off; learning up to ${cfg.maxLearnedPeers} peers`);
+  }
+
+  /** Flood targets of a segment: the group (group mode) and the configured peers. */
+  private floodPeers(): Peer[] {
+    const configured = this.peers.all().filter((p) => !p.dynamic);
+    return this.group === undefined ? configured : [this.group, ...configured];
+  }
+
+  /** Removes a peer: its FDB entries first, so no entry names the id once it is reused. */
+  private removePeer(peer: Peer): void {
+    this.fdb.flush(undefined, peer.id, true);
+    this.segments.dropPeer(peer.id);
+    for (const seg of this.segmentRuntimes.values()) {
+      const i = seg.peers.indexOf(peer);
+      if (i >= 0) seg.peers.splice(i, 1);
+    }
+    this.peers.remove(peer.id);
+    this.endpoints.remove(peer.id);
   }
 
   private addPeer(address: string, dynamic: boolean): Peer {
     const id = this.endpoints.addPeer(address);
-    const peer: Peer = { id, address, addr16: parseAddress(address), port: this.config.port, dynamic, rxFrames: 0, txFrames: 0, lastSeenMs: 0 };
+    const peer: Peer = { id, address, addr16: parseAddress(address), port: this.config.encap === "gre" ? 0 : this.config.port, dynamic, rxFrames: 0, txFrames: 0, lastSeenMs: 0 };
     this.peers.add(peer);
-    this.segments.addMeshPeer(id);
-    for (const seg of this.segmentRuntimes.values()) seg.peers.push(peer);
+    // A learned peer (group mode) is reached by unicast only: floods go to the group.
+    if (!dynamic) {
+      this.segments.addMeshPeer(id);
+      for (const seg of this.segmentRuntimes.values()) seg.peers.push(peer);
+    }
     return peer;
   }
 
   private openTaps(): void {
+    const byName = new Map<string, TapRuntime>();
     for (const s of this.plan.segments) {
+      // A trunk TAP is opened once and carries one segment per VLAN.
+      const opened = byName.get(s.tap);
+      if (opened !== undefined) {
+        this.addPort(s, opened);
+        continue;
+      }
       if (s.bridge !== undefined && s.createBridge) {
         native.bridgeAdd(s.bridge);
         this.createdBridges.push(s.bridge);
@@ -190,8 +272,9 @@ export class SwitchInstance {
       }
       const device = TapDevice.open(s.tap, { vnetHdr: false });
       this.devices.push(device);
-      const tap: TapRuntime = { device, trunk: false, index: this.taps.length, access: undefined, byVlan: new Map() };
+      const tap: TapRuntime = { device, trunk: s.vlan !== 0, index: this.taps.length, access: undefined, byVlan: new Map() };
       this.taps.push(tap);
+      byName.set(s.tap, tap);
       device.setMtu(s.mtu);
       if (s.bridge !== undefined) device.attach(s.bridge);
       device.up();
@@ -199,17 +282,24 @@ export class SwitchInstance {
         const [addr, len] = s.address.split("/");
         native.linkAddAddress(s.bridge ?? s.tap, parseAddress(addr!), Number(len));
       }
-      const seg: SegmentRuntime = { id: s.id, ports: [], peers: this.peers.all().filter((p) => !p.dynamic), mtu: s.mtu };
-      this.segmentRuntimes.set(s.id, seg);
-      const portId = this.endpoints.addPort(s.tap);
-      const port: PortRuntime = { id: portId, tap, vlan: 0, segment: seg };
-      seg.ports.push(port);
-      tap.access = port;
-      this.portsById.set(portId, port);
-      this.segments.addSegment(s.id, { mtu: s.mtu });
-      this.segments.attachPort(s.id, portId, 0);
-      this.log(`segment ${this.config.encap} ${s.id}: tap ${s.tap} mtu ${s.mtu} (${s.mtuSource})${s.bridge ? ` bridge ${s.bridge}` : ""}`);
+      this.addPort(s, tap);
     }
+  }
+
+  /** The segment of a planned entry and its local port: the TAP, or VLAN s.vlan of a trunk TAP ("TAP.VLAN"). */
+  private addPort(s: PlannedSegment, tap: TapRuntime): void {
+    const seg: SegmentRuntime = { id: s.id, ports: [], peers: this.floodPeers(), mtu: s.mtu };
+    this.segmentRuntimes.set(s.id, seg);
+    const portId = this.endpoints.addPort(s.vlan === 0 ? s.tap : `${s.tap}.${s.vlan}`);
+    const port: PortRuntime = { id: portId, tap, vlan: s.vlan, segment: seg };
+    seg.ports.push(port);
+    if (s.vlan === 0) tap.access = port;
+    else tap.byVlan.set(s.vlan, port);
+    this.portsById.set(portId, port);
+    this.segments.addSegment(s.id, { mtu: s.mtu, greKey: this.config.encap === "gre" ? s.id : undefined });
+    this.segments.attachPort(s.id, portId, s.vlan);
+    const where = s.vlan === 0 ? `tap ${s.tap}` : `trunk tap ${s.tap} vlan ${s.vlan}`;
+    this.log(`segment ${this.config.encap} ${s.id}: ${where} mtu ${s.mtu} (${s.mtuSource})${s.bridge ? ` bridge ${s.bridge}` : ""}`);
   }
 
   private startLoops(): void {
@@ -231,18 +321,23 @@ export class SwitchInstance {
     const ingress = new IngressLoop(sockets.main, this.taps, this.segmentRuntimes, this.portsById, this.encap, this.fdb, this.forwarder, this.peers, this.stats, this.observers, {
       batchSize,
       slotSize: tunnelSlot,
-      learnPeers: false,
+      learnPeers: this.learned !== undefined,
       maxFrame,
-    }, () => undefined);
+    }, this.learned?.learn ?? (() => undefined));
     sockets.main.onReadable(() => ingress.onReadable());
-    this.sweepTimer = setInterval(() => this.fdb.sweep(), 1000);
+    this.sweepTimer = setInterval(() => {
+      this.fdb.sweep();
+      this.learned?.sweep(this.peers.all(), Date.now());
+    }, 1000);
     this.sweepTimer.unref();
-    this.log(`io ${this.io}: udp gro ${sockets.main.gro ? "on" : "off"}, gso ${sockets.main.gso ? "on" : "off"}, ${sockets.senders.length} source-port sockets`);
+    if (this.config.encap === "gre") this.log(`io raw GRE socket: checksum ${this.config.greChecksum ? "on" : "off"}, sequence ${this.config.greSequence ? "on" : "off"}`);
+    else this.log(`io ${this.io}: udp gro ${sockets.main.gro ? "on" : "off"}, gso ${sockets.main.gso ? "on" : "off"}, ${sockets.senders.length} source-port sockets`);
   }
 
-  /** Name of the (first) TAP of a segment, the `dev` that `fdb show` prints for remote entries. */
+  /** Name of the (first) local port of a segment ("TAP", or "TAP.VLAN" on a trunk): `dev` in `fdb show`. */
   tapOfSegment(id: number): string {
-    return this.segmentRuntimes.get(id)?.ports[0]?.tap.device.name ?? "?";
+    const port = this.segmentRuntimes.get(id)?.ports[0];
+    return port === undefined ? "?" : (this.endpoints.name(port.id) ?? "?");
   }
 
   /** A static FDB entry toward a peer address (added as a peer if new) or a local TAP. */
@@ -253,7 +348,7 @@ export class SwitchInstance {
     if (dst !== undefined) {
       endpoint = (this.peers.all().find((p) => p.address === dst) ?? this.addPeer(dst, false)).id;
     } else if (dev !== undefined) {
-      const port = seg.ports.find((p) => p.tap.device.name === dev);
+      const port = seg.ports.find((p) => this.endpoints.name(p.id) === dev || (p.vlan === 0 && p.tap.device.name === dev));
       if (port === undefined) throw new Error(`${dev} is not a TAP of segment ${id}`);
       endpoint = port.id;
     } else {
@@ -275,16 +370,26 @@ export class SwitchInstance {
     return { entries: this.fdb.size(), ...this.fdb.counters };
   }
 
+  /** Peers configured and learned now, and what learning did (group mode). */
+  peerCounters(): { configured: number; learnedNow: number } & LearnedPeerCounters {
+    const learnedNow = this.learned?.size ?? 0;
+    return { configured: this.peers.size - learnedNow, learnedNow, ...(this.learned?.counters ?? { learned: 0, refused: 0, aged: 0 }) };
+  }
+
   status(): InstanceStatus {
     const s = this.sockets;
     return {
       encap: this.config.encap,
       io: this.io,
       local: this.config.local,
-      port: this.config.port,
+      port: this.config.encap === "gre" ? 0 : this.config.port,
+      gre: this.config.encap === "gre" ? { checksum: this.config.greChecksum, sequence: this.config.greSequence } : undefined,
       offloads: { udpGro: s?.main.gro ?? false, udpGso: s?.main.gso ?? false, sourcePortSockets: s?.senders.length ?? 0 },
-      segments: this.plan.segments.map((p) => ({ id: p.id, tap: p.tap, bridge: p.bridge, mtu: p.mtu })),
+      segments: this.plan.segments.map((p) => ({ id: p.id, tap: p.tap, ...(p.vlan !== 0 ? { vlan: p.vlan } : {}), bridge: p.bridge, mtu: p.mtu })),
       peers: this.peers.all().map((p) => ({ address: p.address, dynamic: p.dynamic, rxFrames: p.rxFrames, txFrames: p.txFrames })),
+      ...(this.group !== undefined && this.plan.multicast !== undefined
+        ? { group: { address: this.group.address, dev: this.plan.multicast.dev, ttl: this.plan.multicast.ttl, txFrames: this.group.txFrames } }
+        : {}),
       uptimeSeconds: Math.round((Date.now() - this.started) / 1000),
     };
   }

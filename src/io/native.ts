@@ -77,6 +77,28 @@ export interface NativeAddon {
   greSend(fd: number, slab: Buffer, offsets: Uint32Array, lengths: Uint32Array,
           dstAddrs: Uint8Array, count: number): number;
   ioCounters(): NativeIoCounters;
+  // Offloads in software (native/offload.c). Frames read from a TAP with IFF_VNET_HDR lie
+  // behind a 10-byte virtio-net header.
+  /** Finishes the partial checksum of every non-GSO NEEDS_CSUM frame of a TAP batch (clears the flag). */
+  vnetFinishBatch(slab: Buffer, slotSize: number, headroom: number, lengths: Uint32Array, count: number): number;
+  /**
+   * Splits the GSO super-frame at src[frameOff, +frameLen) (virtio-net header in the 10 bytes
+   * before) into segments [encap template][fixed headers][payload] back to back in
+   * dst[dstOff, dstEnd), grouped into UDP_SEGMENT messages of at most maxMessage bytes;
+   * out[3m..3m+2] = offset, length, segment size (0: one segment). Returns messages, 0 when dst
+   * is too small, -1 for a malformed super-frame, -2 when out is too short.
+   */
+  tsoSplit(src: Buffer, frameOff: number, frameLen: number, dst: Buffer, dstOff: number, dstEnd: number,
+           encap: Uint8Array, encapLen: number, maxMessage: number, out: Uint32Array): number;
+  /**
+   * Decapsulates a receive batch (encapLen-byte tunnel headers) into `out`, coalescing same-flow
+   * TCP segments into GSO super-frames; each output frame lies behind a virtio-net header.
+   * Records of 6: vnet header offset, length with header, datagram index, tunnel header offset
+   * in slab, packets, inner bytes. cursor = [datagram, offset, runts]: where to resume.
+   */
+  groCoalesce(slab: Buffer, slotSize: number, headroom: number, lengths: Uint32Array, segSizes: Uint16Array,
+              srcAddrs: Uint8Array, count: number, encapLen: number, cursor: Uint32Array, out: Buffer,
+              records: Uint32Array, maxRecords: number): number;
 }
 
 const ADDON_FILE = "build/Release/vxswitch_native.node";

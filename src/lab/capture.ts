@@ -21,6 +21,18 @@ export interface CaptureOptions {
   vxlanPorts?: readonly number[];
 }
 
+// tshark's expert severities and the group of TCP's sequence analysis (epan/proto.h).
+const EXPERT_WARNING = 0x00600000;
+const EXPERT_ERROR = 0x00800000;
+const EXPERT_GROUP_SEQUENCE = 0x02000000;
+
+/** A frame tshark found malformed or flagged: frame number, expert messages, summary line. */
+export interface DissectionProblem {
+  frame: number;
+  messages: string[];
+  info: string;
+}
+
 /** A running (or stopped) tcpdump writing to a pcap file. */
 export class Capture {
   /** tcpdump's "N packets dropped by kernel", once stopped. */
@@ -102,6 +114,32 @@ export class Capture {
     if (displayFilter !== undefined) argv.push("-Y", displayFilter);
     const lines = (await run(argv, { timeoutMs: 60_000 })).split("\n").filter((line) => line.trim() !== "");
     return lines.slice(0, limit).join("\n") + (lines.length > limit ? `\n... ${lines.length - limit} more` : "");
+  }
+
+  /**
+   * Frames matching `restrict` (e.g. `ip.src == 198.18.0.1`) that tshark finds malformed or
+   * flags with an expert warning or error, checksums verified (IP, UDP, TCP; GRE and ICMP always).
+   * Not counted: TCP sequence analysis and its warnings (lost, out-of-order, window full, RST),
+   * which describe how the traffic fared, not how the packets are built. `dataPorts` are TCP/UDP
+   * ports decoded as plain data (iperf3's payload otherwise trips heuristic dissectors: Thrift).
+   */
+  async dissectionProblems(restrict: string, dataPorts: readonly number[] = [5201]): Promise<DissectionProblem[]> {
+    const argv = ["tshark", "-r", this.file, "-n", "-o", "ip.check_checksum:TRUE", "-o", "tcp.check_checksum:TRUE", "-o", "udp.check_checksum:TRUE",
+      "-o", "tcp.analyze_sequence_numbers:FALSE", ...this.decodeAs()];
+    for (const port of dataPorts) argv.push("-d", `tcp.port==${port},data`, "-d", `udp.port==${port},data`);
+    argv.push("-Y", `(${restrict}) && (_ws.malformed || _ws.expert.severity >= warning)`, "-T", "fields", "-E", "occurrence=a", "-E", "aggregator=|",
+      "-E", "separator=\t", "-e", "frame.number", "-e", "_ws.expert.severity", "-e", "_ws.expert.group", "-e", "_ws.expert.message", "-e", "_ws.col.Info");
+    const problems: DissectionProblem[] = [];
+    for (const line of (await run(argv, { timeoutMs: 120_000 })).split("\n")) {
+      if (line === "") continue;
+      const [frame = "", severities = "", groups = "", messages = "", info = ""] = line.split("\t");
+      const sev = severities.split("|").map(Number);
+      const grp = groups.split("|").map(Number);
+      const msg = messages.split("|");
+      const kept = msg.filter((_, i) => (sev[i] ?? 0) >= EXPERT_WARNING && !((grp[i] ?? 0) === EXPERT_GROUP_SEQUENCE && (sev[i] ?? 0) < EXPERT_ERROR));
+      if (kept.length > 0) problems.push({ frame: Number(frame), messages: kept, info });
+    }
+    return problems;
   }
 
   private decodeAs(): string[] {

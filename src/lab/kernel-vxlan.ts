@@ -1,5 +1,5 @@
-// A kernel vxlan device as the independent peer: unicast mesh by all-zeros FDB entries, learning
-// on (the kernel default), enslaved to a host bridge.
+// A kernel vxlan device as the independent peer: unicast mesh by all-zeros FDB entries (or a
+// multicast group), learning on (the kernel default), enslaved to a host bridge.
 import { ipIn, nsExec, run } from "./netns.js";
 import { assertUnderlayAddress, ensureBridge, UNDERLAY_IF, VXLAN_MTU_V4, VXLAN_MTU_V6 } from "./topology.js";
 
@@ -9,6 +9,10 @@ export interface KernelVxlanOptions {
   local: string;
   /** Underlay addresses of the peers (head-end replication of BUM traffic to each). */
   remotes: readonly string[];
+  /** Multicast group mode: BUM traffic to this group (e.g. 239.1.1.1), joined on `dev`. */
+  group?: string;
+  /** Multicast TTL (kernel default for a group: 1). */
+  ttl?: number;
   /** Bridge in the namespace to enslave the device to; created if missing (default "br0"). */
   bridge?: string;
   /** UDP destination port (default 4789). */
@@ -40,6 +44,8 @@ export async function addKernelVxlan(ns: string, options: KernelVxlanOptions): P
   const port = options.port ?? 4789;
   const dev = options.dev ?? UNDERLAY_IF;
   const link = ["link", "add", name, "type", "vxlan", "id", String(vni), "dstport", String(port), "local", local, "dev", dev];
+  if (options.group !== undefined) link.push("group", options.group);
+  if (options.ttl !== undefined) link.push("ttl", String(options.ttl));
   // Learning stays on and UDP checksums over IPv6 stay computed: the kernel defaults.
   await ipIn(ns, link);
   for (const remote of remotes) {

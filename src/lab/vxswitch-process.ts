@@ -12,7 +12,15 @@ export type IoMode = "batch" | "dgram";
 export interface VxswitchUpOptions {
   local: string;
   remotes: readonly string[];
-  vni: number;
+  /** VXLAN network identifier (VXLAN; omit for GRE). */
+  vni?: number;
+  /** Encapsulation (default: the CLI's, VXLAN). */
+  encap?: "vxlan" | "gre";
+  /** GRE key (GRE without it sends no key). */
+  key?: number;
+  /** GRE: --gre-csum / --gre-seq. */
+  greChecksum?: boolean;
+  greSequence?: boolean;
   tap: string;
   bridge?: string;
   /** Address for the TAP, with prefix length. */
@@ -29,6 +37,9 @@ export interface VxswitchUpOptions {
 /** The YAML config of `vxswitch up -c FILE`. */
 export interface VxswitchConfig {
   local: string;
+  encap?: "vxlan" | "gre";
+  greChecksum?: boolean;
+  greSequence?: boolean;
   port?: number;
   peers: string[];
   io?: IoMode;
@@ -37,7 +48,9 @@ export interface VxswitchConfig {
 }
 
 export interface VxswitchSegmentConfig {
-  vni: number;
+  /** VXLAN segments have a vni, GRE segments a key (or neither: the keyless one). */
+  vni?: number;
+  key?: number;
   tap: string;
   bridge?: string;
   address?: string;
@@ -57,6 +70,15 @@ export interface FdbLine {
   vni: number | undefined;
   flags: string[];
   line: string;
+}
+
+/** One peer of `vxswitch peers --json`. */
+export interface PeerLine {
+  address: string;
+  /** Learned from traffic (multicast group mode). */
+  dynamic: boolean;
+  rxFrames: number;
+  txFrames: number;
 }
 
 export interface DirectionCounters {
@@ -116,7 +138,12 @@ export function upArgs(options: VxswitchUpOptions & { control: string }): string
   options.remotes.forEach(assertUnderlayAddress);
   const args = ["up", "--local", options.local];
   for (const remote of options.remotes) args.push("--remote", remote);
-  args.push("--vni", String(options.vni), "--tap", options.tap);
+  if (options.encap !== undefined) args.push("--encap", options.encap);
+  if (options.vni !== undefined) args.push("--vni", String(options.vni));
+  if (options.key !== undefined) args.push("--key", String(options.key));
+  if (options.greChecksum === true) args.push("--gre-csum");
+  if (options.greSequence === true) args.push("--gre-seq");
+  args.push("--tap", options.tap);
   if (options.bridge !== undefined) args.push("--bridge", options.bridge);
   if (options.address !== undefined) args.push("--address", options.address);
   if (options.port !== undefined) args.push("--port", String(options.port));
@@ -182,6 +209,25 @@ export class VxswitchProcess {
 
   async stats(): Promise<VxswitchStats> {
     return parseStats(await vxswitchCli(this.ns, ["stats", "--control", this.control, "--json"]));
+  }
+
+  /** `vxswitch peers --json`: configured and learned peers with their counters. */
+  async peers(): Promise<PeerLine[]> {
+    const parsed: unknown = JSON.parse(await vxswitchCli(this.ns, ["peers", "--control", this.control, "--json"]));
+    if (!Array.isArray(parsed)) throw new Error(`vxswitch peers --json printed no list: ${JSON.stringify(parsed)}`);
+    return parsed.filter(isRecord).map((p) => ({
+      address: String(p.address),
+      dynamic: p.dynamic === true,
+      rxFrames: typeof p.rxFrames === "number" ? p.rxFrames : 0,
+      txFrames: typeof p.txFrames === "number" ? p.txFrames : 0,
+    }));
+  }
+
+  /** `vxswitch status --json`, unparsed beyond JSON. */
+  async status(): Promise<Record<string, unknown>> {
+    const parsed: unknown = JSON.parse(await vxswitchCli(this.ns, ["status", "--control", this.control, "--json"]));
+    if (!isRecord(parsed)) throw new Error(`vxswitch status --json printed no object: ${JSON.stringify(parsed)}`);
+    return parsed;
   }
 
   /** Plain `vxswitch stats` (human-readable). */

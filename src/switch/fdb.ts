@@ -1,7 +1,7 @@
 // The forwarding database: MAC -> endpoint per VNI, with learning, ageing, a size limit and static entries.
 import { LRUCache } from "lru-cache";
 import { formatMac, isMulticastMac } from "../wire/mac.js";
-import { checkEndpointId, checkVni } from "./vni.js";
+import { checkEndpointId, checkSegmentId } from "./vni.js";
 
 /** learn(): a new entry was made. */
 export const LEARNED = 0;
@@ -220,7 +220,7 @@ export class Fdb {
 
   /** Adds or replaces a static entry (`bridge fdb add ... static`): never ages, never moves, never evicted. */
   addStatic(vni: number, mac: number, endpoint: number): void {
-    checkVni(vni);
+    checkSegmentId(vni);
     checkEndpointId(endpoint);
     if (!Number.isInteger(mac) || mac < 0 || mac > MAX_MAC) throw new RangeError(`invalid MAC key ${mac}`);
     if (mac === 0 || isMulticastMac(mac)) {

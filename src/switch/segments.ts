@@ -70,9 +70,10 @@ export class Segments {
 
   /** Creates a segment; throws if the VNI exists. */
   addSegment(vni: number, options: SegmentOptions = {}): Segment {
-    checkVni(vni);
-    if (this.#byVni.has(vni)) throw new Error(`segment VNI ${vni} already exists`);
     const { name, mtu = DEFAULT_SEGMENT_MTU, greKey, peers } = options;
+    // A GRE segment may be named by its key, which is 32 bits wide (checked below).
+    if (greKey === undefined || greKey !== vni) checkVni(vni);
+    if (this.#byVni.has(vni)) throw new Error(`segment VNI ${vni} already exists`);
     if (!Number.isInteger(mtu) || mtu < 68 || mtu > 65_535) throw new RangeError(`invalid MTU ${mtu} for VNI ${vni} (68..65535)`);
     if (greKey !== undefined) {
       if (!Number.isInteger(greKey) || greKey < 0 || greKey > 0xffff_ffff) {

@@ -10,6 +10,13 @@ export function checkVni(vni: number): void {
   }
 }
 
+/** A segment id as the FDB keys it: a VNI (24 bits) or a GRE key (32 bits). */
+export function checkSegmentId(id: number): void {
+  if (!Number.isInteger(id) || id < 0 || id > 0xffff_ffff) {
+    throw new RangeError(`invalid segment id ${id} (a VNI or GRE key: an integer from 0 to 4294967295)`);
+  }
+}
+
 export function checkVlan(vlan: number): void {
   if (!Number.isInteger(vlan) || vlan < 0 || vlan > MAX_VLAN) {
     throw new RangeError(`invalid VLAN ${vlan} (0 = untagged, or a tag from 1 to ${MAX_VLAN})`);

@@ -7,6 +7,7 @@ import { Segments } from "../../src/switch/segments.js";
 import { EgressLoop } from "../../src/dataplane/egress.js";
 import { IngressLoop } from "../../src/dataplane/ingress.js";
 import { VxlanEncap } from "../../src/dataplane/vxlan-encap.js";
+import type { Encapsulation } from "../../src/dataplane/encap.js";
 import { Observers } from "../../src/dataplane/observers.js";
 import { PeerTable, type Peer } from "../../src/dataplane/peer-table.js";
 import type { PortRuntime, SegmentRuntime, TapRuntime } from "../../src/dataplane/runtime.js";
@@ -23,7 +24,8 @@ export interface Rig {
   peers: Peer[];
 }
 
-export function buildRig(vnis: number[], peerAddresses: string[], batchSize = 64): Rig {
+/** `encap` defaults to VXLAN; give a GreEncap (its segment ids = `vnis`) for GRE. */
+export function buildRig(vnis: number[], peerAddresses: string[], batchSize = 64, encap: Encapsulation = new VxlanEncap()): Rig {
   const endpoints = new Endpoints();
   const fdb = new Fdb({ ageingMs: 300_000, maxEntries: 1024 });
   const segments = new Segments(endpoints);
@@ -53,11 +55,10 @@ export function buildRig(vnis: number[], peerAddresses: string[], batchSize = 64
     seg.ports.push(port);
     tap.access = port;
     portsById.set(portId, port);
-    segments.addSegment(vni, { mtu: 1450 });
+    segments.addSegment(vni, { mtu: 1450, greKey: encap.name === "gre" ? vni : undefined });
     segments.attachPort(vni, portId, 0);
   });
   const sockets = { main: socket, senders: [] };
-  const encap = new VxlanEncap();
   const egress = taps.map(
     (tap) =>
       new EgressLoop(tap, taps, portsById, sockets, encap, fdb, forwarder, peerTable, stats, observers, {

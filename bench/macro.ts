@@ -1,0 +1,330 @@
+// `npm run bench`: the netns macro benchmark. Builds the same two-host lab for each system in
+// turn (raw underlay, kernel vxlan, vxswitch --io dgram and batch, tinc), measures TCP, 64-byte
+// UDP, ping RTT, daemon CPU per GB and RSS, prints ratios to kernel vxlan, and records the run.
+import { execFileSync } from "node:child_process";
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { loadavg, release } from "node:os";
+import { join, relative } from "node:path";
+import { parseArgs } from "node:util";
+import { cleanupAll, cleanupAllSync, nsExec } from "../src/lab/netns.js";
+import { tincVersion } from "../src/lab/tinc.js";
+import { Lab } from "../src/lab/topology.js";
+import { repoRoot } from "../src/lab/vxswitch-process.js";
+import { measure, type MeasureOptions } from "./measure.js";
+import {
+  checkTargets,
+  counterLines,
+  markdownTable,
+  svgChart,
+  targetLines,
+  targetMarkdown,
+  textTable,
+  type BenchRecord,
+  type FdbFigure,
+  type MachineInfo,
+  type SystemRecord,
+} from "./report.js";
+import { counterDelta, SYSTEM_IDS, SYSTEMS, type RunningSystem, type SwitchCounters, type SystemId } from "./systems.js";
+
+const USAGE = `usage: npm run bench -- [--quick] [--only ${SYSTEM_IDS.join(",")}] [--tcp-seconds N] [--udp-seconds N]
+                       [--pings N] [--udp-rate RATE] [--no-record]
+
+For each system builds two hosts as network namespaces vxs-<pid>-... behind an underlay bridge
+(198.18.0.0/24, TX checksum offload off on every underlay veth end) with a container behind each
+host's br0 (10.42.0.N/24), then measures container to container: ping RTT (avg, p99), iperf3 TCP
+with 1 and 4 streams, iperf3 UDP with 64-byte payloads (delivered frames/s and loss), the CPU
+seconds per delivered GB of the overlay daemons during the 1-stream run, and their peak RSS.
+Prints a table with ratios to kernel vxlan, writes bench/out/<date>.json and .svg and appends the
+table to bench/RESULTS.md (not with --no-record). Needs root; bench/setup.sh installs iperf3 and tinc.
+
+  --quick           shorter runs (2 s TCP/UDP, 100 pings)
+  --only LIST       systems to run, comma-separated: ${SYSTEM_IDS.join(", ")} (default all)
+  --udp-rate RATE   iperf3 -b for the UDP run (default 0: as fast as the sender goes)`;
+
+/** Hard limit for the whole run: whatever hangs, the lab is removed before this. */
+const TIME_LIMIT_MS = 570_000;
+
+interface Settings {
+  systems: SystemId[];
+  measure: MeasureOptions;
+  record: boolean;
+  quick: boolean;
+}
+
+function parseSettings(argv: string[]): Settings | undefined {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      quick: { type: "boolean", default: false },
+      only: { type: "string" },
+      "tcp-seconds": { type: "string" },
+      "udp-seconds": { type: "string" },
+      pings: { type: "string" },
+      "udp-rate": { type: "string", default: "0" },
+      "no-record": { type: "boolean", default: false },
+      help: { type: "boolean", short: "h", default: false },
+    },
+  });
+  if (values.help) return undefined;
+  const quick = values.quick;
+  const systems = values.only === undefined ? [...SYSTEM_IDS] : values.only.split(",").map((s) => s.trim()).filter((s) => s !== "");
+  for (const s of systems) {
+    if (!(SYSTEM_IDS as readonly string[]).includes(s)) throw new Error(`--only: unknown system "${s}" (choose from ${SYSTEM_IDS.join(", ")})`);
+  }
+  const int = (name: string, value: string | undefined, fallback: number, min: number, max: number): number => {
+    if (value === undefined) return fallback;
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min || n > max) throw new Error(`--${name}: ${min}..${max}, not ${value}`);
+    return n;
+  };
+  const rate = values["udp-rate"];
+  if (!/^\d+(\.\d+)?[KMG]?$/.test(rate)) throw new Error(`--udp-rate: an iperf3 bitrate such as 0, 200M or 1G, not ${rate}`);
+  return {
+    systems: SYSTEM_IDS.filter((id) => systems.includes(id)),
+    quick,
+    record: !values["no-record"],
+    measure: {
+      tcpSeconds: int("tcp-seconds", values["tcp-seconds"], quick ? 2 : 5, 1, 30),
+      udpSeconds: int("udp-seconds", values["udp-seconds"], quick ? 2 : 5, 1, 30),
+      udpLength: 64,
+      udpRate: rate,
+      pings: int("pings", values.pings, quick ? 100 : 200, 10, 1000),
+      pingInterval: 0.01,
+      warmupSeconds: quick ? 1 : 2,
+    },
+  };
+}
+
+function firstLine(argv: string[]): string {
+  try {
+    return execFileSync(argv[0]!, argv.slice(1), { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"], timeout: 5_000 }).split("\n")[0]!.trim();
+  } catch {
+    return "";
+  }
+}
+
+async function machineInfo(): Promise<MachineInfo> {
+  const cpuModel = readFileSync("/proc/cpuinfo", "utf8").match(/^model name\s*:\s*(.+)$/m)?.[1]?.trim() ?? "unknown CPU";
+  return {
+    cpus: Number(firstLine(["nproc"])) || 0,
+    cpuModel,
+    kernel: release(),
+    node: process.version,
+    iperf3: firstLine(["iperf3", "--version"]).replace(/\s*\(cJSON.*$/, "") || "not installed",
+    tinc: (await tincVersion()) ?? null,
+    loadAverage: loadavg()[0] ?? 0,
+  };
+}
+
+function gitInfo(root: string): { commit: string; modifiedFiles: number } {
+  const commit = firstLine(["git", "-C", root, "rev-parse", "--short", "HEAD"]) || "unknown";
+  let modifiedFiles = 0;
+  try {
+    modifiedFiles = execFileSync("git", ["-C", root, "status", "--porcelain"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] })
+      .split("\n")
+      .filter((l) => l.trim() !== "").length;
+  } catch {
+    // Not a git checkout.
+  }
+  return { commit, modifiedFiles };
+}
+
+/** The FDB lookup figure of the newest `npm run bench:micro` record, if there is one. */
+function newestFdbFigure(outDir: string): FdbFigure | undefined {
+  if (!existsSync(outDir)) return undefined;
+  const files = readdirSync(outDir).filter((f) => /^micro-.*\.json$/.test(f)).sort();
+  const file = files[files.length - 1];
+  if (file === undefined) return undefined;
+  try {
+    const parsed: unknown = JSON.parse(readFileSync(join(outDir, file), "utf8"));
+    const suites = typeof parsed === "object" && parsed !== null && "suites" in parsed ? parsed.suites : undefined;
+    const fdb = typeof suites === "object" && suites !== null && "fdb" in suites ? suites.fdb : undefined;
+    if (!Array.isArray(fdb)) return undefined;
+    for (const r of fdb as unknown[]) {
+      if (typeof r !== "object" || r === null || !("task" in r) || !("nsPerOp" in r)) continue;
+      if (r.task === "lookup hit, random, 1M entries" && typeof r.nsPerOp === "number") return { nsPerLookup: r.nsPerOp, task: r.task, file: `bench/out/${file}` };
+    }
+  } catch {
+    // An unreadable record is as good as none.
+  }
+  return undefined;
+}
+
+/** TX checksum offload off on the switch namespace's veth ends too (Lab turns it off on each u0). */
+async function underlayTxOff(lab: Lab): Promise<void> {
+  for (const host of lab.hosts) await nsExec(lab.switchNs, ["ethtool", "-K", host.name, "tx", "off"]);
+}
+
+async function runSystem(id: SystemId, settings: Settings, log: (line: string) => void): Promise<SystemRecord> {
+  const spec = SYSTEMS[id];
+  const t0 = Date.now();
+  const done = (r: Omit<SystemRecord, "id" | "label" | "setup" | "wallSeconds">): SystemRecord => ({ id, label: spec.label, setup: spec.setup, wallSeconds: (Date.now() - t0) / 1000, ...r });
+  const unavailable = await spec.unavailable();
+  if (unavailable !== undefined) return done({ status: "skipped", reason: unavailable });
+  let lab: Lab | undefined;
+  let running: RunningSystem | undefined;
+  try {
+    lab = await Lab.create({ hosts: 2, label: `bench-${id}` });
+    await underlayTxOff(lab);
+    await lab.checkUnderlay();
+    running = await spec.start(lab);
+    const sys = running;
+    let before: SwitchCounters[] | undefined;
+    let tcp1Counters: SwitchCounters[] | undefined;
+    const results = await measure(lab.container(1), lab.container(2), sys.daemons, settings.measure, {
+      log,
+      beforeTcp1: async () => {
+        before = await sys.counters?.();
+      },
+      afterTcp1: async () => {
+        const after = await sys.counters?.();
+        if (before !== undefined && after !== undefined) tcp1Counters = counterDelta(before, after);
+      },
+    });
+    return done({ status: "ok", results, tcp1Counters, info: sys.info });
+  } catch (error) {
+    return done({ status: "failed", reason: error instanceof Error ? error.message : String(error), info: running?.info });
+  } finally {
+    await running?.stop().catch(() => undefined);
+    await lab?.destroy().catch((error: unknown) => log(`teardown: ${error instanceof Error ? error.message : String(error)}`));
+  }
+}
+
+function stamp(date: Date): string {
+  return date.toISOString().replace(/\.\d+Z$/, "Z").replace(/:/g, "-");
+}
+
+function commandLine(argv: string[]): string {
+  const base = process.env.npm_lifecycle_event === "bench" ? "npm run bench" : "node dist/bench/macro.js";
+  if (argv.length === 0) return base;
+  return base.startsWith("npm") ? `${base} -- ${argv.join(" ")}` : `${base} ${argv.join(" ")}`;
+}
+
+function resultsHeader(): string {
+  return `# vxswitch benchmark results
+
+Recorded by \`npm run bench\` (bench/macro.ts): one section per run, newest last. Each run builds the
+same two-host network-namespace lab for every system and measures container to container; the
+ratios in parentheses are to kernel vxlan **of the same run** (absolute numbers drift between
+machines and runs, ratios within a run hold). Raw figures per run are in bench/out/<date>.json,
+a bar chart in bench/out/<date>.svg. Columns:
+
+- TCP: iperf3 goodput at the receiver, 1 stream and 4 streams (-P 4).
+- UDP 64 B: iperf3 -u -l 64 at the given -b; frames/s delivered to the receiver, loss = 1 - delivered/sent.
+- RTT: ping -i 0.01, average and 99th percentile of the per-packet times.
+- daemon CPU s/GB: user+system CPU seconds of the overlay daemons (vxswitch or tincd, both
+  hosts) during the TCP 1-stream run per 10^9 bytes delivered; n/a where the datapath is the kernel's.
+- host CPU s/GB: all non-idle CPU time of the machine (softirq included) over the same run per
+  GB: a rough total that includes iperf3 itself and anything else running.
+- daemon RSS MB: VmHWM of the largest overlay daemon after the load.
+`;
+}
+
+function recordMarkdown(record: BenchRecord, jsonFile: string, svgFile: string, settings: Settings): string {
+  const m = record.machine;
+  const o = settings.measure;
+  const lines = [
+    "",
+    `## ${record.date.replace("T", " ").replace(/\.\d+Z$/, " UTC")}`,
+    "",
+    `- command: \`${record.command}\``,
+    `- machine: ${m.cpus} CPUs (nproc), ${m.cpuModel}, Linux ${m.kernel}, node ${m.node}, ${m.iperf3}, ${m.tinc ?? "tinc not installed"}; load average ${m.loadAverage.toFixed(2)} at start`,
+    `- vxswitch under test: the working tree at git ${record.git.commit}${record.git.modifiedFiles > 0 ? ` + ${record.git.modifiedFiles} uncommitted changes` : ""}`,
+    `- settings: TCP ${o.tcpSeconds} s per run after ${o.warmupSeconds} s of warm-up, UDP ${o.udpLength}-byte payloads at -b ${o.udpRate} for ${o.udpSeconds} s, ${o.pings} pings at ${o.pingInterval} s; TX checksum offload off on every underlay veth end, for every system`,
+    `- raw data: [${jsonFile}](${jsonFile.replace(/^bench\//, "")}), chart: [${svgFile}](${svgFile.replace(/^bench\//, "")})`,
+    "",
+    markdownTable(record.systems),
+    "",
+    "Targets:",
+    "",
+    ...targetMarkdown(record.targets),
+  ];
+  const counters = counterLines(record.systems);
+  if (counters.length > 0) lines.push("", "Where the time goes (TCP 1-stream run):", "", ...counters.map((l) => `- ${l}`));
+  return `${lines.join("\n")}\n`;
+}
+
+async function main(): Promise<number> {
+  const args = process.argv.slice(2);
+  const settings = parseSettings(args);
+  if (settings === undefined) {
+    console.log(USAGE);
+    return 0;
+  }
+  if (process.getuid?.() !== 0) {
+    console.error("the benchmark builds network namespaces: run it as root (or with CAP_NET_ADMIN and CAP_SYS_ADMIN)");
+    return 1;
+  }
+  if (firstLine(["iperf3", "--version"]) === "") {
+    console.error("iperf3 is not installed: run bench/setup.sh");
+    return 1;
+  }
+  const watchdog = setTimeout(() => {
+    console.error(`\nbenchmark exceeded ${TIME_LIMIT_MS / 1000} s: removing the lab and giving up`);
+    cleanupAllSync();
+    process.exit(1);
+  }, TIME_LIMIT_MS);
+  watchdog.unref();
+
+  const root = repoRoot();
+  const outDir = join(root, "bench", "out");
+  const started = new Date();
+  const machine = await machineInfo();
+  const o = settings.measure;
+  console.log(`vxswitch macro benchmark: ${settings.systems.join(", ")}; TCP ${o.tcpSeconds} s, UDP ${o.udpLength} B at -b ${o.udpRate} for ${o.udpSeconds} s, ${o.pings} pings`);
+  console.log(`machine: ${machine.cpus} CPUs, ${machine.cpuModel}, Linux ${machine.kernel}, ${machine.iperf3}, load ${machine.loadAverage.toFixed(2)}`);
+
+  const systems: SystemRecord[] = [];
+  try {
+    for (const id of settings.systems) {
+      console.log(`\n[${id}] ${SYSTEMS[id].label}: ${SYSTEMS[id].setup}`);
+      const r = await runSystem(id, settings, (line) => console.log(`[${id}]   ${line}`));
+      systems.push(r);
+      if (r.status !== "ok") console.log(`[${id}] ${r.status}: ${r.reason ?? ""}`);
+      else console.log(`[${id}] done in ${r.wallSeconds.toFixed(1)} s`);
+    }
+  } finally {
+    await cleanupAll();
+  }
+
+  const record: BenchRecord = {
+    date: started.toISOString(),
+    command: commandLine(args),
+    machine,
+    git: gitInfo(root),
+    options: { ...settings.measure, systems: settings.systems, quick: settings.quick },
+    systems,
+    targets: checkTargets(systems, newestFdbFigure(outDir)),
+  };
+  console.log(`\nResults (ratios to kernel vxlan of this run):\n\n${textTable(systems)}\n`);
+  console.log(targetLines(record.targets).join("\n"));
+  const counters = counterLines(systems);
+  if (counters.length > 0) console.log(`\n${counters.join("\n")}`);
+
+  mkdirSync(outDir, { recursive: true });
+  const name = stamp(started);
+  const jsonPath = join(outDir, `${name}.json`);
+  const svgPath = join(outDir, `${name}.svg`);
+  writeFileSync(jsonPath, `${JSON.stringify(record, null, 2)}\n`);
+  writeFileSync(svgPath, svgChart(record));
+  const rel = (p: string): string => relative(root, p);
+  console.log(`\nwrote ${rel(jsonPath)} and ${rel(svgPath)}`);
+  if (settings.record) {
+    const resultsPath = join(root, "bench", "RESULTS.md");
+    if (!existsSync(resultsPath)) writeFileSync(resultsPath, resultsHeader());
+    appendFileSync(resultsPath, recordMarkdown(record, rel(jsonPath), rel(svgPath), settings));
+    console.log(`appended the table to ${rel(resultsPath)}`);
+  }
+  clearTimeout(watchdog);
+  return systems.some((s) => s.status === "failed") ? 1 : 0;
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    console.error(`benchmark failed: ${error instanceof Error ? error.message : String(error)}`);
+    process.exitCode = 1;
+  },
+);

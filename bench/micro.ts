@@ -1,0 +1,69 @@
+// `npm run bench:micro`: every tinybench micro-benchmark in turn (FDB, forwarder, VXLAN encap/decap,
+// and the TSO split once bench/micro-tso.ts exists), a record in bench/out/micro-<date>.json.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { release } from "node:os";
+import { join, relative } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { repoRoot } from "../src/lab/vxswitch-process.js";
+import { run as runEncap } from "./micro-encap.js";
+import { run as runFdb, printResults, type MicroResult } from "./micro-fdb.js";
+import { run as runForwarder } from "./micro-forwarder.js";
+
+const FDB_TARGET_TASK = "lookup hit, random, 1M entries";
+const FDB_TARGET_NS = 100;
+
+interface Suite {
+  name: string;
+  title: string;
+  run: () => Promise<MicroResult[]>;
+}
+
+/** bench/micro-tso.ts (the offload engineer's), if it has been built next to this file. */
+async function tsoSuite(): Promise<Suite | undefined> {
+  const file = fileURLToPath(new URL("./micro-tso.js", import.meta.url));
+  if (!existsSync(file)) return undefined;
+  const mod: unknown = await import(pathToFileURL(file).href);
+  if (typeof mod !== "object" || mod === null || !("run" in mod) || typeof mod.run !== "function") {
+    throw new Error(`${file} does not export run()`);
+  }
+  const run = mod.run as () => Promise<MicroResult[]>;
+  return { name: "tso", title: "TSO split micro-benchmark", run };
+}
+
+async function main(): Promise<void> {
+  const suites: Suite[] = [
+    { name: "fdb", title: "FDB micro-benchmark", run: runFdb },
+    { name: "forwarder", title: "Forwarder micro-benchmark (64-frame batches)", run: runForwarder },
+    { name: "encap", title: "VXLAN encap/decap micro-benchmark", run: runEncap },
+  ];
+  const tso = await tsoSuite();
+  if (tso !== undefined) suites.push(tso);
+  else console.log("note: no bench/micro-tso.ts yet (the TSO split bench comes with the native tsoSplit); skipping it");
+
+  const started = new Date();
+  const results: Record<string, MicroResult[]> = {};
+  for (const suite of suites) {
+    results[suite.name] = await suite.run();
+    printResults(suite.title, results[suite.name]!);
+  }
+
+  const fdb = results.fdb?.find((r) => r.task === FDB_TARGET_TASK);
+  if (fdb !== undefined) {
+    const met = fdb.nsPerOp <= FDB_TARGET_NS;
+    console.log(`\ntarget: FDB lookup <= ${FDB_TARGET_NS} ns at 1M entries: ${fdb.nsPerOp.toFixed(1)} ns ("${FDB_TARGET_TASK}"): ${met ? "met" : "NOT met"}`);
+  }
+
+  const root = repoRoot();
+  const outDir = join(root, "bench", "out");
+  mkdirSync(outDir, { recursive: true });
+  const file = join(outDir, `micro-${started.toISOString().replace(/\.\d+Z$/, "Z").replace(/:/g, "-")}.json`);
+  const cpuModel = readFileSync("/proc/cpuinfo", "utf8").match(/^model name\s*:\s*(.+)$/m)?.[1]?.trim() ?? "unknown CPU";
+  const record = { date: started.toISOString(), node: process.version, kernel: release(), cpuModel, suites: results };
+  writeFileSync(file, `${JSON.stringify(record, null, 2)}\n`);
+  console.log(`wrote ${relative(root, file)}`);
+}
+
+main().catch((error: unknown) => {
+  console.error(`micro-benchmarks failed: ${error instanceof Error ? error.message : String(error)}`);
+  process.exitCode = 1;
+});

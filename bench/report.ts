@@ -1,0 +1,288 @@
+// What the macro benchmark records and prints: the per-system record, the text and Markdown
+// tables with ratios to kernel vxlan, the targets, and a hand-written SVG bar chart.
+import type { Measurements } from "./measure.js";
+import { BASELINE, type SwitchCounters, type SystemId } from "./systems.js";
+
+export interface SystemRecord {
+  id: SystemId;
+  label: string;
+  setup: string;
+  status: "ok" | "skipped" | "failed";
+  /** Why it was skipped or how it failed. */
+  reason?: string;
+  wallSeconds: number;
+  results?: Measurements;
+  /** vxswitch counters accumulated during the TCP 1-stream run, per host. */
+  tcp1Counters?: SwitchCounters[];
+  info?: Record<string, unknown>;
+}
+
+export interface MachineInfo {
+  cpus: number;
+  cpuModel: string;
+  kernel: string;
+  node: string;
+  iperf3: string;
+  tinc: string | null;
+  /** 1-minute load average when the run started: other work on the machine skews figures. */
+  loadAverage: number;
+}
+
+/** The FDB micro-benchmark figure the targets need, from the newest bench/out/micro-*.json. */
+export interface FdbFigure {
+  nsPerLookup: number;
+  task: string;
+  file: string;
+}
+
+export interface BenchRecord {
+  date: string;
+  command: string;
+  machine: MachineInfo;
+  git: { commit: string; modifiedFiles: number };
+  options: Record<string, unknown>;
+  systems: SystemRecord[];
+  targets: TargetCheck[];
+}
+
+export interface TargetCheck {
+  system: SystemId;
+  target: string;
+  value: string;
+  met: boolean | null;
+}
+
+interface Column {
+  head: string;
+  cell: (r: SystemRecord, base: Measurements | undefined) => string;
+}
+
+const fixed = (value: number | null | undefined, digits: number): string => (value === null || value === undefined ? "n/a" : value.toFixed(digits));
+
+function ratio(value: number | null | undefined, base: number | null | undefined): string {
+  if (value === null || value === undefined || base === null || base === undefined || base === 0) return "";
+  return ` (${(value / base).toFixed(2)}x)`;
+}
+
+const mb = (bytes: number): number => bytes / (1024 * 1024);
+
+/** Peak RSS of the system's largest daemon, in bytes; undefined without daemons. */
+export function peakRss(r: SystemRecord): number | undefined {
+  const memory = r.results?.memory ?? [];
+  return memory.length === 0 ? undefined : Math.max(...memory.map((m) => m.peakRssBytes));
+}
+
+const COLUMNS: Column[] = [
+  { head: "system", cell: (r) => r.label },
+  { head: "TCP 1 stream Gbit/s", cell: (r, b) => gbit(r.results?.tcp1.bitsPerSecond) + ratio(r.results?.tcp1.bitsPerSecond, b?.tcp1.bitsPerSecond) },
+  { head: "TCP 4 streams Gbit/s", cell: (r, b) => gbit(r.results?.tcp4.bitsPerSecond) + ratio(r.results?.tcp4.bitsPerSecond, b?.tcp4.bitsPerSecond) },
+  { head: "UDP 64 B kframes/s", cell: (r, b) => fixed(kilo(r.results?.udp.deliveredPps), 1) + ratio(r.results?.udp.deliveredPps, b?.udp.deliveredPps) },
+  { head: "UDP loss %", cell: (r) => fixed(r.results?.udp.lostPercent, 1) },
+  { head: "RTT avg ms", cell: (r, b) => fixed(r.results?.ping.avgMs, 3) + ratio(r.results?.ping.avgMs, b?.ping.avgMs) },
+  { head: "RTT p99 ms", cell: (r, b) => fixed(r.results?.ping.p99Ms, 3) + ratio(r.results?.ping.p99Ms, b?.ping.p99Ms) },
+  { head: "daemon CPU s/GB", cell: (r) => fixed(r.results?.cpu.daemonSecondsPerGB, 2) },
+  { head: "host CPU s/GB", cell: (r) => fixed(r.results?.cpu.hostSecondsPerGB, 2) },
+  { head: "daemon RSS MB", cell: (r) => fixed(mapDefined(peakRss(r), mb), 1) },
+];
+
+function gbit(bps: number | undefined): string {
+  return bps === undefined ? "n/a" : (bps / 1e9).toFixed(2);
+}
+
+function kilo(value: number | undefined): number | undefined {
+  return value === undefined ? undefined : value / 1000;
+}
+
+function mapDefined<T, U>(value: T | undefined, f: (v: T) => U): U | undefined {
+  return value === undefined ? undefined : f(value);
+}
+
+function rows(systems: readonly SystemRecord[]): string[][] {
+  const base = systems.find((s) => s.id === BASELINE && s.status === "ok")?.results;
+  return systems.map((r) => {
+    if (r.status !== "ok") return [r.label, `${r.status}: ${oneLine(r.reason ?? "")}`];
+    return COLUMNS.map((c) => c.cell(r, base));
+  });
+}
+
+function oneLine(text: string): string {
+  const line = text.split("\n")[0] ?? "";
+  return line.length > 140 ? `${line.slice(0, 137)}...` : line;
+}
+
+/** Aligned plain-text table for the terminal. */
+export function textTable(systems: readonly SystemRecord[]): string {
+  const body = rows(systems);
+  const head = COLUMNS.map((c) => c.head);
+  const widths = head.map((h, i) => Math.max(h.length, ...body.filter((row) => row.length === head.length).map((row) => row[i]!.length)));
+  const line = (cells: string[]): string => (cells.length === head.length ? cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join("  ") : cells.join("  "));
+  return [line(head), widths.map((w) => "-".repeat(w)).join("  "), ...body.map(line)].join("\n");
+}
+
+/** The same table in Markdown (ratios are to kernel vxlan of the same run). */
+export function markdownTable(systems: readonly SystemRecord[]): string {
+  const head = COLUMNS.map((c) => c.head);
+  const out = [`| ${head.join(" | ")} |`, `|${head.map((_, i) => (i === 0 ? "---" : "---:")).join("|")}|`];
+  for (const row of rows(systems)) {
+    const cells = row.length === head.length ? row : [row[0]!, row[1]!, ...Array<string>(head.length - 2).fill("")];
+    out.push(`| ${cells.map((c) => c.replace(/\|/g, "\\|")).join(" | ")} |`);
+  }
+  return out.join("\n");
+}
+
+export const RSS_LIMIT_MB = 150;
+export const FDB_LIMIT_NS = 100;
+
+/** The project's targets, checked for each vxswitch mode that ran. */
+export function checkTargets(systems: readonly SystemRecord[], fdb: FdbFigure | undefined): TargetCheck[] {
+  const base = systems.find((s) => s.id === BASELINE && s.status === "ok")?.results;
+  const checks: TargetCheck[] = [];
+  for (const r of systems) {
+    if (r.id !== "batch" && r.id !== "dgram") continue;
+    const m = r.results;
+    if (r.status !== "ok" || m === undefined) {
+      checks.push({ system: r.id, target: "all", value: `${r.status}: ${oneLine(r.reason ?? "")}`, met: false });
+      continue;
+    }
+    const vsKernel = (target: string, value: number | null, baseValue: number | null | undefined, ok: (x: number) => boolean, unit: (v: number) => string): void => {
+      if (value === null || baseValue === null || baseValue === undefined || baseValue === 0) {
+        checks.push({ system: r.id, target, value: "no kernel vxlan figure in this run", met: null });
+        return;
+      }
+      const x = value / baseValue;
+      checks.push({ system: r.id, target, value: `${unit(value)} vs ${unit(baseValue)} = ${x.toFixed(2)}x`, met: ok(x) });
+    };
+    vsKernel("TCP 1 stream >= 0.5x kernel vxlan", m.tcp1.bitsPerSecond, base?.tcp1.bitsPerSecond, (x) => x >= 0.5, (v) => `${(v / 1e9).toFixed(2)} Gbit/s`);
+    vsKernel("64-byte UDP delivered >= 0.5x kernel vxlan", m.udp.deliveredPps, base?.udp.deliveredPps, (x) => x >= 0.5, (v) => `${(v / 1000).toFixed(1)} kframes/s`);
+    vsKernel("ping RTT avg <= 2x kernel vxlan", m.ping.avgMs, base?.ping.avgMs, (x) => x <= 2, (v) => `${v.toFixed(3)} ms`);
+    const rss = peakRss(r);
+    checks.push({
+      system: r.id,
+      target: `RSS <= ${RSS_LIMIT_MB} MB`,
+      value: rss === undefined ? "n/a" : `${mb(rss).toFixed(1)} MB (VmHWM, largest of the hosts)`,
+      met: rss === undefined ? null : mb(rss) <= RSS_LIMIT_MB,
+    });
+  }
+  checks.push({
+    system: "batch",
+    target: `FDB lookup <= ${FDB_LIMIT_NS} ns at 1M entries`,
+    value: fdb === undefined ? "not measured: run `npm run bench:micro`" : `${fdb.nsPerLookup.toFixed(1)} ns ("${fdb.task}", ${fdb.file})`,
+    met: fdb === undefined ? null : fdb.nsPerLookup <= FDB_LIMIT_NS,
+  });
+  return checks;
+}
+
+function verdict(c: TargetCheck): string {
+  return c.met === null ? "unknown" : c.met ? "met" : "NOT met";
+}
+
+function subject(c: TargetCheck): string {
+  return c.target.startsWith("FDB") ? "switch" : SYSTEM_LABEL[c.system];
+}
+
+export function targetLines(checks: readonly TargetCheck[]): string[] {
+  return checks.map((c) => `${verdict(c).padEnd(7)}  ${subject(c)}: ${c.target}: ${c.value}`);
+}
+
+export function targetMarkdown(checks: readonly TargetCheck[]): string[] {
+  return checks.map((c) => `- **${verdict(c)}**: ${subject(c)}: ${c.target}: ${c.value}`);
+}
+
+const SYSTEM_LABEL: Record<SystemId, string> = {
+  raw: "raw underlay",
+  kernel: "kernel vxlan",
+  dgram: "vxswitch --io dgram",
+  batch: "vxswitch --io batch",
+  tinc: "tinc switch",
+};
+
+/** Frames per batch during the TCP 1-stream run: how much each wakeup carried. */
+export function counterLines(systems: readonly SystemRecord[]): string[] {
+  const lines: string[] = [];
+  for (const r of systems) {
+    for (const c of r.tcp1Counters ?? []) {
+      const per = (frames: number, batches: number): string => (batches === 0 ? "-" : (frames / batches).toFixed(1));
+      lines.push(
+        `${r.label} ${c.host}: egress ${c.egressFrames} frames in ${c.egressBatches} batches (${per(c.egressFrames, c.egressBatches)}/batch), ingress ${c.ingressFrames} in ${c.ingressBatches} (${per(c.ingressFrames, c.ingressBatches)}/batch), drops ${c.drops}`,
+      );
+    }
+    const m = r.results;
+    if (m !== undefined) {
+      const cpu = m.cpu;
+      const t = m.tcp1.seconds;
+      const parts = [
+        `machine busy ${cpu.hostBusySeconds.toFixed(2)} s of ${(t * cpu.cpus).toFixed(2)} s (${cpu.cpus} CPUs x ${t.toFixed(1)} s)`,
+        `softirq ${cpu.hostSoftirqSeconds.toFixed(2)} s`,
+        `iperf3 sender ${((m.tcp1.senderCpuPercent / 100) * t).toFixed(2)} s, receiver ${((m.tcp1.receiverCpuPercent / 100) * t).toFixed(2)} s`,
+        ...cpu.perDaemon.map((d) => `daemon ${d.host} user ${d.userSeconds.toFixed(2)} s + sys ${d.systemSeconds.toFixed(2)} s`),
+      ];
+      lines.push(`${r.label} CPU during TCP 1 stream: ${parts.join("; ")}`);
+    }
+  }
+  return lines;
+}
+
+// ---------------------------------------------------------------------------------------------
+// SVG: one panel per metric, a horizontal bar per system, value and ratio to kernel vxlan.
+
+interface Panel {
+  title: string;
+  unit: string;
+  value: (m: Measurements) => number | null;
+  digits: number;
+}
+
+const PANELS: Panel[] = [
+  { title: "TCP, 1 stream (higher is better)", unit: "Gbit/s", value: (m) => m.tcp1.bitsPerSecond / 1e9, digits: 2 },
+  { title: "TCP, 4 streams (higher is better)", unit: "Gbit/s", value: (m) => m.tcp4.bitsPerSecond / 1e9, digits: 2 },
+  { title: "UDP, 64-byte payloads delivered (higher is better)", unit: "kframes/s", value: (m) => m.udp.deliveredPps / 1000, digits: 1 },
+  { title: "Ping RTT average (lower is better)", unit: "ms", value: (m) => m.ping.avgMs, digits: 3 },
+  { title: "Ping RTT p99 (lower is better)", unit: "ms", value: (m) => m.ping.p99Ms, digits: 3 },
+];
+
+const COLORS: Record<SystemId, string> = { raw: "#8c8c8c", kernel: "#1f77b4", dgram: "#ff7f0e", batch: "#d62728", tinc: "#2ca02c" };
+
+function esc(text: string): string {
+  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+}
+
+export function svgChart(record: BenchRecord): string {
+  const ok = record.systems.filter((s) => s.status === "ok" && s.results !== undefined);
+  const base = ok.find((s) => s.id === BASELINE)?.results;
+  const width = 860;
+  const labelWidth = 170;
+  const barMax = 480;
+  const rowHeight = 22;
+  const parts: string[] = [];
+  let y = 72;
+  for (const panel of PANELS) {
+    const values = ok.map((s) => panel.value(s.results!));
+    const max = Math.max(0, ...values.filter((v): v is number => v !== null));
+    parts.push(`<text x="16" y="${y}" class="title">${esc(panel.title)}, ${esc(panel.unit)}</text>`);
+    y += 10;
+    ok.forEach((s, i) => {
+      const v = values[i] ?? null;
+      const w = v === null || max === 0 ? 0 : Math.max(1, (v / max) * barMax);
+      const baseValue = base === undefined ? null : panel.value(base);
+      const x = v !== null && baseValue !== null && baseValue > 0 ? ` (${(v / baseValue).toFixed(2)}x)` : "";
+      parts.push(`<text x="${labelWidth - 8}" y="${y + 15}" text-anchor="end">${esc(s.label)}</text>`);
+      parts.push(`<rect x="${labelWidth}" y="${y + 3}" width="${w.toFixed(1)}" height="${rowHeight - 6}" fill="${COLORS[s.id]}"/>`);
+      parts.push(`<text x="${(labelWidth + w + 6).toFixed(1)}" y="${y + 15}">${v === null ? "n/a" : v.toFixed(panel.digits)}${esc(x)}</text>`);
+      y += rowHeight;
+    });
+    y += 28;
+  }
+  const m = record.machine;
+  const subtitle = `${m.cpus} CPUs (${m.cpuModel}), Linux ${m.kernel}, node ${m.node}; ratios to kernel vxlan of the same run`;
+  const height = y;
+  return [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`,
+    "<style>.title{font-weight:bold;font-size:13px}.head{font-weight:bold;font-size:15px}</style>",
+    `<rect width="${width}" height="${height}" fill="#fff"/>`,
+    `<text x="16" y="22" class="head">vxswitch macro benchmark, ${esc(record.date)}</text>`,
+    `<text x="16" y="40" fill="#555">${esc(subtitle)}</text>`,
+    ...parts,
+    "</svg>",
+    "",
+  ].join("\n");
+}

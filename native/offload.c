@@ -1,0 +1,591 @@
+// TAP offloads in software: finish partial checksums, split TSO/USO super-frames into encapsulated
+// segments (egress), coalesce same-flow TCP segments into GSO super-frames (ingress, like tcp_gro).
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "addon.h"
+#include "args.h"
+#include "csum.h"
+#include "errors.h"
+
+#define VNET_HDR_LEN 10
+#define VNET_F_NEEDS_CSUM 1
+#define GSO_NONE 0
+#define GSO_TCPV4 1
+#define GSO_TCPV6 4
+#define GSO_UDP_L4 5
+#define GSO_ECN 0x80
+
+#define ETH_HLEN 14
+#define ETH_P_IPV4 0x0800
+#define ETH_P_IPV6 0x86dd
+#define ETH_P_8021Q 0x8100
+#define ETH_P_8021AD 0x88a8
+#define PROTO_TCP 6
+#define PROTO_UDP 17
+#define PROTO_ICMPV6 58
+
+#define TCP_FIN 0x01
+#define TCP_SYN 0x02
+#define TCP_RST 0x04
+#define TCP_PSH 0x08
+#define TCP_URG 0x20
+#define TCP_CWR 0x80
+
+// Segments one UDP_SEGMENT send may carry (UDP_MAX_SEGMENTS on older kernels; newer allow 128).
+#define UDP_GSO_MAX_SEGS 64
+// Largest encapsulation header template copied in front of each segment (GRE with C, K, S).
+#define ENCAP_MAX 16
+// Largest coalesced frame: Ethernet header + 65535 bytes of IP (the IPv4 total length limit).
+#define GRO_MAX_FRAME (ETH_HLEN + 65535)
+// Free bytes kept in front of each output vnet header, so a VLAN tag can be inserted in place.
+#define GRO_PAD 4
+#define GRO_FLOWS 8
+#define GRO_RECORD 6
+
+static uint32_t align8(uint32_t v) { return (v + 7u) & ~7u; }
+
+// Network header offset after the Ethernet header and up to two VLAN tags; -1 if truncated.
+static int find_l3(const uint8_t *f, uint32_t len, uint16_t *ethertype) {
+  uint32_t off = 12;
+  for (int tags = 0; tags <= 2; tags++) {
+    if (off + 2 > len) return -1;
+    uint16_t t = vxs_get16(f + off);
+    if (t == ETH_P_8021Q || t == ETH_P_8021AD) {
+      off += 4;
+      continue;
+    }
+    *ethertype = t;
+    return (int)off + 2;
+  }
+  return -1;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Partial checksums (VIRTIO_NET_HDR_F_NEEDS_CSUM without GSO)
+
+// Folds everything from csum_start to the end into the field at csum_start + csum_offset, which
+// holds the pseudo-header sum, like the kernel's skb_checksum_help. False if the offsets are bad.
+static bool finish_partial(uint8_t *f, uint32_t len, uint32_t start, uint32_t offset) {
+  if ((uint64_t)start + offset + 2 > len) return false;
+  uint16_t c = (uint16_t)~vxs_csum_fold(vxs_csum_add(f + start, len - start, 0));
+  vxs_csum_store(f + start + offset, c == 0 ? 0xffff : c);
+  return true;
+}
+
+// vnetFinishBatch(slab, slotSize, headroom, lengths, count) -> frames whose checksum was finished.
+// Frame i lies at i * slotSize + headroom behind its virtio-net header. Non-GSO frames with
+// NEEDS_CSUM get their checksum completed and the flag cleared; GSO frames are left alone.
+static napi_value vnet_finish_batch(napi_env env, napi_callback_info info) {
+  napi_value argv[5];
+  uint8_t *slab;
+  size_t slab_len, nlengths;
+  uint32_t slot, headroom, count, *lengths;
+  if (!vxs_args(env, info, 5, argv) || !vxs_arg_bytes(env, argv[0], "slab", &slab, &slab_len) ||
+      !vxs_arg_u32(env, argv[1], "slotSize", &slot) ||
+      !vxs_arg_u32(env, argv[2], "headroom", &headroom) ||
+      !vxs_arg_u32s(env, argv[3], "lengths", &lengths, &nlengths) ||
+      !vxs_arg_u32(env, argv[4], "count", &count) ||
+      !vxs_check_slots(env, slab_len, slot, headroom, count, nlengths))
+    return NULL;
+  uint32_t done = 0;
+  for (uint32_t i = 0; i < count; i++) {
+    uint32_t len = lengths[i];
+    if (len < VNET_HDR_LEN || len > slot - headroom) continue;
+    uint8_t *vh = slab + (size_t)i * slot + headroom;
+    if (!(vh[0] & VNET_F_NEEDS_CSUM) || (vh[1] & ~GSO_ECN) != GSO_NONE) continue;
+    if (finish_partial(vh + VNET_HDR_LEN, len - VNET_HDR_LEN, vxs_get16le(vh + 6),
+                       vxs_get16le(vh + 8))) {
+      vh[0] = 0;
+      done++;
+    }
+  }
+  return vxs_u32(env, done);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Egress: TSO / USO split
+
+struct gso_frame {
+  uint32_t l3, l4, hdrs, payload, mss;
+  bool v6, tcp;
+};
+
+// Locates the headers of a GSO super-frame from its virtio-net header; false if inconsistent.
+static bool parse_gso(const uint8_t *vh, const uint8_t *f, uint32_t len, struct gso_frame *g) {
+  uint8_t type = vh[1] & (uint8_t)~GSO_ECN;
+  uint16_t et;
+  int l3 = find_l3(f, len, &et);
+  g->mss = vxs_get16le(vh + 4);
+  if (l3 < 0 || g->mss == 0) return false;
+  g->v6 = et == ETH_P_IPV6;
+  if (et != ETH_P_IPV4 && !g->v6) return false;
+  if ((type == GSO_TCPV4 && g->v6) || (type == GSO_TCPV6 && !g->v6)) return false;
+  if (type != GSO_TCPV4 && type != GSO_TCPV6 && type != GSO_UDP_L4) return false;
+  g->tcp = type != GSO_UDP_L4;
+  uint8_t proto = g->tcp ? PROTO_TCP : PROTO_UDP;
+  bool partial = vh[0] & VNET_F_NEEDS_CSUM;
+  uint32_t csum_start = vxs_get16le(vh + 6);
+  uint32_t l4;
+  g->l3 = (uint32_t)l3;
+  if (!g->v6) {
+    if (g->l3 + 20 > len || (f[l3] >> 4) != 4) return false;
+    uint32_t ihl = (uint32_t)(f[l3] & 15) * 4;
+    if (ihl < 20 || g->l3 + ihl > len || f[l3 + 9] != proto) return false;
+    l4 = g->l3 + ihl;
+    if (partial && csum_start != l4) return false;
+  } else {
+    if (g->l3 + 40 > len || (f[l3] >> 4) != 6) return false;
+    l4 = g->l3 + 40;
+    // Extension headers: the transport header is where the partial checksum starts.
+    if (partial && csum_start > l4) l4 = csum_start;
+    else if (f[l3 + 6] != proto || (partial && csum_start != l4)) return false;
+  }
+  uint32_t l4hl = 8;
+  if (g->tcp) {
+    if (l4 + 20 > len) return false;
+    l4hl = (uint32_t)(f[l4 + 12] >> 4) * 4;
+    if (l4hl < 20) return false;
+  }
+  if (l4 + l4hl > len) return false;
+  g->l4 = l4;
+  g->hdrs = l4 + l4hl;
+  g->payload = len - g->hdrs;
+  return true;
+}
+
+// Writes segment i's headers (copied from the super-frame at h) for a payload of seglen bytes
+// already in place behind them, and computes its checksums in full.
+static void fix_segment(uint8_t *h, const struct gso_frame *g, uint32_t i, uint32_t nseg,
+                        uint32_t seglen, uint32_t seq0, uint16_t id0) {
+  uint32_t l4len = g->hdrs - g->l4 + seglen;
+  uint8_t *ip = h + g->l3, *th = h + g->l4;
+  if (!g->v6) {
+    uint32_t ihl = (uint32_t)(ip[0] & 15) * 4;
+    vxs_put16(ip + 2, g->hdrs - g->l3 + seglen);
+    vxs_put16(ip + 4, (uint16_t)(id0 + i));
+    ip[10] = ip[11] = 0;
+    vxs_csum_store(ip + 10, (uint16_t)~vxs_csum_fold(vxs_csum_add(ip, ihl, 0)));
+  } else {
+    vxs_put16(ip + 4, g->hdrs - g->l3 - 40 + seglen);
+  }
+  uint64_t sum = vxs_pseudo_sum(ip, g->v6, g->tcp ? PROTO_TCP : PROTO_UDP, l4len);
+  if (g->tcp) {
+    vxs_put32(th + 4, seq0 + i * g->mss);
+    // Like tcp_gso_segment: CWR stays on the first segment, FIN and PSH on the last.
+    if (i + 1 < nseg) th[13] &= (uint8_t)~(TCP_FIN | TCP_PSH);
+    if (i > 0) th[13] &= (uint8_t)~TCP_CWR;
+    th[16] = th[17] = 0;
+    uint16_t c = (uint16_t)~vxs_csum_fold(vxs_csum_add(th, l4len, sum));
+    vxs_csum_store(th + 16, c);
+  } else {
+    vxs_put16(th + 4, l4len);
+    th[6] = th[7] = 0;
+    uint16_t c = (uint16_t)~vxs_csum_fold(vxs_csum_add(th, l4len, sum));
+    vxs_csum_store(th + 6, c == 0 ? 0xffff : c);
+  }
+}
+
+// tsoSplit(src, frameOff, frameLen, dst, dstOff, dstEnd, encap, encapLen, maxMessage, out)
+//   -> messages (> 0), 0 when dst[dstOff, dstEnd) is too small, -1 for a malformed super-frame,
+//   -2 when `out` holds too few records.
+// The virtio-net header lies in the 10 bytes before frameOff. Segment k is written as
+// [encap template][headers fixed for k][payload k]; segments go back to back, grouped into
+// messages of at most 64 segments and maxMessage bytes. out[3m..3m+2] = offset, length and
+// segment size of message m (segment size 0: a single segment), ready for UDP_SEGMENT.
+static napi_value tso_split(napi_env env, napi_callback_info info) {
+  napi_value argv[10];
+  uint8_t *src, *dst, *encap;
+  size_t src_len, dst_len, encap_len_buf, nout;
+  uint32_t off, len, dst_off, dst_end, elen, max_msg, *out;
+  if (!vxs_args(env, info, 10, argv) || !vxs_arg_bytes(env, argv[0], "src", &src, &src_len) ||
+      !vxs_arg_u32(env, argv[1], "frameOff", &off) || !vxs_arg_u32(env, argv[2], "frameLen", &len) ||
+      !vxs_arg_bytes(env, argv[3], "dst", &dst, &dst_len) ||
+      !vxs_arg_u32(env, argv[4], "dstOff", &dst_off) ||
+      !vxs_arg_u32(env, argv[5], "dstEnd", &dst_end) ||
+      !vxs_arg_bytes(env, argv[6], "encap", &encap, &encap_len_buf) ||
+      !vxs_arg_u32(env, argv[7], "encapLen", &elen) ||
+      !vxs_arg_u32(env, argv[8], "maxMessage", &max_msg) ||
+      !vxs_arg_u32s(env, argv[9], "out", &out, &nout))
+    return NULL;
+  if (off < VNET_HDR_LEN || (uint64_t)off + len > src_len) {
+    vxs_throw_range(env, "frame (offset %u, length %u) with its virtio-net header lies outside the %zu-byte slab",
+                    off, len, src_len);
+    return NULL;
+  }
+  if (dst_off > dst_end || dst_end > dst_len) {
+    vxs_throw_range(env, "dstOff %u .. dstEnd %u lies outside the %zu-byte destination", dst_off, dst_end,
+                    dst_len);
+    return NULL;
+  }
+  if (elen > ENCAP_MAX || elen > encap_len_buf) {
+    vxs_throw_range(env, "encapLen %u must be at most %d and fit the %zu-byte template", elen, ENCAP_MAX,
+                    encap_len_buf);
+    return NULL;
+  }
+  if (src == dst && (uint64_t)dst_off < (uint64_t)off + len && off - VNET_HDR_LEN < dst_end) {
+    vxs_throw_range(env, "destination %u..%u overlaps the frame at %u", dst_off, dst_end, off);
+    return NULL;
+  }
+  const uint8_t *vh = src + off - VNET_HDR_LEN, *f = src + off;
+  struct gso_frame g;
+  if (!parse_gso(vh, f, len, &g)) return vxs_i32(env, -1);
+  uint32_t full = elen + g.hdrs + g.mss;
+  uint32_t per = max_msg / full;
+  if (per > UDP_GSO_MAX_SEGS) per = UDP_GSO_MAX_SEGS;
+  if (per == 0) return vxs_i32(env, -1);
+  uint32_t nseg = g.payload == 0 ? 1 : (g.payload + g.mss - 1) / g.mss;
+  uint64_t need = (uint64_t)nseg * (elen + g.hdrs) + g.payload;
+  if (need > dst_end - dst_off) return vxs_i32(env, 0);
+  uint32_t nmsg = (nseg + per - 1) / per;
+  if ((size_t)nmsg * 3 > nout) return vxs_i32(env, -2);
+
+  const uint32_t seq0 = g.tcp ? vxs_get32(f + g.l4 + 4) : 0;
+  const uint16_t id0 = g.v6 ? 0 : vxs_get16(f + g.l3 + 4);
+  const uint8_t *payload = f + g.hdrs;
+  uint32_t pos = dst_off, m = 0;
+  for (uint32_t i = 0; i < nseg; i++) {
+    if (i % per == 0) out[3 * m] = pos;
+    uint32_t done = i * g.mss;
+    uint32_t seglen = g.payload - done < g.mss ? g.payload - done : g.mss;
+    uint8_t *s = dst + pos;
+    memcpy(s, encap, elen);
+    memcpy(s + elen, f, g.hdrs);
+    memcpy(s + elen + g.hdrs, payload + done, seglen);
+    fix_segment(s + elen, &g, i, nseg, seglen, seq0, id0);
+    pos += elen + g.hdrs + seglen;
+    if (i % per == per - 1 || i + 1 == nseg) {
+      out[3 * m + 1] = pos - out[3 * m];
+      out[3 * m + 2] = i % per == 0 ? 0 : full;
+      m++;
+    }
+  }
+  return vxs_i32(env, (int32_t)m);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Ingress: TCP receive coalescing
+
+enum pkt_kind {
+  PKT_OTHER,  // cannot belong to a TCP flow (ARP, UDP, ICMP, ...)
+  PKT_WEIRD,  // might belong to one but cannot be read (fragments, IP options, VLAN tags)
+  PKT_TCP,    // a TCP segment whose flow key was read
+};
+
+struct gro_pkt {
+  enum pkt_kind kind;
+  bool candidate;  // may start or join a super-frame: data, no SYN/RST/URG, checksums verified
+  bool v6;
+  uint32_t l4, hdrs, payload, seq;
+  uint16_t id;
+  uint8_t flags;
+};
+
+static void parse_tcp(const uint8_t *f, uint32_t len, uint32_t l4, uint32_t end, bool v6,
+                      struct gro_pkt *p) {
+  if (l4 + 20 > end) {
+    p->kind = PKT_WEIRD;
+    return;
+  }
+  uint32_t thl = (uint32_t)(f[l4 + 12] >> 4) * 4;
+  if (thl < 20 || l4 + thl > end) {
+    p->kind = PKT_WEIRD;
+    return;
+  }
+  p->kind = PKT_TCP;
+  p->v6 = v6;
+  p->l4 = l4;
+  p->hdrs = l4 + thl;
+  p->payload = end - p->hdrs;
+  p->seq = vxs_get32(f + l4 + 4);
+  p->flags = f[l4 + 13];
+  // Ethernet padding (end < len) only happens on tiny frames; leave those as they are.
+  if (p->payload == 0 || end != len || (p->flags & (TCP_SYN | TCP_RST | TCP_URG))) return;
+  if (!v6 && vxs_csum_fold(vxs_csum_add(f + ETH_HLEN, 20, 0)) != 0xffff) return;
+  uint64_t sum = vxs_pseudo_sum(f + ETH_HLEN, v6, PROTO_TCP, end - l4);
+  if (vxs_csum_fold(vxs_csum_add(f + l4, end - l4, sum)) != 0xffff) return;
+  p->candidate = true;
+}
+
+static void parse_pkt(const uint8_t *f, uint32_t len, struct gro_pkt *p) {
+  memset(p, 0, sizeof *p);
+  p->kind = PKT_OTHER;
+  uint16_t et = vxs_get16(f + 12);
+  if (et == ETH_P_IPV4) {
+    if (len < ETH_HLEN + 20 || f[ETH_HLEN + 9] != PROTO_TCP) return;
+    uint32_t tot = vxs_get16(f + ETH_HLEN + 2);
+    if (f[ETH_HLEN] != 0x45 || (vxs_get16(f + ETH_HLEN + 6) & 0x3fff) != 0 ||
+        ETH_HLEN + tot > len || tot < 20) {
+      p->kind = PKT_WEIRD;
+      return;
+    }
+    p->id = vxs_get16(f + ETH_HLEN + 4);
+    parse_tcp(f, len, ETH_HLEN + 20, ETH_HLEN + tot, false, p);
+  } else if (et == ETH_P_IPV6) {
+    if (len < ETH_HLEN + 40) return;
+    uint8_t nh = f[ETH_HLEN + 6];
+    uint32_t end = ETH_HLEN + 40 + vxs_get16(f + ETH_HLEN + 4);
+    if (nh == PROTO_UDP || nh == PROTO_ICMPV6) return;
+    if (nh != PROTO_TCP || (f[ETH_HLEN] >> 4) != 6 || end > len) {
+      p->kind = PKT_WEIRD;
+      return;
+    }
+    parse_tcp(f, len, ETH_HLEN + 40, end, true, p);
+  } else if (et == ETH_P_8021Q || et == ETH_P_8021AD) {
+    p->kind = PKT_WEIRD;
+  }
+}
+
+struct gro_flow {
+  uint32_t rec;         // its output record
+  uint8_t *frame;       // the super-frame in the output slab (its first packet's headers)
+  uint32_t len;         // bytes so far
+  uint32_t l4, hdrs, mss, next_seq, packets, src, reserve_end;
+  uint16_t last_id;
+  uint8_t first_flags, last_flags;
+  bool v6;
+  const uint8_t *encap;  // the first packet's encapsulation header (rx slab)
+};
+
+struct gro_state {
+  uint8_t *out;
+  uint32_t out_len, pos;
+  uint32_t *recs;
+  uint32_t nrec, max_rec;
+  const uint8_t *src_addrs;
+  uint32_t elen;
+  struct gro_flow flows[GRO_FLOWS];
+  uint32_t nflows;
+};
+
+static bool same_flow(const struct gro_state *st, const struct gro_flow *fl, const uint8_t *f,
+                      const struct gro_pkt *p, uint32_t src, const uint8_t *encap) {
+  if (fl->v6 != p->v6 || fl->l4 != p->l4 || memcmp(fl->frame, f, ETH_HLEN) != 0) return false;
+  if (!p->v6 ? memcmp(fl->frame + ETH_HLEN + 12, f + ETH_HLEN + 12, 8) != 0
+             : memcmp(fl->frame + ETH_HLEN + 8, f + ETH_HLEN + 8, 32) != 0)
+    return false;
+  if (memcmp(fl->frame + p->l4, f + p->l4, 4) != 0) return false;
+  if (fl->src != src && memcmp(st->src_addrs + (size_t)fl->src * 16, st->src_addrs + (size_t)src * 16, 16) != 0)
+    return false;
+  return memcmp(fl->encap, encap, st->elen) == 0;
+}
+
+// tcp_gro_receive's rules: the next sequence number, the same ACK, window, header length, flags
+// (but PSH/FIN, which end the super-frame) and options byte for byte; IP fields that must not
+// change; no CWR after the first; never longer than the first segment.
+static bool can_merge(const struct gro_flow *fl, const uint8_t *f, const struct gro_pkt *p) {
+  const uint8_t *h = fl->frame;
+  const uint32_t l4 = p->l4;
+  if (!p->candidate || p->hdrs != fl->hdrs || p->seq != fl->next_seq || p->payload > fl->mss) return false;
+  if (fl->len - ETH_HLEN + p->payload > 65535) return false;
+  if (!p->v6) {
+    const uint8_t *a = h + ETH_HLEN, *b = f + ETH_HLEN;
+    if (a[1] != b[1] || a[8] != b[8] || ((a[6] ^ b[6]) & 0x40)) return false;
+    // IP IDs must increase by one per segment, or stay fixed with DF set (RFC 6864 atomic).
+    if (p->id != (uint16_t)(fl->last_id + 1) && !((b[6] & 0x40) && p->id == fl->last_id)) return false;
+  } else if (memcmp(h + ETH_HLEN, f + ETH_HLEN, 4) != 0 || h[ETH_HLEN + 7] != f[ETH_HLEN + 7]) {
+    return false;
+  }
+  if (memcmp(h + l4 + 8, f + l4 + 8, 4) != 0 || h[l4 + 12] != f[l4 + 12]) return false;
+  if (((fl->first_flags ^ p->flags) & (uint8_t)~(TCP_CWR | TCP_FIN | TCP_PSH)) || (p->flags & TCP_CWR))
+    return false;
+  if (memcmp(h + l4 + 14, f + l4 + 14, 2) != 0) return false;
+  return memcmp(h + l4 + 20, f + l4 + 20, p->hdrs - l4 - 20) == 0;
+}
+
+// Writes the virtio-net header and final IP/TCP headers of a flow's super-frame.
+static void gro_finish(struct gro_state *st, struct gro_flow *fl) {
+  uint8_t *vh = fl->frame - VNET_HDR_LEN, *h = fl->frame;
+  uint32_t *rec = st->recs + (size_t)fl->rec * GRO_RECORD;
+  memset(vh, 0, VNET_HDR_LEN);
+  rec[1] = VNET_HDR_LEN + fl->len;
+  rec[4] = fl->packets;
+  if (fl->packets >= 2) {
+    uint8_t *ip = h + ETH_HLEN, *th = h + fl->l4;
+    if (!fl->v6) {
+      vxs_put16(ip + 2, fl->len - ETH_HLEN);
+      ip[10] = ip[11] = 0;
+      vxs_csum_store(ip + 10, (uint16_t)~vxs_csum_fold(vxs_csum_add(ip, 20, 0)));
+    } else {
+      vxs_put16(ip + 4, fl->len - ETH_HLEN - 40);
+    }
+    th[13] |= fl->last_flags;
+    // CHECKSUM_PARTIAL convention: the field holds the folded pseudo-header sum.
+    vxs_csum_store(th + 16, vxs_csum_fold(vxs_pseudo_sum(ip, fl->v6, PROTO_TCP, fl->len - fl->l4)));
+    vh[0] = VNET_F_NEEDS_CSUM;
+    vh[1] = (uint8_t)((fl->v6 ? GSO_TCPV6 : GSO_TCPV4) | ((fl->first_flags & TCP_CWR) ? GSO_ECN : 0));
+    vxs_put16le(vh + 2, fl->hdrs);
+    vxs_put16le(vh + 4, fl->mss);
+    vxs_put16le(vh + 6, fl->l4);
+    vxs_put16le(vh + 8, 16);
+  }
+  // Give back the unused part of its reservation when nothing was placed behind it.
+  if (st->pos == fl->reserve_end) st->pos = align8((uint32_t)(fl->frame - st->out) + fl->len);
+}
+
+static void gro_close(struct gro_state *st, uint32_t i) {
+  gro_finish(st, &st->flows[i]);
+  memmove(&st->flows[i], &st->flows[i + 1], (st->nflows - i - 1) * sizeof st->flows[0]);
+  st->nflows--;
+}
+
+static void gro_close_all(struct gro_state *st) {
+  while (st->nflows > 0) gro_close(st, st->nflows - 1);  // newest first: reservations unwind
+}
+
+// Places one packet as a new output record (a new flow when it is a candidate). False when the
+// output slab or record list is full.
+static bool gro_place(struct gro_state *st, const uint8_t *f, uint32_t flen, const struct gro_pkt *p,
+                      uint32_t src, uint32_t encap_off, const uint8_t *encap) {
+  if (st->nrec == st->max_rec) return false;
+  uint32_t room = p->candidate ? GRO_MAX_FRAME : flen;
+  uint32_t need = align8(GRO_PAD + VNET_HDR_LEN + room);
+  if ((uint64_t)st->pos + need > st->out_len) {
+    gro_close_all(st);
+    if ((uint64_t)st->pos + need > st->out_len) return false;
+  }
+  if (p->candidate && st->nflows == GRO_FLOWS) gro_close(st, 0);
+  uint32_t vnet_off = st->pos + GRO_PAD;
+  uint8_t *frame = st->out + vnet_off + VNET_HDR_LEN;
+  memcpy(frame, f, flen);
+  memset(frame - VNET_HDR_LEN, 0, VNET_HDR_LEN);
+  uint32_t *rec = st->recs + (size_t)st->nrec * GRO_RECORD;
+  rec[0] = vnet_off;
+  rec[1] = VNET_HDR_LEN + flen;
+  rec[2] = src;
+  rec[3] = encap_off;
+  rec[4] = 1;
+  rec[5] = flen;
+  st->pos = align8(vnet_off + VNET_HDR_LEN + room);
+  if (p->candidate) {
+    struct gro_flow *fl = &st->flows[st->nflows++];
+    fl->rec = st->nrec;
+    fl->frame = frame;
+    fl->len = flen;
+    fl->l4 = p->l4;
+    fl->hdrs = p->hdrs;
+    fl->mss = p->payload;
+    fl->next_seq = p->seq + p->payload;
+    fl->packets = 1;
+    fl->src = src;
+    fl->reserve_end = st->pos;
+    fl->last_id = p->id;
+    fl->first_flags = p->flags;
+    fl->last_flags = 0;
+    fl->v6 = p->v6;
+    fl->encap = encap;
+    st->nrec++;
+    if (p->flags & (TCP_PSH | TCP_FIN)) gro_close(st, st->nflows - 1);
+  } else {
+    st->nrec++;
+  }
+  return true;
+}
+
+// groCoalesce(slab, slotSize, headroom, lengths, segSizes, srcAddrs, count, encapLen, cursor,
+//             out, records, maxRecords) -> records written
+// Walks datagrams (UDP_GRO trains cut by segSizes) from cursor[0] (datagram) / cursor[1] (byte
+// offset in it), strips encapLen bytes of tunnel header from each packet and writes the inner
+// frames to `out`, each behind a virtio-net header: same-flow TCP segments merged into one GSO
+// super-frame (NEEDS_CSUM, TCPV4/TCPV6), everything else copied as is with a zeroed header.
+// Packets are merged only with packets from the same source address with the same tunnel header.
+// Record r (6 numbers): vnet header offset in out, length (header + frame), datagram index,
+// slab offset of the first packet's tunnel header, packets merged, their inner bytes.
+// Stops early when out or records are full: cursor then says where to resume (cursor[0] ==
+// count when done); cursor[2] counts packets too short to hold a tunnel and Ethernet header.
+static napi_value gro_coalesce(napi_env env, napi_callback_info info) {
+  napi_value argv[12];
+  uint8_t *slab, *src_addrs, *out;
+  uint16_t *segs;
+  size_t slab_len, nlengths, nsegs, naddrs, ncursor, out_len, nrecs;
+  uint32_t slot, headroom, count, elen, max_rec, *lengths, *cursor, *recs;
+  if (!vxs_args(env, info, 12, argv) || !vxs_arg_bytes(env, argv[0], "slab", &slab, &slab_len) ||
+      !vxs_arg_u32(env, argv[1], "slotSize", &slot) ||
+      !vxs_arg_u32(env, argv[2], "headroom", &headroom) ||
+      !vxs_arg_u32s(env, argv[3], "lengths", &lengths, &nlengths) ||
+      !vxs_arg_u16s(env, argv[4], "segSizes", &segs, &nsegs) ||
+      !vxs_arg_bytes(env, argv[5], "srcAddrs", &src_addrs, &naddrs) ||
+      !vxs_arg_u32(env, argv[6], "count", &count) ||
+      !vxs_arg_u32(env, argv[7], "encapLen", &elen) ||
+      !vxs_arg_u32s(env, argv[8], "cursor", &cursor, &ncursor) ||
+      !vxs_arg_bytes(env, argv[9], "out", &out, &out_len) ||
+      !vxs_arg_u32s(env, argv[10], "records", &recs, &nrecs) ||
+      !vxs_arg_u32(env, argv[11], "maxRecords", &max_rec) ||
+      !vxs_check_slots(env, slab_len, slot, headroom, count, nlengths))
+    return NULL;
+  if (nsegs < count || naddrs < (size_t)count * 16 || ncursor < 3 ||
+      (size_t)max_rec * GRO_RECORD > nrecs || elen > ENCAP_MAX || out_len > UINT32_MAX) {
+    vxs_throw_range(env, "segSizes/srcAddrs shorter than count (%u), cursor shorter than 3, records "
+                    "shorter than maxRecords (%u) * %d, or encapLen (%u) over %d",
+                    count, max_rec, GRO_RECORD, elen, ENCAP_MAX);
+    return NULL;
+  }
+  if (out_len < align8(GRO_PAD + VNET_HDR_LEN + GRO_MAX_FRAME)) {
+    vxs_throw_range(env, "out must hold at least one %d-byte super-frame, got %zu bytes",
+                    GRO_MAX_FRAME, out_len);
+    return NULL;
+  }
+  struct gro_state st;
+  memset(&st, 0, sizeof st);
+  st.out = out;
+  st.out_len = (uint32_t)out_len;
+  st.recs = recs;
+  st.max_rec = max_rec;
+  st.src_addrs = src_addrs;
+  st.elen = elen;
+
+  uint32_t d = cursor[0], o = cursor[1];
+  for (; d < count; d++, o = 0) {
+    uint32_t total = lengths[d];
+    if (total > slot - headroom) continue;  // cannot happen with slabs filled by udpRecv
+    uint32_t seg = segs[d] != 0 ? segs[d] : total;
+    const uint8_t *base = slab + (size_t)d * slot + headroom;
+    for (; seg > 0 && o < total; o += seg) {
+      uint32_t plen = total - o < seg ? total - o : seg;
+      const uint8_t *pkt = base + o;
+      if (plen < elen + ETH_HLEN) {
+        cursor[2]++;
+        continue;
+      }
+      const uint8_t *f = pkt + elen;
+      uint32_t flen = plen - elen;
+      struct gro_pkt p;
+      parse_pkt(f, flen, &p);
+      if (p.kind == PKT_WEIRD) {
+        gro_close_all(&st);
+      } else if (p.kind == PKT_TCP) {
+        uint32_t i = 0;
+        while (i < st.nflows && !same_flow(&st, &st.flows[i], f, &p, d, pkt)) i++;
+        if (i < st.nflows) {
+          struct gro_flow *fl = &st.flows[i];
+          if (can_merge(fl, f, &p)) {
+            memcpy(fl->frame + fl->len, f + p.hdrs, p.payload);
+            fl->len += p.payload;
+            fl->next_seq += p.payload;
+            fl->packets++;
+            fl->last_id = p.id;
+            fl->last_flags = p.flags & (TCP_PSH | TCP_FIN);
+            st.recs[(size_t)fl->rec * GRO_RECORD + 5] += flen;
+            if (p.payload < fl->mss || fl->last_flags) gro_close(&st, i);
+            continue;
+          }
+          // Same flow, not mergeable: what was gathered goes first, in order.
+          gro_close(&st, i);
+        }
+      }
+      if (!gro_place(&st, f, flen, &p, d, (uint32_t)(pkt - slab), pkt)) goto stop;
+    }
+  }
+stop:
+  gro_close_all(&st);
+  cursor[0] = d;
+  cursor[1] = o;
+  return vxs_u32(env, st.nrec);
+}
+
+bool vxs_register_offload(napi_env env, napi_value exports) {
+  return vxs_export(env, exports, "vnetFinishBatch", vnet_finish_batch) &&
+         vxs_export(env, exports, "tsoSplit", tso_split) &&
+         vxs_export(env, exports, "groCoalesce", gro_coalesce);
+}
