@@ -10,11 +10,12 @@ import { cleanupAll, cleanupAllSync, nsExec } from "../src/lab/netns.js";
 import { tincVersion } from "../src/lab/tinc.js";
 import { Lab } from "../src/lab/topology.js";
 import { repoRoot } from "../src/lab/vxswitch-process.js";
-import { measure, type MeasureOptions } from "./measure.js";
+import { machineBusyPercent, measure, type MeasureOptions } from "./measure.js";
 import {
   checkTargets,
   counterLines,
   markdownTable,
+  offloadLines,
   svgChart,
   targetLines,
   targetMarkdown,
@@ -22,12 +23,17 @@ import {
   type BenchRecord,
   type FdbFigure,
   type MachineInfo,
+  type RoundRecord,
   type SystemRecord,
 } from "./report.js";
+import { combineRounds } from "./rounds.js";
 import { counterDelta, SYSTEM_IDS, SYSTEMS, type RunningSystem, type SwitchCounters, type SystemId } from "./systems.js";
 
-const USAGE = `usage: npm run bench -- [--quick] [--only ${SYSTEM_IDS.join(",")}] [--tcp-seconds N] [--udp-seconds N]
-                       [--pings N] [--udp-rate RATE] [--no-record]
+/** Below this much CPU use (percent of all CPUs) the machine counts as quiet. */
+const QUIET_PERCENT = 20;
+
+const USAGE = `usage: npm run bench -- [--quick] [--only ${SYSTEM_IDS.join(",")}] [--repeat N] [--tcp-seconds N]
+                       [--udp-seconds N] [--pings N] [--udp-rate RATE] [--wait-quiet S] [--no-record]
 
 For each system builds two hosts as network namespaces vxs-<pid>-... behind an underlay bridge
 (198.18.0.0/24, TX checksum offload off on every underlay veth end) with a container behind each
@@ -39,16 +45,22 @@ table to bench/RESULTS.md (not with --no-record). Needs root; bench/setup.sh ins
 
   --quick           shorter runs (2 s TCP/UDP, 100 pings)
   --only LIST       systems to run, comma-separated: ${SYSTEM_IDS.join(", ")} (default all)
-  --udp-rate RATE   iperf3 -b for the UDP run (default 0: as fast as the sender goes)`;
+  --repeat N        N rounds over all systems, interleaved; each test reports its median round
+                    and pings are pooled (default 1; about 2 minutes a round, 1 with --quick)
+  --udp-rate RATE   iperf3 -b for the UDP run (default 0: as fast as the sender goes)
+  --wait-quiet S    before each round wait up to S seconds for the machine to be under ${QUIET_PERCENT}% busy
+                    (other builds and tests on a shared machine skew every figure; default 0)`;
 
-/** Hard limit for the whole run: whatever hangs, the lab is removed before this. */
-const TIME_LIMIT_MS = 570_000;
+/** Hard limit per round: whatever hangs, the lab is removed before this. */
+const ROUND_TIME_LIMIT_MS = 570_000;
 
 interface Settings {
   systems: SystemId[];
   measure: MeasureOptions;
   record: boolean;
   quick: boolean;
+  repeat: number;
+  waitQuietSeconds: number;
 }
 
 function parseSettings(argv: string[]): Settings | undefined {
@@ -60,6 +72,8 @@ function parseSettings(argv: string[]): Settings | undefined {
       "tcp-seconds": { type: "string" },
       "udp-seconds": { type: "string" },
       pings: { type: "string" },
+      repeat: { type: "string" },
+      "wait-quiet": { type: "string" },
       "udp-rate": { type: "string", default: "0" },
       "no-record": { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
@@ -83,6 +97,8 @@ function parseSettings(argv: string[]): Settings | undefined {
     systems: SYSTEM_IDS.filter((id) => systems.includes(id)),
     quick,
     record: !values["no-record"],
+    repeat: int("repeat", values.repeat, 1, 1, 5),
+    waitQuietSeconds: int("wait-quiet", values["wait-quiet"], 0, 0, 600),
     measure: {
       tcpSeconds: int("tcp-seconds", values["tcp-seconds"], quick ? 2 : 5, 1, 30),
       udpSeconds: int("udp-seconds", values["udp-seconds"], quick ? 2 : 5, 1, 30),
@@ -140,10 +156,13 @@ function newestFdbFigure(outDir: string): FdbFigure | undefined {
     const suites = typeof parsed === "object" && parsed !== null && "suites" in parsed ? parsed.suites : undefined;
     const fdb = typeof suites === "object" && suites !== null && "fdb" in suites ? suites.fdb : undefined;
     if (!Array.isArray(fdb)) return undefined;
+    const lookups: { task: string; nsPerOp: number }[] = [];
     for (const r of fdb as unknown[]) {
       if (typeof r !== "object" || r === null || !("task" in r) || !("nsPerOp" in r)) continue;
-      if (r.task === "lookup hit, random, 1M entries" && typeof r.nsPerOp === "number") return { nsPerLookup: r.nsPerOp, task: r.task, file: `bench/out/${file}` };
+      if (typeof r.task === "string" && typeof r.nsPerOp === "number" && /^lookup .*1M entries$/.test(r.task)) lookups.push({ task: r.task, nsPerOp: r.nsPerOp });
     }
+    const main = lookups.find((l) => l.task === "lookup hit, random, 1M entries");
+    if (main !== undefined) return { nsPerLookup: main.nsPerOp, task: main.task, file: `bench/out/${file}`, others: lookups.filter((l) => l !== main) };
   } catch {
     // An unreadable record is as good as none.
   }
@@ -155,12 +174,17 @@ async function underlayTxOff(lab: Lab): Promise<void> {
   for (const host of lab.hosts) await nsExec(lab.switchNs, ["ethtool", "-K", host.name, "tx", "off"]);
 }
 
-async function runSystem(id: SystemId, settings: Settings, log: (line: string) => void): Promise<SystemRecord> {
+async function runRound(id: SystemId, round: number, settings: Settings, log: (line: string) => void): Promise<RoundRecord> {
   const spec = SYSTEMS[id];
+  let backgroundBusyPercent = await machineBusyPercent(settings.quick ? 500 : 1000);
+  const quietBy = Date.now() + settings.waitQuietSeconds * 1000;
+  if (backgroundBusyPercent >= QUIET_PERCENT && settings.waitQuietSeconds > 0) log(`waiting up to ${settings.waitQuietSeconds} s for the machine to be under ${QUIET_PERCENT}% busy`);
+  while (backgroundBusyPercent >= QUIET_PERCENT && Date.now() < quietBy) backgroundBusyPercent = await machineBusyPercent(1000);
   const t0 = Date.now();
-  const done = (r: Omit<SystemRecord, "id" | "label" | "setup" | "wallSeconds">): SystemRecord => ({ id, label: spec.label, setup: spec.setup, wallSeconds: (Date.now() - t0) / 1000, ...r });
+  const done = (r: Omit<RoundRecord, "round" | "wallSeconds" | "backgroundBusyPercent">): RoundRecord => ({ round, wallSeconds: (Date.now() - t0) / 1000, backgroundBusyPercent, ...r });
   const unavailable = await spec.unavailable();
   if (unavailable !== undefined) return done({ status: "skipped", reason: unavailable });
+  if (backgroundBusyPercent >= QUIET_PERCENT) log(`warning: the machine was ${backgroundBusyPercent.toFixed(0)}% busy before this round: figures will be skewed`);
   let lab: Lab | undefined;
   let running: RunningSystem | undefined;
   try {
@@ -206,18 +230,20 @@ function resultsHeader(): string {
 Recorded by \`npm run bench\` (bench/macro.ts): one section per run, newest last. Each run builds the
 same two-host network-namespace lab for every system and measures container to container; the
 ratios in parentheses are to kernel vxlan **of the same run** (absolute numbers drift between
-machines and runs, ratios within a run hold). Raw figures per run are in bench/out/<date>.json,
-a bar chart in bench/out/<date>.svg. Columns:
+machines and runs, ratios within a run hold). Raw figures per run are written to
+bench/out/<date>.json and a bar chart to bench/out/<date>.svg on the machine that ran it. Columns:
 
 - TCP: iperf3 goodput at the receiver, 1 stream and 4 streams (-P 4).
 - UDP 64 B: iperf3 -u -l 64 at the given -b; frames/s delivered to the receiver, loss = 1 - delivered/sent.
 - RTT: ping -i 0.01, average and 99th percentile of the per-packet times.
 - daemon CPU s/GB: user+system CPU seconds of the overlay daemons (vxswitch or tincd, both
   hosts) during the TCP 1-stream run per 10^9 bytes delivered; n/a where the datapath is the kernel's.
-- host CPU s/GB: all non-idle CPU time of the machine (softirq included) over the same run per
-  GB: a rough total that includes iperf3 itself and anything else running.
 - daemon RSS MB: VmHWM of the largest overlay daemon after the load.
 `;
+}
+
+function backgroundSummary(systems: readonly SystemRecord[]): string {
+  return systems.map((s) => `${s.id} ${s.backgroundBusyPercent.map((p) => `${p.toFixed(0)}%`).join("/")}`).join(", ");
 }
 
 function recordMarkdown(record: BenchRecord, jsonFile: string, svgFile: string, settings: Settings): string {
@@ -230,8 +256,10 @@ function recordMarkdown(record: BenchRecord, jsonFile: string, svgFile: string, 
     `- command: \`${record.command}\``,
     `- machine: ${m.cpus} CPUs (nproc), ${m.cpuModel}, Linux ${m.kernel}, node ${m.node}, ${m.iperf3}, ${m.tinc ?? "tinc not installed"}; load average ${m.loadAverage.toFixed(2)} at start`,
     `- vxswitch under test: the working tree at git ${record.git.commit}${record.git.modifiedFiles > 0 ? ` + ${record.git.modifiedFiles} uncommitted changes` : ""}`,
-    `- settings: TCP ${o.tcpSeconds} s per run after ${o.warmupSeconds} s of warm-up, UDP ${o.udpLength}-byte payloads at -b ${o.udpRate} for ${o.udpSeconds} s, ${o.pings} pings at ${o.pingInterval} s; TX checksum offload off on every underlay veth end, for every system`,
-    `- raw data: [${jsonFile}](${jsonFile.replace(/^bench\//, "")}), chart: [${svgFile}](${svgFile.replace(/^bench\//, "")})`,
+    `- settings: ${settings.repeat === 1 ? "1 round" : `${settings.repeat} interleaved rounds (each test: the median round; pings pooled)`}, TCP ${o.tcpSeconds} s per run after ${o.warmupSeconds} s of warm-up, UDP ${o.udpLength}-byte payloads at -b ${o.udpRate} for ${o.udpSeconds} s, ${o.pings} pings at ${o.pingInterval} s; TX checksum offload off on every underlay veth end, for every system`,
+    `- other work on the machine (CPU busy just before each round, all CPUs): ${backgroundSummary(record.systems)}`,
+    ...offloadLines(record.systems).map((l) => `- ${l}`),
+    `- raw data (kept locally, bench/out/ is git-ignored): [${jsonFile}](${jsonFile.replace(/^bench\//, "")}), chart: [${svgFile}](${svgFile.replace(/^bench\//, "")})`,
     "",
     markdownTable(record.systems),
     "",
@@ -259,11 +287,12 @@ async function main(): Promise<number> {
     console.error("iperf3 is not installed: run bench/setup.sh");
     return 1;
   }
+  const timeLimitMs = (ROUND_TIME_LIMIT_MS + settings.waitQuietSeconds * 1000 * settings.systems.length) * settings.repeat;
   const watchdog = setTimeout(() => {
-    console.error(`\nbenchmark exceeded ${TIME_LIMIT_MS / 1000} s: removing the lab and giving up`);
+    console.error(`\nbenchmark exceeded ${timeLimitMs / 1000} s: removing the lab and giving up`);
     cleanupAllSync();
     process.exit(1);
-  }, TIME_LIMIT_MS);
+  }, timeLimitMs);
   watchdog.unref();
 
   const root = repoRoot();
@@ -274,30 +303,39 @@ async function main(): Promise<number> {
   console.log(`vxswitch macro benchmark: ${settings.systems.join(", ")}; TCP ${o.tcpSeconds} s, UDP ${o.udpLength} B at -b ${o.udpRate} for ${o.udpSeconds} s, ${o.pings} pings`);
   console.log(`machine: ${machine.cpus} CPUs, ${machine.cpuModel}, Linux ${machine.kernel}, ${machine.iperf3}, load ${machine.loadAverage.toFixed(2)}`);
 
-  const systems: SystemRecord[] = [];
+  const rounds = new Map<SystemId, RoundRecord[]>(settings.systems.map((id) => [id, []]));
   try {
-    for (const id of settings.systems) {
-      console.log(`\n[${id}] ${SYSTEMS[id].label}: ${SYSTEMS[id].setup}`);
-      const r = await runSystem(id, settings, (line) => console.log(`[${id}]   ${line}`));
-      systems.push(r);
-      if (r.status !== "ok") console.log(`[${id}] ${r.status}: ${r.reason ?? ""}`);
-      else console.log(`[${id}] done in ${r.wallSeconds.toFixed(1)} s`);
+    // Rounds interleave the systems, so a burst of other work on the machine hits them all alike.
+    for (let round = 1; round <= settings.repeat; round++) {
+      if (settings.repeat > 1) console.log(`\n== round ${round} of ${settings.repeat}`);
+      for (const id of settings.systems) {
+        const tag = settings.repeat > 1 ? `${id} ${round}` : id;
+        console.log(`\n[${tag}] ${SYSTEMS[id].label}: ${SYSTEMS[id].setup}`);
+        const r = await runRound(id, round, settings, (line) => console.log(`[${tag}]   ${line}`));
+        rounds.get(id)!.push(r);
+        if (r.status !== "ok") console.log(`[${tag}] ${r.status}: ${r.reason ?? ""}`);
+        else console.log(`[${tag}] done in ${r.wallSeconds.toFixed(1)} s (machine ${r.backgroundBusyPercent.toFixed(0)}% busy before)`);
+      }
     }
   } finally {
     await cleanupAll();
   }
+  const systems: SystemRecord[] = settings.systems.map((id) => combineRounds(SYSTEMS[id], rounds.get(id)!));
 
   const record: BenchRecord = {
     date: started.toISOString(),
     command: commandLine(args),
     machine,
     git: gitInfo(root),
-    options: { ...settings.measure, systems: settings.systems, quick: settings.quick },
+    options: { ...settings.measure, systems: settings.systems, quick: settings.quick, repeat: settings.repeat },
     systems,
     targets: checkTargets(systems, newestFdbFigure(outDir)),
   };
   console.log(`\nResults (ratios to kernel vxlan of this run):\n\n${textTable(systems)}\n`);
   console.log(targetLines(record.targets).join("\n"));
+  console.log(`\nother work on the machine (CPU busy before each round): ${backgroundSummary(systems)}`);
+  const offloads = offloadLines(systems);
+  if (offloads.length > 0) console.log(offloads.join("\n"));
   const counters = counterLines(systems);
   if (counters.length > 0) console.log(`\n${counters.join("\n")}`);
 

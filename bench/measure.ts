@@ -96,6 +96,16 @@ export interface MeasureHooks {
 
 const IPERF_PORT = 5201;
 
+/** Percent of all CPUs busy over `ms` (before a system starts: what else the machine is doing). */
+export async function machineBusyPercent(ms: number): Promise<number> {
+  const before = hostCpu();
+  const t0 = process.hrtime.bigint();
+  await sleep(ms);
+  const used = hostCpuDelta(before, hostCpu());
+  const wall = Number(process.hrtime.bigint() - t0) / 1e9;
+  return used.cpus === 0 ? 0 : Math.min(100, (100 * used.busySeconds) / (wall * used.cpus));
+}
+
 /** Runs every measurement from container `from` to container `to` (iperf3 server in `to`). */
 export async function measure(from: LabContainer, to: LabContainer, daemons: readonly Daemon[], options: MeasureOptions, hooks: MeasureHooks = {}): Promise<Measurements> {
   const log = hooks.log ?? (() => undefined);

@@ -3,18 +3,35 @@
 import type { Measurements } from "./measure.js";
 import { BASELINE, type SwitchCounters, type SystemId } from "./systems.js";
 
+/** One system set up and measured once, on its own fresh lab. */
+export interface RoundRecord {
+  round: number;
+  status: "ok" | "skipped" | "failed";
+  /** Why it was skipped or how it failed. */
+  reason?: string;
+  wallSeconds: number;
+  /** The machine's CPU use (percent of all CPUs) just before the round: other work skews figures. */
+  backgroundBusyPercent: number;
+  results?: Measurements;
+  /** vxswitch counters accumulated during the TCP 1-stream run, per host. */
+  tcp1Counters?: SwitchCounters[];
+  info?: Record<string, unknown>;
+}
+
+/** A system's figures over all rounds (see rounds.ts), and the rounds themselves. */
 export interface SystemRecord {
   id: SystemId;
   label: string;
   setup: string;
   status: "ok" | "skipped" | "failed";
-  /** Why it was skipped or how it failed. */
+  /** Why it was skipped, how it failed, or which rounds failed. */
   reason?: string;
   wallSeconds: number;
+  backgroundBusyPercent: number[];
   results?: Measurements;
-  /** vxswitch counters accumulated during the TCP 1-stream run, per host. */
   tcp1Counters?: SwitchCounters[];
   info?: Record<string, unknown>;
+  rounds: RoundRecord[];
 }
 
 export interface MachineInfo {
@@ -33,6 +50,8 @@ export interface FdbFigure {
   nsPerLookup: number;
   task: string;
   file: string;
+  /** The other lookup cases at 1M entries (hot MACs, misses), for context. */
+  others: { task: string; nsPerOp: number }[];
 }
 
 export interface BenchRecord {
@@ -81,7 +100,6 @@ const COLUMNS: Column[] = [
   { head: "RTT avg ms", cell: (r, b) => fixed(r.results?.ping.avgMs, 3) + ratio(r.results?.ping.avgMs, b?.ping.avgMs) },
   { head: "RTT p99 ms", cell: (r, b) => fixed(r.results?.ping.p99Ms, 3) + ratio(r.results?.ping.p99Ms, b?.ping.p99Ms) },
   { head: "daemon CPU s/GB", cell: (r) => fixed(r.results?.cpu.daemonSecondsPerGB, 2) },
-  { head: "host CPU s/GB", cell: (r) => fixed(r.results?.cpu.hostSecondsPerGB, 2) },
   { head: "daemon RSS MB", cell: (r) => fixed(mapDefined(peakRss(r), mb), 1) },
 ];
 
@@ -166,7 +184,10 @@ export function checkTargets(systems: readonly SystemRecord[], fdb: FdbFigure | 
   checks.push({
     system: "batch",
     target: `FDB lookup <= ${FDB_LIMIT_NS} ns at 1M entries`,
-    value: fdb === undefined ? "not measured: run `npm run bench:micro`" : `${fdb.nsPerLookup.toFixed(1)} ns ("${fdb.task}", ${fdb.file})`,
+    value:
+      fdb === undefined
+        ? "not measured: run `npm run bench:micro`"
+        : `${fdb.nsPerLookup.toFixed(1)} ns ("${fdb.task}"; ${fdb.others.map((o) => `${o.nsPerOp.toFixed(1)} ns "${o.task}"`).join(", ")}; ${fdb.file})`,
     met: fdb === undefined ? null : fdb.nsPerLookup <= FDB_LIMIT_NS,
   });
   return checks;
@@ -195,6 +216,18 @@ const SYSTEM_LABEL: Record<SystemId, string> = {
   batch: "vxswitch --io batch",
   tinc: "tinc switch",
 };
+
+/** What each vxswitch said about its offloads at start (`tap offloads: ...`, `io batch: ...`). */
+export function offloadLines(systems: readonly SystemRecord[]): string[] {
+  const lines: string[] = [];
+  for (const r of systems) {
+    const h1 = r.info?.h1;
+    const log = typeof h1 === "object" && h1 !== null && "log" in h1 && Array.isArray(h1.log) ? (h1.log as unknown[]) : [];
+    const said = log.filter((l): l is string => typeof l === "string" && /^(tap offloads|io \w+):/.test(l));
+    if (said.length > 0) lines.push(`${r.label}: ${said.join("; ")}`);
+  }
+  return lines;
+}
 
 /** Frames per batch during the TCP 1-stream run: how much each wakeup carried. */
 export function counterLines(systems: readonly SystemRecord[]): string[] {

@@ -29,6 +29,8 @@ export interface UpFlags {
   ageing?: number;
   maxAddresses?: number;
   batch?: number;
+  /** commander's --no-offloads: false when given. */
+  offloads?: boolean;
   control?: string;
   dryRun?: boolean;
 }
@@ -52,6 +54,7 @@ export function configFromFlags(f: UpFlags): Config {
     ageing: f.ageing,
     maxAddresses: f.maxAddresses,
     batch: f.batch,
+    offloads: f.offloads,
     control: f.control,
     group: f.group,
     ttl: f.ttl,

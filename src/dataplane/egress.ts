@@ -1,5 +1,7 @@
 // The egress loop: TAP batch -> learn and decide per frame -> encapsulate in the headroom -> one send per socket.
 import { RxBatch, TxBatch } from "../io/batch.js";
+import { loadNative, type NativeAddon } from "../io/native.js";
+import type { TunnelSocket } from "../io/tunnel-socket.js";
 import type { Fdb } from "../switch/fdb.js";
 import type { Forwarder } from "../switch/forwarder.js";
 import { FLOOD, dropReasonName } from "../switch/forwarder.js";
@@ -7,7 +9,10 @@ import { readMac } from "../wire/mac.js";
 import { flowSourcePort } from "../wire/flow-hash.js";
 import { TPID_8021Q, stripVlanTag } from "../wire/ethernet.js";
 import type { Encapsulation } from "./encap.js";
-import type { PortRuntime, TapRuntime, TunnelSockets } from "./runtime.js";
+import { MAX_SUPER_FRAME, SegmentScratch, maxGsoMessage, shiftVnetHeader } from "./offload.js";
+import { VIRTIO_NET_HDR_GSO_ECN, VIRTIO_NET_HDR_LEN } from "../wire/virtio-net.js";
+import type { Peer } from "./peer-table.js";
+import type { PortRuntime, SegmentRuntime, TapRuntime, TunnelSockets } from "./runtime.js";
 import { LocalDelivery } from "./local-delivery.js";
 import type { PeerTable } from "./peer-table.js";
 import { DropReason, type DataplaneStats, type DropReasonName } from "./stats.js";
@@ -20,12 +25,38 @@ export interface EgressOptions {
   maxFrame: number;
   /** UDP destination port for VXLAN; ignored for GRE. */
   dstPort: number;
+  /**
+   * The TAP was opened with IFF_VNET_HDR: every frame comes behind a virtio-net header, partial
+   * checksums are finished here and GSO super-frames (TSO/USO) are split into segments.
+   */
+  vnetHdr?: boolean;
+  /** Underlay family (default 4): bounds one UDP_SEGMENT message. */
+  family?: 4 | 6;
 }
+
+/** Super-frames the split scratch holds before the queued segments must be sent. */
+const SCRATCH_SUPER_FRAMES = 8;
+/**
+ * TAP frames read per wakeup when super-frames go out one datagram per segment through
+ * node:dgram, which holds only so many sends in flight per event-loop turn.
+ */
+const DGRAM_READ = 4;
 
 export class EgressLoop {
   private readonly rx: RxBatch;
   private readonly tx: TxBatch[];
+  /** The socket each tx batch is sent on. */
+  private readonly txSockets: TunnelSocket[];
   private readonly local: LocalDelivery;
+  private readonly vnet: boolean;
+  private readonly addon: NativeAddon | undefined;
+  private readonly scratch: SegmentScratch | undefined;
+  private readonly maxMessage: number;
+  private readonly maxRounds: number;
+  /** Result of the last split: messages, wire segments, inner bytes. */
+  private splitMessages = 0;
+  private splitSegments = 0;
+  private splitBytes = 0;
 
   constructor(
     private readonly tap: TapRuntime,
@@ -40,17 +71,33 @@ export class EgressLoop {
     private readonly observers: Observers,
     private readonly opts: EgressOptions,
   ) {
-    this.rx = new RxBatch(opts.batchSize, opts.slotSize);
+    this.vnet = opts.vnetHdr ?? false;
     const senders = sockets.senders.length > 0 ? sockets.senders : [sockets.main];
+    this.txSockets = senders;
+    // A 64 KiB super-frame is ~45 node:dgram sends: read a few per wakeup, not 8 batches.
+    const throttled = this.vnet && senders.some((sock) => sock.kind === "dgram");
+    const readBatch = throttled ? Math.min(opts.batchSize, DGRAM_READ) : opts.batchSize;
+    this.maxRounds = throttled ? 1 : 8;
+    const scratchBytes = this.vnet ? SegmentScratch.bytesFor(SCRATCH_SUPER_FRAMES) : 0;
+    this.rx = new RxBatch(readBatch, opts.slotSize, undefined, scratchBytes);
     // Flooding sends one copy per peer, so a batch may need batchSize * peers messages.
     const txCapacity = opts.batchSize * Math.max(1, peers.size || 1);
     this.tx = senders.map(() => new TxBatch(txCapacity, this.rx.slab));
-    this.local = new LocalDelivery(allTaps, this.rx.slab, opts.batchSize, opts.batchSize * (opts.maxFrame + 8), opts.maxFrame);
+    this.maxMessage = maxGsoMessage(opts.family ?? 4);
+    if (this.vnet) {
+      this.addon = loadNative();
+      this.scratch = new SegmentScratch(this.rx.slab, this.rx.tailOffset, this.rx.slab.length);
+      // Room to copy a couple of super-frames to other local ports (flooding), besides plain frames.
+      const copyBytes = opts.batchSize * (opts.maxFrame + 32) + 2 * (MAX_SUPER_FRAME + 32);
+      this.local = new LocalDelivery(allTaps, this.rx.slab, opts.batchSize, copyBytes, MAX_SUPER_FRAME + 4, true);
+    } else {
+      this.local = new LocalDelivery(allTaps, this.rx.slab, opts.batchSize, opts.batchSize * (opts.maxFrame + 8), opts.maxFrame);
+    }
   }
 
   /** Drains what the TAP has ready, one batch at a time, bounded so other loops get their turn. */
   onReadable(): void {
-    for (let rounds = 0; rounds < 8; rounds++) {
+    for (let rounds = 0; rounds < this.maxRounds; rounds++) {
       const n = this.tap.device.readBatch(this.rx);
       if (n === 0) return;
       this.processBatch(n);
@@ -64,12 +111,21 @@ export class EgressLoop {
     const est = stats.egress;
     fdb.tick();
     if (this.observers.active) this.observers.egressBatch(rx, n, tap);
+    const vnet = this.vnet;
+    // One pass over the batch finishes partial checksums; GSO frames keep theirs for the split.
+    if (vnet) this.addon!.vnetFinishBatch(slab, rx.slotSize, rx.headroom, rx.lengths, n);
     let frames = 0;
     let bytes = 0;
     const senders = this.tx.length;
     for (let i = 0; i < n; i++) {
       let off = rx.offsetOf(i);
       let len = rx.lengths[i]!;
+      let gso = false;
+      if (vnet) {
+        gso = len > VIRTIO_NET_HDR_LEN && (slab[off + 1]! & ~VIRTIO_NET_HDR_GSO_ECN) !== 0;
+        off += VIRTIO_NET_HDR_LEN;
+        len -= VIRTIO_NET_HDR_LEN;
+      }
       if (len < 14) {
         est.drop(DropReason.runt);
         continue;
@@ -88,10 +144,12 @@ export class EgressLoop {
         // The tag's meaning moves into the VNI: strip it in place (the frame starts 4 bytes later).
         off = stripVlanTag(slab, off);
         len -= 4;
+        // A super-frame's header stays right in front of it (its offsets count from the frame).
+        if (gso) shiftVnetHeader(slab, off - 4 - VIRTIO_NET_HDR_LEN, 4);
       } else {
         port = tap.access!;
       }
-      if (len > this.opts.maxFrame) {
+      if (len > this.opts.maxFrame && !gso) {
         est.drop(DropReason.oversize);
         continue;
       }
@@ -102,21 +160,29 @@ export class EgressLoop {
       const hlen = encap.headerLength(segment);
       if (decision === FLOOD) {
         est.flooded++;
-        encap.writeHeader(slab, off, len, segment);
-        const txb = this.tx[senders === 1 ? 0 : flowSourcePort(slab, off, len) % senders]!;
+        const s = senders === 1 ? 0 : flowSourcePort(slab, off, len) % senders;
+        const txb = this.tx[s]!;
         const peers = segment.peers;
-        for (let p = 0; p < peers.length; p++) {
-          if (txb.full) {
-            est.drop(DropReason.txFull);
-            continue;
+        if (gso) {
+          if (peers.length > 0 && this.split(segment, off, len)) {
+            for (let p = 0; p < peers.length; p++) this.queueSplit(s, peers[p]!);
           }
-          txb.push(off - hlen, len + hlen, peers[p]!.addr16, this.opts.dstPort);
-          peers[p]!.txFrames++;
+        } else {
+          encap.writeHeader(slab, off, len, segment);
+          for (let p = 0; p < peers.length; p++) {
+            if (txb.full) {
+              est.drop(DropReason.txFull);
+              continue;
+            }
+            txb.push(off - hlen, len + hlen, peers[p]!.addr16, this.opts.dstPort);
+            peers[p]!.txFrames++;
+          }
         }
         const ports = segment.ports;
         for (let p = 0; p < ports.length; p++) {
           const other = ports[p]!;
-          if (other.id !== port.id && !this.local.copy(other, slab, off, len)) est.drop(DropReason.txFull);
+          if (other.id === port.id) continue;
+          if (!(gso ? this.local.copyVnet(other, slab, off, len) : this.local.copy(other, slab, off, len))) est.drop(DropReason.txFull);
         }
         frames++;
         bytes += len;
@@ -127,6 +193,13 @@ export class EgressLoop {
         continue;
       }
       const peer = this.peers.get(decision);
+      if (peer !== undefined && gso) {
+        if (!this.split(segment, off, len)) continue;
+        this.queueSplit(senders === 1 ? 0 : flowSourcePort(slab, off, len) % senders, peer);
+        frames += this.splitSegments;
+        bytes += this.splitBytes;
+        continue;
+      }
       if (peer !== undefined) {
         encap.writeHeader(slab, off, len, segment);
         const txb = this.tx[senders === 1 ? 0 : flowSourcePort(slab, off, len) % senders]!;
@@ -142,23 +215,103 @@ export class EgressLoop {
           est.drop(DropReason.noTarget);
           continue;
         }
-        if (!this.local.copy(other, slab, off, len)) est.drop(DropReason.txFull);
+        if (!(gso ? this.local.copyVnet(other, slab, off, len) : this.local.copy(other, slab, off, len))) est.drop(DropReason.txFull);
       }
       frames++;
       bytes += len;
     }
-    for (let s = 0; s < this.tx.length; s++) {
-      const txb = this.tx[s]!;
-      if (txb.count === 0) continue;
-      const sock = this.tx.length === 1 && this.sockets.senders.length === 0 ? this.sockets.main : this.sockets.senders[s]!;
-      const sent = sock.send(txb);
-      if (sent < txb.count) est.drop(DropReason.txError, txb.count - sent);
-      txb.clear();
-    }
+    this.flushTx();
     this.local.flush(this.onShortLocal);
     est.frames += frames;
     est.bytes += bytes;
     est.batches++;
+  }
+
+  /** Sends every queued tunnel message; the split scratch is free again afterwards. */
+  private flushTx(): void {
+    this.flushTxKeepingScratch();
+    this.scratch?.reset();
+  }
+
+  /**
+   * Splits the super-frame at slab[off, off+len) into encapsulated segments in the scratch
+   * (sending what is queued first when it is full). False when it was dropped (and counted).
+   */
+  private split(segment: SegmentRuntime, off: number, len: number): boolean {
+    const scratch = this.scratch!;
+    const hlen = this.encap.headerLength(segment);
+    // VXLAN's header is the same for every segment: a template. Others (GRE checksum, sequence)
+    // depend on the packet and are written per segment below.
+    const template = this.encap.name === "vxlan";
+    if (template) this.encap.writeHeader(scratch.template, hlen, len, segment);
+    let n = scratch.split(off, len, hlen, this.maxMessage);
+    if (n === 0 && !scratch.empty) {
+      this.flushTx();
+      n = scratch.split(off, len, hlen, this.maxMessage);
+    }
+    if (n <= 0) {
+      this.stats.egress.drop(n === 0 ? DropReason.txFull : DropReason.badOffload);
+      return false;
+    }
+    const msgs = scratch.messages;
+    let segments = 0;
+    let wire = 0;
+    for (let m = 0; m < n; m++) {
+      const mlen = msgs[3 * m + 1]!;
+      const seg = msgs[3 * m + 2]!;
+      segments += seg === 0 ? 1 : Math.ceil(mlen / seg);
+      wire += mlen;
+    }
+    if (!template) {
+      const slab = this.rx.slab;
+      for (let m = 0; m < n; m++) {
+        const start = msgs[3 * m]!;
+        const end = start + msgs[3 * m + 1]!;
+        const seg = msgs[3 * m + 2]! || end - start;
+        for (let o = start; o < end; o += seg) this.encap.writeHeader(slab, o + hlen, Math.min(seg, end - o) - hlen, segment);
+      }
+    }
+    this.splitMessages = n;
+    this.splitSegments = segments;
+    this.splitBytes = wire - segments * hlen;
+    return true;
+  }
+
+  /** Queues the last split's segments to a peer on sender s: one UDP_SEGMENT message each, or one datagram per segment. */
+  private queueSplit(s: number, peer: Peer): void {
+    const txb = this.tx[s]!;
+    const msgs = this.scratch!.messages;
+    const n = this.splitMessages;
+    const port = this.opts.dstPort;
+    if (this.txSockets[s]!.gso) {
+      for (let m = 0; m < n; m++) {
+        if (txb.full) this.flushTxKeepingScratch();
+        txb.push(msgs[3 * m]!, msgs[3 * m + 1]!, peer.addr16, port, msgs[3 * m + 2]!);
+      }
+    } else {
+      for (let m = 0; m < n; m++) {
+        const start = msgs[3 * m]!;
+        const end = start + msgs[3 * m + 1]!;
+        const seg = msgs[3 * m + 2]! || end - start;
+        for (let o = start; o < end; o += seg) {
+          if (txb.full) this.flushTxKeepingScratch();
+          txb.push(o, Math.min(seg, end - o), peer.addr16, port, 0);
+        }
+      }
+    }
+    peer.txFrames += this.splitSegments;
+  }
+
+  /** Sends what is queued when a tx batch is full, leaving the scratch (still being queued from) as it is. */
+  private flushTxKeepingScratch(): void {
+    const est = this.stats.egress;
+    for (let s = 0; s < this.tx.length; s++) {
+      const txb = this.tx[s]!;
+      if (txb.count === 0) continue;
+      const sent = this.txSockets[s]!.send(txb);
+      if (sent < txb.count) est.drop(DropReason.txError, txb.count - sent);
+      txb.clear();
+    }
   }
 
   private readonly onShortLocal = (lost: number): void => this.stats.egress.drop(DropReason.txError, lost);

@@ -5,8 +5,11 @@ import type { Fdb } from "../switch/fdb.js";
 import type { Forwarder } from "../switch/forwarder.js";
 import { FLOOD, dropReasonName } from "../switch/forwarder.js";
 import { readMac } from "../wire/mac.js";
+import { VIRTIO_NET_HDR_LEN } from "../wire/virtio-net.js";
+import { VXLAN_HEADER_LEN } from "../wire/vxlan.js";
 import { dropOf, type Encapsulation } from "./encap.js";
 import { LocalDelivery } from "./local-delivery.js";
+import { GRO_RECORD, GroCoalescer, MAX_SUPER_FRAME } from "./offload.js";
 import type { Peer, PeerTable } from "./peer-table.js";
 import type { PortRuntime, SegmentRuntime, TapRuntime } from "./runtime.js";
 import { DropReason, type DataplaneStats, type DropReasonName } from "./stats.js";
@@ -19,11 +22,19 @@ export interface IngressOptions {
   learnPeers: boolean;
   /** Largest inner frame written to a TAP (overlay MTU + Ethernet + one tag). */
   maxFrame: number;
+  /**
+   * Every TAP was opened with IFF_VNET_HDR: frames are written behind a virtio-net header, and
+   * (VXLAN) same-flow TCP segments are coalesced into GSO super-frames first.
+   */
+  vnetHdr?: boolean;
 }
 
 export class IngressLoop {
   private readonly rx: RxBatch;
   private readonly local: LocalDelivery;
+  /** Set when packets are decapsulated and coalesced natively (vnet TAPs, fixed-size tunnel header). */
+  private readonly coalescer: GroCoalescer | undefined;
+  private readonly encapLen: number;
   private readonly onShort = (lost: number): void => this.stats.ingress.drop(DropReason.txError, lost);
 
   constructor(
@@ -41,7 +52,19 @@ export class IngressLoop {
     private readonly addDynamicPeer: (addrs: Uint8Array, off: number) => Peer | undefined,
   ) {
     this.rx = new RxBatch(opts.batchSize, opts.slotSize);
-    this.local = new LocalDelivery(taps, this.rx.slab, opts.batchSize * 64, opts.batchSize * (opts.maxFrame + 8), opts.maxFrame);
+    const capacity = opts.batchSize * 64;
+    const vnet = opts.vnetHdr ?? false;
+    // GRE headers vary in length per packet (and GRE has no GRO trains): written one by one.
+    if (vnet && encap.name === "vxlan") {
+      this.encapLen = VXLAN_HEADER_LEN;
+      this.coalescer = new GroCoalescer(capacity, this.rx.slab.length + 8 * (MAX_SUPER_FRAME + 32));
+      const copyBytes = opts.batchSize * (opts.maxFrame + 32) + 2 * (MAX_SUPER_FRAME + 32);
+      this.local = new LocalDelivery(taps, this.coalescer.out, capacity, copyBytes, MAX_SUPER_FRAME + 4, true);
+    } else {
+      this.encapLen = 0;
+      this.coalescer = undefined;
+      this.local = new LocalDelivery(taps, this.rx.slab, capacity, opts.batchSize * (opts.maxFrame + 8), opts.maxFrame, vnet);
+    }
   }
 
   onReadable(): void {
@@ -58,6 +81,11 @@ export class IngressLoop {
     const ist = this.stats.ingress;
     this.fdb.tick();
     if (this.observers.active) this.observers.ingressBatch(rx, n);
+    if (this.coalescer !== undefined) {
+      this.processCoalesced(n);
+      ist.batches++;
+      return;
+    }
     for (let i = 0; i < n; i++) {
       let peer = this.peers.lookup(rx.srcAddrs, i * 16);
       const base = rx.offsetOf(i);
@@ -104,9 +132,11 @@ export class IngressLoop {
     if (decision === FLOOD) {
       // Split horizon: what came from a tunnel floods to local ports only.
       ist.flooded++;
+      // The last port takes the frame in place (a tag insert there would spoil it for copies).
       const ports = segment.ports;
-      for (let p = 0; p < ports.length; p++) {
-        const ok = p === 0 ? this.local.zeroCopy(ports[p]!, slab, inner, flen) : this.local.copy(ports[p]!, slab, inner, flen);
+      const last = ports.length - 1;
+      for (let p = 0; p <= last; p++) {
+        const ok = p === last ? this.local.zeroCopy(ports[p]!, slab, inner, flen) : this.local.copy(ports[p]!, slab, inner, flen);
         if (!ok) ist.drop(DropReason.txFull);
       }
     } else if (decision < 0) {
@@ -125,5 +155,77 @@ export class IngressLoop {
     }
     ist.frames++;
     ist.bytes += flen;
+  }
+
+  /** The batch through the native coalescer: one decision per (super-)frame, written in parts. */
+  private processCoalesced(n: number): void {
+    const c = this.coalescer!;
+    c.begin();
+    let k: number;
+    do {
+      k = c.next(this.rx, n, this.encapLen);
+      for (let j = 0; j < k; j++) this.coalescedFrame(j);
+      this.local.flush(this.onShort);
+    } while (k > 0 && c.cursor[0]! < n);
+    if (c.runts > 0) this.stats.ingress.drop(DropReason.runt, c.runts);
+  }
+
+  /** Output record j of the coalescer: a frame (maybe a GSO super-frame of `packets` segments) behind its virtio-net header. */
+  private coalescedFrame(j: number): void {
+    const rec = this.coalescer!.records;
+    const r = j * GRO_RECORD;
+    const off = rec[r]! + VIRTIO_NET_HDR_LEN;
+    const flen = rec[r + 1]! - VIRTIO_NET_HDR_LEN;
+    const src = rec[r + 2]! * 16;
+    const packets = rec[r + 4]!;
+    const rx = this.rx;
+    const ist = this.stats.ingress;
+    let peer = this.peers.lookup(rx.srcAddrs, src);
+    if (peer === undefined) {
+      peer = this.opts.learnPeers ? this.addDynamicPeer(rx.srcAddrs, src) : undefined;
+      if (peer === undefined) {
+        ist.drop(DropReason.unknownPeer, packets);
+        return;
+      }
+    }
+    // Merged packets had identical tunnel headers: the first one speaks for all.
+    const inner = this.encap.decap(rx.slab, rec[r + 3]!, this.encapLen + flen);
+    if (inner < 0) {
+      ist.drop(dropOf(inner), packets);
+      return;
+    }
+    const segment = this.segments.get(this.encap.decapId);
+    if (segment === undefined) {
+      ist.drop(DropReason.unknownVni, packets);
+      return;
+    }
+    peer.rxFrames += packets;
+    const out = this.coalescer!.out;
+    const dstIsGroup = (out[off]! & 1) === 1;
+    const decision = this.forwarder.learnAndDecide(segment.id, peer.id, readMac(out, off + 6), dstIsGroup ? -1 : readMac(out, off), dstIsGroup);
+    if (decision === FLOOD) {
+      ist.flooded++;
+      const ports = segment.ports;
+      const last = ports.length - 1;
+      for (let p = 0; p <= last; p++) {
+        const ok = p === last ? this.local.zeroCopyVnet(ports[p]!, out, off, flen) : this.local.copyVnet(ports[p]!, out, off, flen);
+        if (!ok) ist.drop(DropReason.txFull, packets);
+      }
+    } else if (decision < 0) {
+      ist.drop(DropReason[dropReasonName(decision) as DropReasonName], packets);
+      return;
+    } else {
+      const port = this.portsById.get(decision);
+      if (port === undefined) {
+        ist.drop(DropReason.splitHorizon, packets);
+        return;
+      }
+      if (!this.local.zeroCopyVnet(port, out, off, flen)) {
+        ist.drop(DropReason.txFull, packets);
+        return;
+      }
+    }
+    ist.frames += packets;
+    ist.bytes += rec[r + 5]!;
   }
 }

@@ -21,6 +21,7 @@ import { VxlanEncap } from "./vxlan-encap.js";
 import { GreEncap, greOptionCount, greSegmentsOf } from "./gre-encap.js";
 import { GreSocket } from "../io/gre-socket.js";
 import { Observers } from "./observers.js";
+import { describeOffloads, TapOffloadProbe, type TapOffloads } from "./offload.js";
 import { LearnedPeers, type LearnedPeerCounters } from "./learned-peers.js";
 import { groupBindAddress, joinGroup } from "./multicast-group.js";
 import { PeerTable, type Peer } from "./peer-table.js";
@@ -64,7 +65,8 @@ export interface InstanceStatus {
   port: number;
   /** GRE send options (checksum and sequence flags). */
   gre?: { checksum: boolean; sequence: boolean };
-  offloads: { udpGro: boolean; udpGso: boolean; sourcePortSockets: number };
+  /** UDP socket offloads, and what the TAPs do (virtio-net header, checksum, TSO, USO). */
+  offloads: { udpGro: boolean; udpGso: boolean; sourcePortSockets: number } & TapOffloads;
   segments: { id: number; tap: string; vlan?: number; bridge?: string; mtu: number }[];
   peers: { address: string; dynamic: boolean; rxFrames: number; txFrames: number }[];
   group?: { address: string; dev: string | undefined; ttl: number; txFrames: number };
@@ -146,6 +148,7 @@ export class SwitchInstance {
   private readonly portsById = new Map<number, PortRuntime>();
   private readonly taps: TapRuntime[] = [];
   private readonly devices: TapDevice[] = [];
+  private readonly tapProbe: TapOffloadProbe;
   private readonly createdBridges: string[] = [];
   private sockets: TunnelSockets | undefined;
   private sweepTimer: NodeJS.Timeout | undefined;
@@ -161,6 +164,7 @@ export class SwitchInstance {
     this.fdb = new Fdb({ ageingMs: config.ageing * 1000, maxEntries: config.maxAddresses });
     this.segments = new Segments(this.endpoints);
     this.forwarder = new Forwarder(this.fdb, this.endpoints, this.segments);
+    this.tapProbe = new TapOffloadProbe(config.offloads);
     this.encap = config.encap === "gre"
       ? new GreEncap(greSegmentsOf(config), { checksum: config.greChecksum, sequence: config.greSequence })
       : new VxlanEncap();
@@ -270,7 +274,7 @@ export class SwitchInstance {
         disableMulticastSnooping(s.bridge, this.log);
         native.linkSetUp(s.bridge, true);
       }
-      const device = TapDevice.open(s.tap, { vnetHdr: false });
+      const device = this.tapProbe.open(s.tap);
       this.devices.push(device);
       const tap: TapRuntime = { device, trunk: s.vlan !== 0, index: this.taps.length, access: undefined, byVlan: new Map() };
       this.taps.push(tap);
@@ -307,7 +311,8 @@ export class SwitchInstance {
     const batchSize = this.config.batch;
     const maxMtu = Math.max(...this.plan.segments.map((s) => s.mtu));
     const maxFrame = maxMtu + 14 + 4;
-    const tapSlot = HEADROOM + maxFrame + 4;
+    const tapSlot = this.tapProbe.tapSlotSize(HEADROOM, maxFrame);
+    const vnetHdr = this.tapProbe.offloads.tapVnetHdr;
     const tunnelSlot = sockets.main.gro ? GRO_MAX_DATAGRAM + HEADROOM : HEADROOM + this.plan.underlayMtu + 64;
     for (const tap of this.taps) {
       const loop = new EgressLoop(tap, this.taps, this.portsById, sockets, this.encap, this.fdb, this.forwarder, this.peers, this.stats, this.observers, {
@@ -315,12 +320,15 @@ export class SwitchInstance {
         slotSize: tapSlot,
         maxFrame,
         dstPort: this.config.port,
+        vnetHdr,
+        family: this.plan.family,
       });
       this.devices[tap.index]!.onReadable(() => loop.onReadable());
     }
     const ingress = new IngressLoop(sockets.main, this.taps, this.segmentRuntimes, this.portsById, this.encap, this.fdb, this.forwarder, this.peers, this.stats, this.observers, {
       batchSize,
       slotSize: tunnelSlot,
+      vnetHdr,
       learnPeers: this.learned !== undefined,
       maxFrame,
     }, this.learned?.learn ?? (() => undefined));
@@ -330,6 +338,7 @@ export class SwitchInstance {
       this.learned?.sweep(this.peers.all(), Date.now());
     }, 1000);
     this.sweepTimer.unref();
+    this.log(`tap offloads: ${describeOffloads(this.tapProbe.offloads)}`);
     if (this.config.encap === "gre") this.log(`io raw GRE socket: checksum ${this.config.greChecksum ? "on" : "off"}, sequence ${this.config.greSequence ? "on" : "off"}`);
     else this.log(`io ${this.io}: udp gro ${sockets.main.gro ? "on" : "off"}, gso ${sockets.main.gso ? "on" : "off"}, ${sockets.senders.length} source-port sockets`);
   }
@@ -384,7 +393,7 @@ export class SwitchInstance {
       local: this.config.local,
       port: this.config.encap === "gre" ? 0 : this.config.port,
       gre: this.config.encap === "gre" ? { checksum: this.config.greChecksum, sequence: this.config.greSequence } : undefined,
-      offloads: { udpGro: s?.main.gro ?? false, udpGso: s?.main.gso ?? false, sourcePortSockets: s?.senders.length ?? 0 },
+      offloads: { udpGro: s?.main.gro ?? false, udpGso: s?.main.gso ?? false, sourcePortSockets: s?.senders.length ?? 0, ...this.tapProbe.offloads },
       segments: this.plan.segments.map((p) => ({ id: p.id, tap: p.tap, ...(p.vlan !== 0 ? { vlan: p.vlan } : {}), bridge: p.bridge, mtu: p.mtu })),
       peers: this.peers.all().map((p) => ({ address: p.address, dynamic: p.dynamic, rxFrames: p.rxFrames, txFrames: p.txFrames })),
       ...(this.group !== undefined && this.plan.multicast !== undefined

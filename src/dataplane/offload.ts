@@ -64,6 +64,35 @@ export function openTapWithOffloads(name: string, enabled: boolean): { device: T
   return { device, offloads: { tapVnetHdr: true, csum: false, tso4: false, tso6: false, uso: false } };
 }
 
+/**
+ * Opens a switch's TAPs alike: the first probes what the kernel offers, the others must get the
+ * same (the ingress loop writes one format to every TAP).
+ */
+export class TapOffloadProbe {
+  offloads: TapOffloads = { ...NO_OFFLOADS };
+  private opened = 0;
+
+  constructor(private readonly enabled: boolean) {}
+
+  open(name: string): TapDevice {
+    const { device, offloads } = openTapWithOffloads(name, this.opened === 0 ? this.enabled : this.offloads.tapVnetHdr);
+    if (this.opened > 0 && describeOffloads(offloads) !== describeOffloads(this.offloads)) {
+      device.close();
+      throw new Error(`TAP ${name} got offloads "${describeOffloads(offloads)}", unlike the first TAP ("${describeOffloads(this.offloads)}"); start with offloads off (--no-offloads)`);
+    }
+    this.offloads = offloads;
+    this.opened++;
+    return device;
+  }
+
+  /** Slot size for TAP reads: room for the headroom, the virtio-net header and a super-frame (TSO/USO) or maxFrame. */
+  tapSlotSize(headroom: number, maxFrame: number): number {
+    const o = this.offloads;
+    const frame = o.tso4 || o.tso6 || o.uso ? MAX_SUPER_FRAME : maxFrame;
+    return headroom + (o.tapVnetHdr ? VIRTIO_NET_HDR_LEN : 0) + frame + 4;
+  }
+}
+
 /** "vnet-hdr csum tso4 tso6 uso" / "none", for the log and `status`. */
 export function describeOffloads(o: TapOffloads): string {
   const on = (["tapVnetHdr", "csum", "tso4", "tso6", "uso"] as const).filter((k) => o[k]).map((k) => (k === "tapVnetHdr" ? "vnet-hdr" : k));

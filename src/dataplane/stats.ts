@@ -16,6 +16,8 @@ export const DropReason = {
   untagged: 11,
   unmappedVlan: 12,
   oversize: 13,
+  /** A TAP super-frame whose headers do not match its virtio-net header (cannot be split). */
+  badOffload: 14,
 } as const;
 export type DropReasonName = keyof typeof DropReason;
 export const DROP_REASON_NAMES = Object.keys(DropReason) as DropReasonName[];

@@ -14,16 +14,26 @@ export class RxBatch {
   readonly segSizes: Uint16Array;
   count = 0;
 
+  /**
+   * `tailBytes` extra bytes after the last slot belong to the caller (e.g. where the egress
+   * loop writes TSO segments, so that one TxBatch can point at frames and segments alike).
+   */
   constructor(
     readonly capacity: number,
     readonly slotSize: number,
     readonly headroom: number = HEADROOM,
+    tailBytes = 0,
   ) {
-    this.slab = Buffer.alloc(capacity * slotSize);
+    this.slab = Buffer.alloc(capacity * slotSize + tailBytes);
     this.lengths = new Uint32Array(capacity);
     this.srcAddrs = new Uint8Array(capacity * 16);
     this.srcPorts = new Uint16Array(capacity);
     this.segSizes = new Uint16Array(capacity);
+  }
+
+  /** Where the caller's tail (see the constructor) starts. */
+  get tailOffset(): number {
+    return this.capacity * this.slotSize;
   }
 
   /** Byte offset of packet i's first byte in the slab. */

@@ -17,6 +17,8 @@ export interface CaptureOptions {
   direction?: "in" | "out" | "inout";
   /** Bytes kept per packet (default 256: enough for outer + VXLAN/GRE + inner headers). */
   snaplen?: number;
+  /** tcpdump's capture buffer in KiB (-B), against kernel drops at high packet rates. */
+  bufferKiB?: number;
   /** UDP ports that tshark should decode as VXLAN (default [4789]). */
   vxlanPorts?: readonly number[];
 }
@@ -26,11 +28,28 @@ const EXPERT_WARNING = 0x00600000;
 const EXPERT_ERROR = 0x00800000;
 const EXPERT_GROUP_SEQUENCE = 0x02000000;
 
-/** A frame tshark found malformed or flagged: frame number, expert messages, summary line. */
-export interface DissectionProblem {
+/**
+ * An expert item is a problem at warning severity or above (malformed, bad checksum, bad
+ * length...), except TCP sequence-analysis warnings (lost, out-of-order, window full, RST): they
+ * describe how the traffic fared, not how the packets are built.
+ */
+function isProblem(severity: number, group: number): boolean {
+  return severity >= EXPERT_ERROR || (severity >= EXPERT_WARNING && group !== EXPERT_GROUP_SEQUENCE);
+}
+
+/** One frame as tshark dissected it (Capture.inspect). */
+export interface DissectedFrame {
   frame: number;
-  messages: string[];
+  /** Outermost IP source address. */
+  src: string;
+  /** The dissected stack, e.g. "sll:ethertype:ip:gre:eth:ethertype:ip:tcp:data". */
+  protocols: string;
+  /** Expert messages that count as problems; empty for a clean frame. */
+  problems: string[];
+  /** tshark's summary line. */
   info: string;
+  /** The requested fields, all occurrences joined by "|", "" when absent. */
+  fields: string[];
 }
 
 /** A running (or stopped) tcpdump writing to a pcap file. */
@@ -50,6 +69,7 @@ export class Capture {
     const file = join(labTempDir(), `capture-${iface}.pcap`);
     const argv = ["tcpdump", "-i", iface, "-n", "-U", "--immediate-mode", "-Z", "root", "-s", String(options.snaplen ?? 256), "-w", file];
     if (options.direction !== undefined) argv.push("-Q", options.direction);
+    if (options.bufferKiB !== undefined) argv.push("-B", String(options.bufferKiB));
     if (options.filter !== undefined) argv.push(options.filter);
     const proc = spawnIn(options.ns, argv);
     try {
@@ -117,29 +137,31 @@ export class Capture {
   }
 
   /**
-   * Frames matching `restrict` (e.g. `ip.src == 198.18.0.1`) that tshark finds malformed or
-   * flags with an expert warning or error, checksums verified (IP, UDP, TCP; GRE and ICMP always).
-   * Not counted: TCP sequence analysis and its warnings (lost, out-of-order, window full, RST),
-   * which describe how the traffic fared, not how the packets are built. `dataPorts` are TCP/UDP
-   * ports decoded as plain data (iperf3's payload otherwise trips heuristic dissectors: Thrift).
+   * One tshark pass over the frames matching `restrict` (e.g. `ip.src == 198.18.0.1`): per frame
+   * its outer source address, the protocol stack tshark dissected, what `fields` hold (all
+   * occurrences, joined by "|"), and the expert complaints that count as problems (see
+   * DissectedFrame.problems). Checksums are verified (IP, UDP, TCP; GRE and ICMP always).
+   * `dataPorts` are TCP/UDP ports decoded as plain data: iperf3's payload otherwise trips
+   * heuristic dissectors (Thrift) into false "malformed" verdicts.
    */
-  async dissectionProblems(restrict: string, dataPorts: readonly number[] = [5201]): Promise<DissectionProblem[]> {
+  async inspect(restrict: string, fields: readonly string[] = [], dataPorts: readonly number[] = [5201]): Promise<DissectedFrame[]> {
     const argv = ["tshark", "-r", this.file, "-n", "-o", "ip.check_checksum:TRUE", "-o", "tcp.check_checksum:TRUE", "-o", "udp.check_checksum:TRUE",
       "-o", "tcp.analyze_sequence_numbers:FALSE", ...this.decodeAs()];
     for (const port of dataPorts) argv.push("-d", `tcp.port==${port},data`, "-d", `udp.port==${port},data`);
-    argv.push("-Y", `(${restrict}) && (_ws.malformed || _ws.expert.severity >= warning)`, "-T", "fields", "-E", "occurrence=a", "-E", "aggregator=|",
-      "-E", "separator=\t", "-e", "frame.number", "-e", "_ws.expert.severity", "-e", "_ws.expert.group", "-e", "_ws.expert.message", "-e", "_ws.col.Info");
-    const problems: DissectionProblem[] = [];
-    for (const line of (await run(argv, { timeoutMs: 120_000 })).split("\n")) {
+    argv.push("-Y", restrict, "-T", "fields", "-E", "occurrence=a", "-E", "aggregator=|", "-E", "separator=\t");
+    for (const field of ["frame.number", "ip.src", "frame.protocols", "_ws.expert.severity", "_ws.expert.group", "_ws.expert.message", "_ws.col.Info", ...fields]) {
+      argv.push("-e", field);
+    }
+    const frames: DissectedFrame[] = [];
+    for (const line of (await run(argv, { timeoutMs: 300_000 })).split("\n")) {
       if (line === "") continue;
-      const [frame = "", severities = "", groups = "", messages = "", info = ""] = line.split("\t");
+      const [frame = "", src = "", protocols = "", severities = "", groups = "", messages = "", info = "", ...extra] = line.split("\t");
       const sev = severities.split("|").map(Number);
       const grp = groups.split("|").map(Number);
-      const msg = messages.split("|");
-      const kept = msg.filter((_, i) => (sev[i] ?? 0) >= EXPERT_WARNING && !((grp[i] ?? 0) === EXPERT_GROUP_SEQUENCE && (sev[i] ?? 0) < EXPERT_ERROR));
-      if (kept.length > 0) problems.push({ frame: Number(frame), messages: kept, info });
+      const problems = messages === "" ? [] : messages.split("|").filter((_, i) => isProblem(sev[i] ?? 0, grp[i] ?? 0));
+      frames.push({ frame: Number(frame), src: src.split("|")[0] ?? "", protocols, problems, info, fields: extra });
     }
-    return problems;
+    return frames;
   }
 
   private decodeAs(): string[] {

@@ -68,7 +68,10 @@ export interface LabContainer {
 export interface ContainerOptions {
   /** Bridge in the host namespace; created if missing (default "br0"). */
   bridge?: string;
-  /** Overlay address with prefix, e.g. "10.42.0.11/24". */
+  /**
+   * Overlay address with prefix, e.g. "10.42.0.11/24"; "dhcp" for none (a DHCP client gets one
+   * later): `address` and `cidr` of the container are then "".
+   */
   cidr: string;
   /** MAC of the container interface (default 52:54:00:42:HH:KK). */
   mac?: string;
@@ -184,18 +187,19 @@ export class Lab {
     const hostIf = `c${k}`;
     const mac = options.mac ?? `52:54:00:42:${hex2(host.index)}:${hex2(k)}`;
     const mtu = options.mtu ?? this.options.overlayMtu;
-    const [address] = options.cidr.split("/");
-    if (address === undefined || !options.cidr.includes("/")) throw new Error(`container address needs a prefix length: ${options.cidr}`);
+    const dhcp = options.cidr === "dhcp";
+    const [address] = dhcp ? [""] : options.cidr.split("/");
+    if (address === undefined || (!dhcp && !options.cidr.includes("/"))) throw new Error(`container address needs a prefix length: ${options.cidr}`);
     await this.ensureBridge(host, bridge);
     await this.addNamespace(ns);
     // Quiet overlay: no IPv6 link-local chatter (RS, MLD) that would be flooded across tunnels.
     await sysctlIn(ns, { "net.ipv6.conf.all.disable_ipv6": 1, "net.ipv6.conf.default.disable_ipv6": 1 });
     await ipIn(ns, ["link", "add", CONTAINER_IF, "type", "veth", "peer", "name", hostIf, "netns", host.ns]);
     await ipIn(ns, ["link", "set", CONTAINER_IF, "address", mac, "mtu", String(mtu)]);
-    await ipIn(ns, ["addr", "add", options.cidr, "dev", CONTAINER_IF]);
+    if (!dhcp) await ipIn(ns, ["addr", "add", options.cidr, "dev", CONTAINER_IF]);
     await ipIn(ns, ["link", "set", CONTAINER_IF, "up"]);
     await ipIn(host.ns, ["link", "set", hostIf, "mtu", String(mtu), "master", bridge, "up"]);
-    const container: LabContainer = { ns, host, bridge, ifname: CONTAINER_IF, hostIf, address, cidr: options.cidr, mac };
+    const container: LabContainer = { ns, host, bridge, ifname: CONTAINER_IF, hostIf, address, cidr: dhcp ? "" : options.cidr, mac };
     host.containers.push(container);
     return container;
   }

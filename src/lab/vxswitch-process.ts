@@ -52,6 +52,9 @@ export interface VxswitchSegmentConfig {
   vni?: number;
   key?: number;
   tap: string;
+  /** Trunk segment: 802.1Q frames on the TAP, each VLAN (decimal string) its own VNI/key in `vlans`. */
+  trunk?: boolean;
+  vlans?: Record<string, number>;
   bridge?: string;
   address?: string;
   mtu?: number;

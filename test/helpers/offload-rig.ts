@@ -1,0 +1,170 @@
+// A dataplane with virtio-net TAP offloads on in-memory ports that replay prepared frames and
+// datagrams without allocating, so loops can run for long (allocation tests) or once (checks).
+import type { RxBatch, TxBatch } from "../../src/io/batch.js";
+import { parseAddress } from "../../src/io/address.js";
+import type { TunnelSocket } from "../../src/io/tunnel-socket.js";
+import { EgressLoop } from "../../src/dataplane/egress.js";
+import { IngressLoop } from "../../src/dataplane/ingress.js";
+import { Observers } from "../../src/dataplane/observers.js";
+import { PeerTable, type Peer } from "../../src/dataplane/peer-table.js";
+import type { FramePort, PortRuntime, SegmentRuntime, TapRuntime } from "../../src/dataplane/runtime.js";
+import { DataplaneStats } from "../../src/dataplane/stats.js";
+import { VxlanEncap } from "../../src/dataplane/vxlan-encap.js";
+import { Endpoints } from "../../src/switch/endpoints.js";
+import { Fdb } from "../../src/switch/fdb.js";
+import { Forwarder } from "../../src/switch/forwarder.js";
+import { Segments } from "../../src/switch/segments.js";
+
+/** A TAP handing up `frames` ([virtio-net header][frame]) round-robin, `perBatch` per read. */
+export class ReplayTap implements FramePort {
+  readonly name = "vxtap42";
+  frames: Buffer[] = [];
+  perBatch = 8;
+  /** Keep a copy of every written frame (functional checks only: it allocates). */
+  record = false;
+  readonly written: Buffer[] = [];
+  writtenFrames = 0;
+  writtenBytes = 0;
+  private next = 0;
+
+  readBatch(rx: RxBatch): number {
+    let n = 0;
+    while (n < this.perBatch && n < rx.capacity && this.frames.length > 0) {
+      const f = this.frames[this.next++ % this.frames.length]!;
+      f.copy(rx.slab, rx.offsetOf(n));
+      rx.lengths[n] = f.length;
+      n++;
+    }
+    rx.count = n;
+    return n;
+  }
+
+  writeBatch(tx: TxBatch): number {
+    for (let i = 0; i < tx.count; i++) {
+      this.writtenBytes += tx.lengths[i]!;
+      if (this.record) this.written.push(Buffer.from(tx.slab.subarray(tx.offsets[i], tx.offsets[i]! + tx.lengths[i]!)));
+    }
+    this.writtenFrames += tx.count;
+    return tx.count;
+  }
+}
+
+export interface ReplayDatagram {
+  bytes: Buffer;
+  /** UDP_GRO segment size, 0 for a single packet. */
+  seg: number;
+  /** Source (underlay) address. */
+  from: Uint8Array;
+}
+
+export interface SentMessage {
+  to: string;
+  bytes: Buffer;
+  segSize: number;
+}
+
+/** A UDP tunnel socket replaying `datagrams` round-robin, `perBatch` per receive. */
+export class ReplaySocket implements TunnelSocket {
+  /** Without GSO it plays node:dgram. */
+  readonly kind: "batch" | "dgram";
+  readonly family = 4 as const;
+  readonly localPort = 4789;
+  readonly gro = true;
+  datagrams: ReplayDatagram[] = [];
+  perBatch = 8;
+  record = false;
+  readonly sent: SentMessage[] = [];
+  sentMessages = 0;
+  sentBytes = 0;
+  private next = 0;
+
+  constructor(readonly gso: boolean) {
+    this.kind = gso ? "batch" : "dgram";
+  }
+
+  recv(rx: RxBatch): number {
+    let n = 0;
+    while (n < this.perBatch && n < rx.capacity && this.datagrams.length > 0) {
+      const d = this.datagrams[this.next++ % this.datagrams.length]!;
+      d.bytes.copy(rx.slab, rx.offsetOf(n));
+      rx.lengths[n] = d.bytes.length;
+      rx.segSizes[n] = d.seg;
+      rx.srcAddrs.set(d.from, n * 16);
+      n++;
+    }
+    rx.count = n;
+    return n;
+  }
+
+  send(tx: TxBatch): number {
+    for (let i = 0; i < tx.count; i++) {
+      this.sentBytes += tx.lengths[i]!;
+      if (this.record) {
+        const a = tx.dstAddrs.subarray(i * 16, i * 16 + 16);
+        this.sent.push({ to: `${a[12]}.${a[13]}.${a[14]}.${a[15]}`, bytes: Buffer.from(tx.slab.subarray(tx.offsets[i], tx.offsets[i]! + tx.lengths[i]!)), segSize: tx.segSizes[i]! });
+      }
+    }
+    this.sentMessages += tx.count;
+    return tx.count;
+  }
+
+  onReadable(): void {}
+  close(): void {}
+}
+
+export interface OffloadRig {
+  tap: ReplayTap;
+  socket: ReplaySocket;
+  egress: EgressLoop;
+  ingress: IngressLoop;
+  stats: DataplaneStats;
+  fdb: Fdb;
+  peer: Peer;
+}
+
+export const PEER_ADDRESS = "198.18.0.2";
+
+/** One VXLAN segment (VNI 42) on a vnet TAP, one peer; the TAP loop may read TSO super-frames. */
+export function buildOffloadRig(options: { gso: boolean; batchSize?: number }): OffloadRig {
+  const batchSize = options.batchSize ?? 64;
+  const endpoints = new Endpoints();
+  const fdb = new Fdb({ ageingMs: 300_000, maxEntries: 1024 });
+  const segments = new Segments(endpoints);
+  const forwarder = new Forwarder(fdb, endpoints, segments);
+  const peers = new PeerTable();
+  const stats = new DataplaneStats();
+  const socket = new ReplaySocket(options.gso);
+  const id = endpoints.addPeer(PEER_ADDRESS);
+  segments.addMeshPeer(id);
+  const peer: Peer = { id, address: PEER_ADDRESS, addr16: parseAddress(PEER_ADDRESS), port: 4789, dynamic: false, rxFrames: 0, txFrames: 0, lastSeenMs: 0 };
+  peers.add(peer);
+  const tapPort = new ReplayTap();
+  const tap: TapRuntime = { device: tapPort, trunk: false, index: 0, access: undefined, byVlan: new Map() };
+  const seg: SegmentRuntime = { id: 42, ports: [], peers: [peer], mtu: 1450 };
+  const portId = endpoints.addPort(tapPort.name);
+  const port: PortRuntime = { id: portId, tap, vlan: 0, segment: seg };
+  seg.ports.push(port);
+  tap.access = port;
+  const portsById = new Map([[portId, port]]);
+  segments.addSegment(42, { mtu: 1450 });
+  segments.attachPort(42, portId, 0);
+  const encap = new VxlanEncap();
+  const observers = new Observers();
+  const maxFrame = 1450 + 18;
+  const egress = new EgressLoop(tap, [tap], portsById, { main: socket, senders: [] }, encap, fdb, forwarder, peers, stats, observers, {
+    batchSize,
+    slotSize: 64 + 10 + 14 + 65535 + 4,
+    maxFrame,
+    dstPort: 4789,
+    vnetHdr: true,
+    family: 4,
+  });
+  const ingress = new IngressLoop(socket, [tap], new Map([[42, seg]]), portsById, encap, fdb, forwarder, peers, stats, observers, {
+    batchSize,
+    slotSize: 64 + 65535,
+    learnPeers: false,
+    maxFrame,
+    vnetHdr: true,
+  }, () => undefined);
+  return { tap: tapPort, socket, egress, ingress, stats, fdb, peer };
+}

@@ -1,0 +1,105 @@
+// The macro benchmark's bookkeeping (bench/report.ts, bench/rounds.ts) and /proc readers (src/lab/cpu.ts).
+import { describe, expect, it } from "vitest";
+import type { Measurements } from "../../../bench/measure.js";
+import { checkTargets, markdownTable, svgChart, textTable, type BenchRecord, type RoundRecord, type SystemRecord } from "../../../bench/report.js";
+import { combineRounds } from "../../../bench/rounds.js";
+import { SYSTEMS, type SystemId } from "../../../bench/systems.js";
+import { processCpu, processMemory, hostCpu } from "../../../src/lab/cpu.js";
+
+function figures(tcpGbit: number, kpps: number, rttMs: number, rssMb = 0): Measurements {
+  return {
+    ping: { transmitted: 3, received: 3, lossPercent: 0, avgMs: rttMs, p99Ms: rttMs, minMs: rttMs, maxMs: rttMs, rttsMs: [rttMs, rttMs, rttMs] },
+    tcp1: { streams: 1, bitsPerSecond: tcpGbit * 1e9, bytes: tcpGbit * 1e9, seconds: 8, retransmits: 0, senderCpuPercent: 0, receiverCpuPercent: 0 },
+    tcp4: { streams: 4, bitsPerSecond: tcpGbit * 1e9, bytes: tcpGbit * 1e9, seconds: 8, retransmits: 0, senderCpuPercent: 0, receiverCpuPercent: 0 },
+    udp: { payloadBytes: 64, offeredRate: "0", sentPackets: 2 * kpps * 1000, deliveredPackets: kpps * 1000, lostPercent: 50, seconds: 1, sentPps: 2 * kpps * 1000, deliveredPps: kpps * 1000 },
+    cpu: { daemonSeconds: 1, daemonUserSeconds: 0.5, daemonSystemSeconds: 0.5, daemonSecondsPerGB: 1, perDaemon: [], hostBusySeconds: 2, hostSoftirqSeconds: 0.5, hostSecondsPerGB: 2, cpus: 2 },
+    memory: rssMb === 0 ? [] : [{ host: "h1", pid: 1, peakRssBytes: rssMb * 1024 * 1024, rssBytes: 0 }],
+  };
+}
+
+function round(n: number, results: Measurements): RoundRecord {
+  return { round: n, status: "ok", wallSeconds: 10, backgroundBusyPercent: 0, results };
+}
+
+function system(id: SystemId, results: Measurements): SystemRecord {
+  return combineRounds(SYSTEMS[id], [round(1, results)]);
+}
+
+describe("macro benchmark report", () => {
+  it("takes each test from its median round and pools the pings", () => {
+    const rec = combineRounds(SYSTEMS.batch, [round(1, figures(1, 30, 0.2)), round(2, figures(3, 10, 0.4)), round(3, figures(2, 20, 0.6))]);
+    expect(rec.status).toBe("ok");
+    expect(rec.results?.tcp1.bitsPerSecond).toBe(2e9);
+    expect(rec.results?.udp.deliveredPps).toBe(20_000);
+    expect(rec.results?.ping.transmitted).toBe(9);
+    expect(rec.results?.ping.avgMs).toBeCloseTo(0.4);
+    expect(rec.rounds).toHaveLength(3);
+  });
+
+  it("marks a system failed only when every round failed, naming the failures", () => {
+    const failed: RoundRecord = { round: 2, status: "failed", reason: "no path", wallSeconds: 1, backgroundBusyPercent: 0 };
+    expect(combineRounds(SYSTEMS.tinc, [failed]).status).toBe("failed");
+    const mixed = combineRounds(SYSTEMS.tinc, [round(1, figures(1, 1, 1)), failed]);
+    expect(mixed.status).toBe("ok");
+    expect(mixed.reason).toContain("round 2: no path");
+  });
+
+  it("prints ratios to kernel vxlan of the same run", () => {
+    const systems = [system("kernel", figures(2, 40, 0.1)), system("batch", figures(1, 30, 0.3, 80))];
+    const text = textTable(systems);
+    expect(text).toContain("1.00 (0.50x)");
+    expect(text).toContain("30.0 (0.75x)");
+    expect(text).toContain("0.300 (3.00x)");
+    expect(markdownTable(systems).split("\n")).toHaveLength(4);
+  });
+
+  it("checks the targets against kernel vxlan and the RSS limit", () => {
+    const systems = [system("kernel", figures(2, 40, 0.1)), system("batch", figures(1, 30, 0.3, 80))];
+    const checks = checkTargets(systems, { nsPerLookup: 90, task: "lookup hit, random, 1M entries", file: "x.json", others: [] });
+    const met = Object.fromEntries(checks.map((c) => [c.target, c.met]));
+    expect(met["TCP 1 stream >= 0.5x kernel vxlan"]).toBe(true);
+    expect(met["64-byte UDP delivered >= 0.5x kernel vxlan"]).toBe(true);
+    expect(met["ping RTT avg <= 2x kernel vxlan"]).toBe(false);
+    expect(met["RSS <= 150 MB"]).toBe(true);
+    expect(met["FDB lookup <= 100 ns at 1M entries"]).toBe(true);
+  });
+
+  it("says unknown when kernel vxlan did not run", () => {
+    const checks = checkTargets([system("batch", figures(1, 30, 0.3))], undefined);
+    expect(checks.find((c) => c.target.startsWith("TCP"))?.met).toBeNull();
+    expect(checks.find((c) => c.target.startsWith("FDB"))?.met).toBeNull();
+  });
+
+  it("draws one bar per system and metric as a standalone SVG", () => {
+    const record: BenchRecord = {
+      date: "2025-01-01T00:00:00.000Z",
+      command: "npm run bench",
+      machine: { cpus: 2, cpuModel: "CPU <x>", kernel: "6.1", node: "v20", iperf3: "iperf 3.12", tinc: null, loadAverage: 0 },
+      git: { commit: "abc", modifiedFiles: 0 },
+      options: {},
+      systems: [system("kernel", figures(2, 40, 0.1)), system("batch", figures(1, 30, 0.3))],
+      targets: [],
+    };
+    const svg = svgChart(record);
+    expect(svg.startsWith("<svg xmlns=\"http://www.w3.org/2000/svg\"")).toBe(true);
+    expect(svg.trimEnd().endsWith("</svg>")).toBe(true);
+    expect(svg.match(/<rect x="170"/g)).toHaveLength(10);
+    expect(svg).toContain("CPU &lt;x&gt;");
+  });
+});
+
+describe("lab CPU and memory readers", () => {
+  it("reads this process's CPU time and peak RSS", () => {
+    const cpu = processCpu(process.pid);
+    expect(cpu.userSeconds + cpu.systemSeconds).toBeGreaterThan(0);
+    const mem = processMemory(process.pid);
+    expect(mem.peakRssBytes).toBeGreaterThanOrEqual(mem.rssBytes);
+    expect(mem.rssBytes).toBeGreaterThan(1024 * 1024);
+  });
+
+  it("reads the machine's CPU time", () => {
+    const host = hostCpu();
+    expect(host.cpus).toBeGreaterThan(0);
+    expect(host.busySeconds).toBeGreaterThan(0);
+  });
+});
