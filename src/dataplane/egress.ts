@@ -256,11 +256,18 @@ export class EgressLoop {
     const msgs = scratch.messages;
     let segments = 0;
     let wire = 0;
+    let largest = 0;
     for (let m = 0; m < n; m++) {
       const mlen = msgs[3 * m + 1]!;
       const seg = msgs[3 * m + 2]!;
       segments += seg === 0 ? 1 : Math.ceil(mlen / seg);
       wire += mlen;
+      largest = Math.max(largest, seg || mlen);
+    }
+    // An MSS chosen behind a larger MTU than the overlay's: its segments would not fit either.
+    if (largest - hlen > this.opts.maxFrame) {
+      this.stats.egress.drop(DropReason.oversize);
+      return false;
     }
     if (!template) {
       const slab = this.rx.slab;

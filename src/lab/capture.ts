@@ -31,9 +31,12 @@ const EXPERT_GROUP_SEQUENCE = 0x02000000;
 /**
  * An expert item is a problem at warning severity or above (malformed, bad checksum, bad
  * length...), except TCP sequence-analysis warnings (lost, out-of-order, window full, RST): they
- * describe how the traffic fared, not how the packets are built.
+ * describe how the traffic fared, not how the packets are built. Nor is a TCP/UDP checksum of
+ * 0xffff where 0x0000 was computed: the same number in ones' complement (RFC 1624), and what
+ * Linux writes when it completes an offloaded checksum that folds to 0 (CSUM_MANGLED_0).
  */
-function isProblem(severity: number, group: number): boolean {
+function isProblem(severity: number, group: number, message: string): boolean {
+  if (/^(TCP|UDP) Checksum 0xffff instead of 0x0000/.test(message)) return false;
   return severity >= EXPERT_ERROR || (severity >= EXPERT_WARNING && group !== EXPERT_GROUP_SEQUENCE);
 }
 
@@ -158,7 +161,7 @@ export class Capture {
       const [frame = "", src = "", protocols = "", severities = "", groups = "", messages = "", info = "", ...extra] = line.split("\t");
       const sev = severities.split("|").map(Number);
       const grp = groups.split("|").map(Number);
-      const problems = messages === "" ? [] : messages.split("|").filter((_, i) => isProblem(sev[i] ?? 0, grp[i] ?? 0));
+      const problems = messages === "" ? [] : messages.split("|").filter((m, i) => isProblem(sev[i] ?? 0, grp[i] ?? 0, m));
       frames.push({ frame: Number(frame), src: src.split("|")[0] ?? "", protocols, problems, info, fields: extra });
     }
     return frames;

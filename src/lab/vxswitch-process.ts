@@ -40,6 +40,8 @@ export interface VxswitchConfig {
   encap?: "vxlan" | "gre";
   greChecksum?: boolean;
   greSequence?: boolean;
+  /** TAP offloads (virtio-net header, TSO split, TCP coalescing); default on. */
+  offloads?: boolean;
   port?: number;
   peers: string[];
   io?: IoMode;

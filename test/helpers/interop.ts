@@ -90,3 +90,11 @@ export function wireSpecs(wire: Wire, senders: () => Array<{ name: string; addre
     console.log(`${label}: tshark checked ${counts.join(" + ")} packets`);
   }, 400_000);
 }
+
+/** Drops that mean the two ends disagree about the wire format (not load: txFull, socket queues). */
+const FORMAT_DROPS = ["runt", "vxlanFlagI", "unknownVni", "unknownPeer", "greHeader", "greChecksum", "oversize"];
+
+/** The format drops among a direction's drop counters (empty when there are none). */
+export function formatDrops(drops: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(drops).filter(([name, n]) => FORMAT_DROPS.includes(name) && n > 0));
+}

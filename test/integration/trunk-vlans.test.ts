@@ -127,14 +127,15 @@ describeLab("trunk mode: VLAN 100 -> VNI 1000, VLAN 200 -> VNI 2000 on one TAP",
     await expectNoLoss(await ping(a1000.ns, v100.address, { count: 2, size, dontFragment: true }), "1450 VNI 1000 -> VLAN 100", state);
   });
 
-  it("carries TCP between VLAN 100 and VNI 1000 both ways (iperf3, 2 s each)", async () => {
+  // Only this direction here: toward the trunk, vxswitch (offloads on) writes coalesced TCP
+  // super-frames into the TAP, which OVS userspace reads with AF_PACKET and cannot take. The GRE
+  // trunk below runs without offloads and measures both directions.
+  it("carries TCP from VLAN 100 to VNI 1000 (iperf3, 2 s)", async () => {
     const server = await startIperfServer(a1000.ns, a1000.address);
     try {
       const there = await iperfClient(v100.ns, a1000.address, { seconds: 2 });
-      const back = await iperfClient(v100.ns, a1000.address, { seconds: 2, reverse: true });
-      console.log(`trunk: VLAN 100 -> VNI 1000 ${(there.bitsPerSecond / 1e6).toFixed(0)} Mbit/s, back ${(back.bitsPerSecond / 1e6).toFixed(0)} Mbit/s`);
-      expect(there.bitsPerSecond, await because(!(there.bitsPerSecond > 0), state)).toBeGreaterThan(0);
-      expect(back.bitsPerSecond, await because(!(back.bitsPerSecond > 0), state)).toBeGreaterThan(0);
+      console.log(`trunk (VXLAN, offloads on): VLAN 100 -> VNI 1000 ${(there.bitsPerSecond / 1e6).toFixed(0)} Mbit/s`);
+      expect(there.bitsPerSecond, await because(!(there.bitsPerSecond > 1e6), state)).toBeGreaterThan(1e6);
     } finally {
       await server.stop();
     }
@@ -244,9 +245,11 @@ describeLab("trunk mode over GRE: VLAN 100 -> key 1000, VLAN 200 -> key 2000 on 
     await accessPort(ovs, v200, 200);
     a1000 = await lab.addContainer(h2, { bridge: "br1000", cidr: "10.42.0.2/24" });
     a2000 = await lab.addContainer(h2, { bridge: "br2000", cidr: "10.42.0.4/24" });
+    // Offloads off: the OVS userspace bridge on the TAP takes no TCP super-frames (see above).
     const trunkSwitch = await VxswitchProcess.startWithConfig(h1.ns, {
       local: h1.underlayV4,
       encap: "gre",
+      offloads: false,
       peers: lab.remotesOf(h1),
       segments: [{ tap: TRUNK_TAP, trunk: true, vlans: { "100": 1000, "200": 2000 } }],
     });
@@ -278,6 +281,19 @@ describeLab("trunk mode over GRE: VLAN 100 -> key 1000, VLAN 200 -> key 2000 on 
     await expectNoLoss(await ping(a1000.ns, v100.address, { count: 3 }), "key 1000 -> VLAN 100", state);
     await expectNoLoss(await ping(v200.ns, a2000.address, { count: 3 }), "VLAN 200 -> key 2000", state);
     await expectNoLoss(await ping(a2000.ns, v200.address, { count: 3 }), "key 2000 -> VLAN 200", state);
+  });
+
+  it("carries TCP between VLAN 100 and key 1000 both ways (iperf3, 2 s each)", async () => {
+    const server = await startIperfServer(a1000.ns, a1000.address);
+    try {
+      const there = await iperfClient(v100.ns, a1000.address, { seconds: 2 });
+      const back = await iperfClient(v100.ns, a1000.address, { seconds: 2, reverse: true });
+      console.log(`trunk (GRE, offloads off): VLAN 100 -> key 1000 ${(there.bitsPerSecond / 1e6).toFixed(0)} Mbit/s, back ${(back.bitsPerSecond / 1e6).toFixed(0)} Mbit/s`);
+      expect(there.bitsPerSecond, await because(!(there.bitsPerSecond > 1e6), state)).toBeGreaterThan(1e6);
+      expect(back.bitsPerSecond, await because(!(back.bitsPerSecond > 1e6), state)).toBeGreaterThan(1e6);
+    } finally {
+      await server.stop();
+    }
   });
 
   it("keeps VLAN 100 and key 2000 apart", async () => {
