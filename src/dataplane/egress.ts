@@ -9,7 +9,7 @@ import { readMac } from "../wire/mac.js";
 import { flowSourcePort } from "../wire/flow-hash.js";
 import { TPID_8021Q, stripVlanTag } from "../wire/ethernet.js";
 import type { Encapsulation } from "./encap.js";
-import { MAX_SUPER_FRAME, SegmentScratch, maxGsoMessage, shiftVnetHeader } from "./offload.js";
+import { SegmentScratch, TAP_SUPER_FRAME, maxGsoMessage, shiftVnetHeader } from "./offload.js";
 import { VIRTIO_NET_HDR_GSO_ECN, VIRTIO_NET_HDR_LEN } from "../wire/virtio-net.js";
 import type { Peer } from "./peer-table.js";
 import type { PortRuntime, SegmentRuntime, TapRuntime, TunnelSockets } from "./runtime.js";
@@ -88,8 +88,8 @@ export class EgressLoop {
       this.addon = loadNative();
       this.scratch = new SegmentScratch(this.rx.slab, this.rx.tailOffset, this.rx.slab.length);
       // Room to copy a couple of super-frames to other local ports (flooding), besides plain frames.
-      const copyBytes = opts.batchSize * (opts.maxFrame + 32) + 2 * (MAX_SUPER_FRAME + 32);
-      this.local = new LocalDelivery(allTaps, this.rx.slab, opts.batchSize, copyBytes, MAX_SUPER_FRAME + 4, true);
+      const copyBytes = opts.batchSize * (opts.maxFrame + 32) + 2 * (TAP_SUPER_FRAME + 32);
+      this.local = new LocalDelivery(allTaps, this.rx.slab, opts.batchSize, copyBytes, TAP_SUPER_FRAME + 4, true);
     } else {
       this.local = new LocalDelivery(allTaps, this.rx.slab, opts.batchSize, opts.batchSize * (opts.maxFrame + 8), opts.maxFrame);
     }
@@ -170,10 +170,8 @@ export class EgressLoop {
         } else {
           encap.writeHeader(slab, off, len, segment);
           for (let p = 0; p < peers.length; p++) {
-            if (txb.full) {
-              est.drop(DropReason.txFull);
-              continue;
-            }
+            // Segments of earlier super-frames may have filled it: send, keep going.
+            if (txb.full) this.flushTxKeepingScratch();
             txb.push(off - hlen, len + hlen, peers[p]!.addr16, this.opts.dstPort);
             peers[p]!.txFrames++;
           }
@@ -203,10 +201,7 @@ export class EgressLoop {
       if (peer !== undefined) {
         encap.writeHeader(slab, off, len, segment);
         const txb = this.tx[senders === 1 ? 0 : flowSourcePort(slab, off, len) % senders]!;
-        if (txb.full) {
-          est.drop(DropReason.txFull);
-          continue;
-        }
+        if (txb.full) this.flushTxKeepingScratch();
         txb.push(off - hlen, len + hlen, peer.addr16, this.opts.dstPort);
         peer.txFrames++;
       } else {

@@ -51,7 +51,7 @@ export class GreEncap implements Encapsulation {
   private lastOptions: GreOptions | undefined;
   private lastLength = 0;
 
-  constructor(segments: readonly GreSegmentSpec[], private readonly send: GreSendOptions) {
+  constructor(segments: readonly GreSegmentSpec[], send: GreSendOptions) {
     for (const spec of segments) {
       const id = spec.id;
       const opts: GreOptions = { checksum: send.checksum, key: spec.keyed ? id : undefined, seq: send.sequence ? 0 : undefined };
@@ -95,10 +95,5 @@ export class GreEncap implements Encapsulation {
       this.lastId = id;
     }
     return this.lastOptions;
-  }
-
-  /** The options this encapsulation sends with (for `status`). */
-  get sendOptions(): GreSendOptions {
-    return this.send;
   }
 }

@@ -28,11 +28,12 @@ import { PeerTable, type Peer } from "./peer-table.js";
 import type { PortRuntime, SegmentRuntime, TapRuntime, TunnelSockets } from "./runtime.js";
 import { DataplaneStats } from "./stats.js";
 import { interfaceOfAddress } from "./underlay.js";
-import { udpSocketDrops } from "../io/socket-drops.js";
+import { rawSocketDrops, udpSocketDrops } from "../io/socket-drops.js";
 
 /** How many sockets send, so the outer source port follows the inner flow (ECMP/RSS spreading). */
 const SOURCE_PORT_SOCKETS = 8;
 const SOCKET_BUFFER_BYTES = 8 << 20;
+const IPPROTO_GRE = 47;
 
 export interface PlannedSegment {
   id: number;
@@ -372,7 +373,7 @@ export class SwitchInstance {
 
   /** Packets the kernel dropped before we could read them (receive queue full). */
   socketDrops(): number {
-    return this.config.encap === "vxlan" ? udpSocketDrops(this.config.port) : 0;
+    return this.config.encap === "vxlan" ? udpSocketDrops(this.config.port) : rawSocketDrops(IPPROTO_GRE);
   }
 
   fdbCounters(): Record<string, number> {

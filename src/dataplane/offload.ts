@@ -20,8 +20,10 @@ export interface TapOffloads {
 
 export const NO_OFFLOADS: TapOffloads = { tapVnetHdr: false, csum: false, tso4: false, tso6: false, uso: false };
 
-/** Largest frame a TAP with TSO hands up: an Ethernet header and a 64 KiB IP packet. */
+/** Largest super-frame the coalescer builds: an Ethernet header and a 64 KiB IP packet. */
 export const MAX_SUPER_FRAME = 14 + 65535;
+/** Room for a frame read from a TAP with TSO: GRO-built skbs may reach 64 KiB of IP plus tags. */
+export const TAP_SUPER_FRAME = MAX_SUPER_FRAME + 64;
 
 /** Free bytes the native coalescer leaves in front of each output vnet header (room for a VLAN tag). */
 const GRO_PAD = 4;
@@ -88,7 +90,7 @@ export class TapOffloadProbe {
   /** Slot size for TAP reads: room for the headroom, the virtio-net header and a super-frame (TSO/USO) or maxFrame. */
   tapSlotSize(headroom: number, maxFrame: number): number {
     const o = this.offloads;
-    const frame = o.tso4 || o.tso6 || o.uso ? MAX_SUPER_FRAME : maxFrame;
+    const frame = o.tso4 || o.tso6 || o.uso ? TAP_SUPER_FRAME : maxFrame;
     return headroom + (o.tapVnetHdr ? VIRTIO_NET_HDR_LEN : 0) + frame + 4;
   }
 }
@@ -141,7 +143,7 @@ export class SegmentScratch {
 
   /** Bytes a super-frame of up to 64 KiB may need here, whatever its MSS. */
   static bytesFor(superFrames: number): number {
-    return superFrames * (MAX_SUPER_FRAME + 64 * 1024);
+    return superFrames * (TAP_SUPER_FRAME + 64 * 1024);
   }
 
   /**

@@ -23,3 +23,26 @@ export function udpSocketDrops(port: number): number {
   }
   return drops;
 }
+
+/**
+ * The same for raw sockets of an IP protocol (47 for our GRE socket) in this namespace: in
+ * /proc/net/raw{,6} the "port" of local_address is the protocol number.
+ */
+export function rawSocketDrops(protocol: number): number {
+  const hexProto = `:${protocol.toString(16).toUpperCase().padStart(4, "0")}`;
+  let drops = 0;
+  for (const file of ["/proc/net/raw", "/proc/net/raw6"]) {
+    let text: string;
+    try {
+      text = readFileSync(file, "utf8");
+    } catch {
+      continue;
+    }
+    for (const line of text.split("\n").slice(1)) {
+      const cols = line.trim().split(/\s+/);
+      if (cols.length < 13 || !cols[1]!.endsWith(hexProto)) continue;
+      drops += Number(cols[cols.length - 1]) || 0;
+    }
+  }
+  return drops;
+}

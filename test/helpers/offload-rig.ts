@@ -124,8 +124,11 @@ export interface OffloadRig {
 
 export const PEER_ADDRESS = "198.18.0.2";
 
-/** One VXLAN segment (VNI 42) on a vnet TAP, one peer; the TAP loop may read TSO super-frames. */
-export function buildOffloadRig(options: { gso: boolean; batchSize?: number }): OffloadRig {
+/**
+ * One VXLAN segment (VNI 42) on a vnet TAP, one peer; the TAP loop may read TSO super-frames.
+ * With `trunkVlan` the TAP is a trunk and the segment is that VLAN on it.
+ */
+export function buildOffloadRig(options: { gso: boolean; batchSize?: number; trunkVlan?: number }): OffloadRig {
   const batchSize = options.batchSize ?? 64;
   const endpoints = new Endpoints();
   const fdb = new Fdb({ ageingMs: 300_000, maxEntries: 1024 });
@@ -139,15 +142,17 @@ export function buildOffloadRig(options: { gso: boolean; batchSize?: number }): 
   const peer: Peer = { id, address: PEER_ADDRESS, addr16: parseAddress(PEER_ADDRESS), port: 4789, dynamic: false, rxFrames: 0, txFrames: 0, lastSeenMs: 0 };
   peers.add(peer);
   const tapPort = new ReplayTap();
-  const tap: TapRuntime = { device: tapPort, trunk: false, index: 0, access: undefined, byVlan: new Map() };
+  const vlan = options.trunkVlan ?? 0;
+  const tap: TapRuntime = { device: tapPort, trunk: vlan !== 0, index: 0, access: undefined, byVlan: new Map() };
   const seg: SegmentRuntime = { id: 42, ports: [], peers: [peer], mtu: 1450 };
   const portId = endpoints.addPort(tapPort.name);
-  const port: PortRuntime = { id: portId, tap, vlan: 0, segment: seg };
+  const port: PortRuntime = { id: portId, tap, vlan, segment: seg };
   seg.ports.push(port);
-  tap.access = port;
+  if (vlan === 0) tap.access = port;
+  else tap.byVlan.set(vlan, port);
   const portsById = new Map([[portId, port]]);
   segments.addSegment(42, { mtu: 1450 });
-  segments.attachPort(42, portId, 0);
+  segments.attachPort(42, portId, vlan);
   const encap = new VxlanEncap();
   const observers = new Observers();
   const maxFrame = 1450 + 18;

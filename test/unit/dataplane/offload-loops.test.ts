@@ -120,3 +120,49 @@ describe("ingress to a virtio-net TAP", () => {
     expect(rig.peer.rxFrames).toBe(4);
   });
 });
+
+describe("virtio-net headers on a trunk TAP", () => {
+  /** The frame with an 802.1Q tag (VLAN vid) after the MACs. */
+  function tagged(frame: Buffer, vid: number): Buffer {
+    const tag = Buffer.from([0x81, 0x00, vid >> 8, vid & 0xff]);
+    return Buffer.concat([frame.subarray(0, 12), tag, frame.subarray(12)]);
+  }
+
+  it("strips the tag of a super-frame, keeps its header's offsets right and splits it", () => {
+    const rig = buildOffloadRig({ gso: true, trunkVlan: 100 });
+    rig.socket.datagrams = [{ bytes: vxlanPacket(42, fromRemote(tcpFrame({ payload: Buffer.alloc(0) }))), seg: 0, from: FROM_PEER }];
+    rig.socket.perBatch = 1;
+    rig.ingress.onReadable();
+    const payload = pattern(3000, 5);
+    // As a VLAN-aware bridge hands it over: the tag inline, csum_start counting it.
+    const plain = gsoFrame(tcpFrame({ payload }), 1398);
+    const frame = Buffer.concat([plain.subarray(0, 10), tagged(plain.subarray(10), 100)]);
+    frame.writeUInt16LE(plain.readUInt16LE(2) + 4, 2);
+    frame.writeUInt16LE(plain.readUInt16LE(6) + 4, 6);
+    rig.tap.frames = [frame];
+    rig.tap.perBatch = 1;
+    rig.socket.record = true;
+    rig.egress.onReadable();
+    expect(rig.socket.sent).toHaveLength(1);
+    const msg = rig.socket.sent[0]!;
+    for (let k = 0; k < 3; k++) checkSegment(msg.bytes.subarray(k * msg.segSize, (k + 1) * msg.segSize), payload, k, 1398);
+  });
+
+  it("tags a coalesced super-frame for the trunk and moves its header's offsets along", () => {
+    const rig = buildOffloadRig({ gso: true, trunkVlan: 100 });
+    rig.tap.record = true;
+    const segs = [0, 1].map((k) => fromRemote(tcpFrame({ seq: 100 + k * 1000, ipId: 5 + k, payload: pattern(1000, k) })));
+    rig.socket.datagrams = [{ bytes: Buffer.concat(segs.map((s) => vxlanPacket(42, s))), seg: 8 + segs[0]!.length, from: FROM_PEER }];
+    rig.socket.perBatch = 1;
+    rig.ingress.onReadable();
+    expect(rig.tap.written).toHaveLength(1);
+    const w = rig.tap.written[0]!;
+    expect(vnetGsoType(w, 0)).toBe(VIRTIO_NET_HDR_GSO_TCPV4);
+    expect(w.readUInt16LE(6), "csum_start").toBe(38);
+    expect(w.readUInt16LE(2), "hdr_len").toBe(58);
+    const f = Buffer.from(w.subarray(10));
+    expect(f.readUInt32BE(12)).toBe(0x81000064);
+    completePartialChecksum(f, 0, f.length, 38, 16);
+    expect(tcpChecksumIsValid(f, 18, 38, f.length - 38)).toBe(true);
+  });
+});
