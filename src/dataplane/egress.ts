@@ -81,7 +81,8 @@ export class EgressLoop {
     const scratchBytes = this.vnet ? SegmentScratch.bytesFor(SCRATCH_SUPER_FRAMES) : 0;
     this.rx = new RxBatch(readBatch, opts.slotSize, undefined, scratchBytes);
     // Flooding sends one copy per peer, so a batch may need batchSize * peers messages.
-    const txCapacity = opts.batchSize * Math.max(1, peers.size || 1);
+    // (+2: a multicast group copy, and a peer added later by `fdb add --dst`.)
+    const txCapacity = opts.batchSize * (peers.size + 2);
     this.tx = senders.map(() => new TxBatch(txCapacity, this.rx.slab));
     this.maxMessage = maxGsoMessage(opts.family ?? 4);
     if (this.vnet) {
