@@ -46,7 +46,7 @@ table to bench/RESULTS.md (not with --no-record). Needs root; bench/setup.sh ins
   --quick           shorter runs (2 s TCP/UDP, 100 pings)
   --only LIST       systems to run, comma-separated: ${SYSTEM_IDS.join(", ")} (default all)
   --repeat N        N rounds over all systems, interleaved; each test reports its median round
-                    and pings are pooled (default 1; about 2 minutes a round, 1 with --quick)
+                    (default 1; about 2 minutes a round, 1 with --quick)
   --udp-rate RATE   iperf3 -b for the UDP run (default 0: as fast as the sender goes)
   --wait-quiet S    before each round wait up to S seconds for the machine to be under ${QUIET_PERCENT}% busy
                     (other builds and tests on a shared machine skew every figure; default 0)`;
@@ -256,7 +256,7 @@ function recordMarkdown(record: BenchRecord, jsonFile: string, svgFile: string, 
     `- command: \`${record.command}\``,
     `- machine: ${m.cpus} CPUs (nproc), ${m.cpuModel}, Linux ${m.kernel}, node ${m.node}, ${m.iperf3}, ${m.tinc ?? "tinc not installed"}; load average ${m.loadAverage.toFixed(2)} at start`,
     `- vxswitch under test: the working tree at git ${record.git.commit}${record.git.modifiedFiles > 0 ? ` + ${record.git.modifiedFiles} uncommitted changes` : ""}`,
-    `- settings: ${settings.repeat === 1 ? "1 round" : `${settings.repeat} interleaved rounds (each test: the median round; pings pooled)`}, TCP ${o.tcpSeconds} s per run after ${o.warmupSeconds} s of warm-up, UDP ${o.udpLength}-byte payloads at -b ${o.udpRate} for ${o.udpSeconds} s, ${o.pings} pings at ${o.pingInterval} s; TX checksum offload off on every underlay veth end, for every system`,
+    `- settings: ${settings.repeat === 1 ? "1 round" : `${settings.repeat} interleaved rounds (each test: its median round)`}, TCP ${o.tcpSeconds} s per run after ${o.warmupSeconds} s of warm-up, UDP ${o.udpLength}-byte payloads at -b ${o.udpRate} for ${o.udpSeconds} s, ${o.pings} pings at ${o.pingInterval} s; TX checksum offload off on every underlay veth end, for every system`,
     `- other work on the machine (CPU busy just before each round, all CPUs): ${backgroundSummary(record.systems)}`,
     ...offloadLines(record.systems).map((l) => `- ${l}`),
     `- raw data (kept locally, bench/out/ is git-ignored): [${jsonFile}](${jsonFile.replace(/^bench\//, "")}), chart: [${svgFile}](${svgFile.replace(/^bench\//, "")})`,

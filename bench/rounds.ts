@@ -1,6 +1,5 @@
-// Combining repeated rounds of one system (`--repeat N`): the median round per test, pooled pings.
-import { percentile } from "../src/lab/traffic.js";
-import type { Measurements, PingFigures } from "./measure.js";
+// Combining repeated rounds of one system (`--repeat N`): each test's figures from its median round.
+import type { Measurements } from "./measure.js";
 import type { RoundRecord, SystemRecord } from "./report.js";
 import type { SystemSpec } from "./systems.js";
 
@@ -10,27 +9,12 @@ function medianRound(rounds: readonly RoundRecord[], figure: (m: Measurements) =
   return sorted[Math.floor(sorted.length / 2)]!;
 }
 
-function pooledPing(pings: readonly PingFigures[]): PingFigures {
-  const rtts = pings.flatMap((p) => p.rttsMs);
-  const transmitted = pings.reduce((n, p) => n + p.transmitted, 0);
-  const received = pings.reduce((n, p) => n + p.received, 0);
-  const sorted = [...rtts].sort((a, b) => a - b);
-  return {
-    transmitted,
-    received,
-    lossPercent: transmitted === 0 ? 100 : (100 * (transmitted - received)) / transmitted,
-    avgMs: rtts.length === 0 ? null : rtts.reduce((a, b) => a + b, 0) / rtts.length,
-    p99Ms: percentile(rtts, 99) ?? null,
-    minMs: sorted[0] ?? null,
-    maxMs: sorted[sorted.length - 1] ?? null,
-    rttsMs: rtts,
-  };
-}
-
 /**
  * One system's record from its rounds: each test's figures come from the round that is the
- * median for that test (TCP 1 stream brings its CPU figures and counters along), pings are
- * pooled, memory is the round with the highest peak. Failed rounds are named in `reason`.
+ * median for that test (TCP 1 stream brings its CPU figures and counters along; pings go by
+ * their average), memory is the round with the highest peak. Failed rounds are named in
+ * `reason`. A median, not a pool: one round disturbed by other work on the machine must not
+ * decide the figure.
  */
 export function combineRounds(spec: SystemSpec, rounds: RoundRecord[]): SystemRecord {
   const base = {
@@ -51,7 +35,7 @@ export function combineRounds(spec: SystemSpec, rounds: RoundRecord[]): SystemRe
   const tcp1Round = medianRound(ok, (m) => m.tcp1.bitsPerSecond);
   const peak = (m: Measurements): number => Math.max(0, ...m.memory.map((p) => p.peakRssBytes));
   const results: Measurements = {
-    ping: pooledPing(ok.map((r) => r.results!.ping)),
+    ping: medianRound(ok, (m) => m.ping.avgMs ?? Infinity).results!.ping,
     tcp1: tcp1Round.results!.tcp1,
     cpu: tcp1Round.results!.cpu,
     tcp4: medianRound(ok, (m) => m.tcp4.bitsPerSecond).results!.tcp4,

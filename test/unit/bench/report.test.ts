@@ -26,12 +26,11 @@ function system(id: SystemId, results: Measurements): SystemRecord {
 }
 
 describe("macro benchmark report", () => {
-  it("takes each test from its median round and pools the pings", () => {
+  it("takes each test from its median round", () => {
     const rec = combineRounds(SYSTEMS.batch, [round(1, figures(1, 30, 0.2)), round(2, figures(3, 10, 0.4)), round(3, figures(2, 20, 0.6))]);
     expect(rec.status).toBe("ok");
     expect(rec.results?.tcp1.bitsPerSecond).toBe(2e9);
     expect(rec.results?.udp.deliveredPps).toBe(20_000);
-    expect(rec.results?.ping.transmitted).toBe(9);
     expect(rec.results?.ping.avgMs).toBeCloseTo(0.4);
     expect(rec.rounds).toHaveLength(3);
   });
