@@ -1,4 +1,5 @@
 // IP addresses as 16 bytes (IPv6, or IPv4-mapped ::ffff:a.b.c.d) <-> text, and peer keys.
+import { formatIpv6 } from "../wire/ipv6.js";
 import { isIPv4, isIPv6 } from "node:net";
 
 /** Bytes per address at the JS/C boundary. */
@@ -120,27 +121,7 @@ export function formatAddress(bytes: Uint8Array, offset = 0): string {
   if (isV4Mapped(bytes, offset)) {
     return `${bytes[offset + 12]}.${bytes[offset + 13]}.${bytes[offset + 14]}.${bytes[offset + 15]}`;
   }
-  const groups: number[] = [];
-  for (let i = 0; i < 8; i++) groups.push((bytes[offset + 2 * i] << 8) | bytes[offset + 2 * i + 1]);
-  // RFC 5952: compress the longest run of two or more zero groups, the first one on a tie.
-  let best = -1;
-  let bestLen = 1;
-  for (let i = 0; i < 8; ) {
-    if (groups[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && groups[j] === 0) j++;
-    if (j - i > bestLen) {
-      best = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  const hex = (gs: number[]): string => gs.map((g) => g.toString(16)).join(":");
-  if (best < 0) return hex(groups);
-  return `${hex(groups.slice(0, best))}::${hex(groups.slice(best + bestLen))}`;
+  return formatIpv6(bytes, offset);
 }
 
 /** "198.18.0.1:4789" or "[2001:db8::1]:4789". */
