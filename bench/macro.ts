@@ -235,7 +235,7 @@ bench/out/<date>.json and a bar chart to bench/out/<date>.svg on the machine tha
 
 - TCP: iperf3 goodput at the receiver, 1 stream and 4 streams (-P 4).
 - UDP 64 B: iperf3 -u -l 64 at the given -b; frames/s delivered to the receiver, loss = 1 - delivered/sent.
-- RTT: ping -i 0.01, average and 99th percentile of the per-packet times.
+- RTT: ping -i 0.01, average, median and 99th percentile of the per-packet times.
 - daemon CPU s/GB: user+system CPU seconds of the overlay daemons (vxswitch or tincd, both
   hosts) during the TCP 1-stream run per 10^9 bytes delivered; n/a where the datapath is the kernel's.
 - daemon RSS MB: VmHWM of the largest overlay daemon after the load.

@@ -3,7 +3,7 @@
 import { cpuDelta, hostCpu, hostCpuDelta, processCpu, processMemory, type ProcessCpu, type ProcessMemory } from "../src/lab/cpu.js";
 import { nsExecResult, sleep } from "../src/lab/netns.js";
 import type { LabContainer } from "../src/lab/topology.js";
-import { ping, startIperfServer } from "../src/lab/traffic.js";
+import { percentile, ping, startIperfServer } from "../src/lab/traffic.js";
 
 export interface MeasureOptions {
   tcpSeconds: number;
@@ -30,6 +30,8 @@ export interface PingFigures {
   received: number;
   lossPercent: number;
   avgMs: number | null;
+  /** Median: what a ping usually takes, without the scheduling spikes that move the average. */
+  p50Ms: number | null;
   p99Ms: number | null;
   minMs: number | null;
   maxMs: number | null;
@@ -122,6 +124,7 @@ export async function measure(from: LabContainer, to: LabContainer, daemons: rea
       received: pinged.received,
       lossPercent: pinged.lossPercent,
       avgMs: pinged.rttAvgMs ?? null,
+      p50Ms: percentile(pinged.rttsMs, 50) ?? null,
       p99Ms: pinged.rttP99Ms ?? null,
       minMs: sorted[0] ?? null,
       maxMs: sorted[sorted.length - 1] ?? null,

@@ -98,6 +98,7 @@ const COLUMNS: Column[] = [
   { head: "UDP 64 B kframes/s", cell: (r, b) => fixed(kilo(r.results?.udp.deliveredPps), 1) + ratio(r.results?.udp.deliveredPps, b?.udp.deliveredPps) },
   { head: "UDP loss %", cell: (r) => fixed(r.results?.udp.lostPercent, 1) },
   { head: "RTT avg ms", cell: (r, b) => fixed(r.results?.ping.avgMs, 3) + ratio(r.results?.ping.avgMs, b?.ping.avgMs) },
+  { head: "RTT p50 ms", cell: (r, b) => fixed(r.results?.ping.p50Ms, 3) + ratio(r.results?.ping.p50Ms, b?.ping.p50Ms) },
   { head: "RTT p99 ms", cell: (r, b) => fixed(r.results?.ping.p99Ms, 3) + ratio(r.results?.ping.p99Ms, b?.ping.p99Ms) },
   { head: "daemon CPU s/GB", cell: (r) => fixed(r.results?.cpu.daemonSecondsPerGB, 2) },
   { head: "daemon RSS MB", cell: (r) => fixed(mapDefined(peakRss(r), mb), 1) },

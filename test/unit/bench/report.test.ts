@@ -8,7 +8,7 @@ import { processCpu, processMemory, hostCpu } from "../../../src/lab/cpu.js";
 
 function figures(tcpGbit: number, kpps: number, rttMs: number, rssMb = 0): Measurements {
   return {
-    ping: { transmitted: 3, received: 3, lossPercent: 0, avgMs: rttMs, p99Ms: rttMs, minMs: rttMs, maxMs: rttMs, rttsMs: [rttMs, rttMs, rttMs] },
+    ping: { transmitted: 3, received: 3, lossPercent: 0, avgMs: rttMs, p50Ms: rttMs, p99Ms: rttMs, minMs: rttMs, maxMs: rttMs, rttsMs: [rttMs, rttMs, rttMs] },
     tcp1: { streams: 1, bitsPerSecond: tcpGbit * 1e9, bytes: tcpGbit * 1e9, seconds: 8, retransmits: 0, senderCpuPercent: 0, receiverCpuPercent: 0 },
     tcp4: { streams: 4, bitsPerSecond: tcpGbit * 1e9, bytes: tcpGbit * 1e9, seconds: 8, retransmits: 0, senderCpuPercent: 0, receiverCpuPercent: 0 },
     udp: { payloadBytes: 64, offeredRate: "0", sentPackets: 2 * kpps * 1000, deliveredPackets: kpps * 1000, lostPercent: 50, seconds: 1, sentPps: 2 * kpps * 1000, deliveredPps: kpps * 1000 },
