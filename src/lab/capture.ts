@@ -1,7 +1,7 @@
 // Packet captures in a lab namespace: tcpdump writes a pcap (started and stopped explicitly),
 // tshark reads it back with display filters to count frames or pull out fields.
 import { join } from "node:path";
-import { labTempDir, run, spawnIn, type NsProcess } from "./netns.js";
+import { CommandError, labTempDir, run, runLines, spawnIn, type NsProcess } from "./netns.js";
 
 export interface CaptureOptions {
   /** Namespace to capture in (e.g. the lab's switch namespace, or a host). */
@@ -110,15 +110,14 @@ export class Capture {
     const argv = ["tshark", "-r", this.file, "-n", "-o", "tcp.check_checksum:TRUE", "-o", "udp.check_checksum:TRUE", ...this.decodeAs(), "-T", "fields", "-E", `occurrence=${occurrence}`, "-E", "separator=\t"];
     for (const field of fields) argv.push("-e", field);
     if (displayFilter !== undefined) argv.push("-Y", displayFilter);
-    const stdout = await run(argv, { timeoutMs: 60_000 }).catch((error: unknown) => {
+    const rows: string[][] = [];
+    await runLines(argv, (line) => {
+      if (line !== "") rows.push(line.split("\t"));
+    }, { timeoutMs: 120_000 }).catch((error: unknown) => {
       // Reading while tcpdump still writes can end mid-packet (exit 2); keep the whole frames.
-      if (this.running && error instanceof Error && "stdout" in error && typeof error.stdout === "string") return error.stdout;
-      throw error;
+      if (!this.running || !(error instanceof CommandError)) throw error;
     });
-    return stdout
-      .split("\n")
-      .filter((line) => line !== "")
-      .map((line) => line.split("\t"));
+    return rows;
   }
 
   /** Counts frames by the values of some fields, e.g. outer ip.src/ip.dst: {"198.18.0.1 198.18.0.2": 3}. */
@@ -156,14 +155,14 @@ export class Capture {
       argv.push("-e", field);
     }
     const frames: DissectedFrame[] = [];
-    for (const line of (await run(argv, { timeoutMs: 300_000 })).split("\n")) {
-      if (line === "") continue;
+    await runLines(argv, (line) => {
+      if (line === "") return;
       const [frame = "", src = "", protocols = "", severities = "", groups = "", messages = "", info = "", ...extra] = line.split("\t");
       const sev = severities.split("|").map(Number);
       const grp = groups.split("|").map(Number);
       const problems = messages === "" ? [] : messages.split("|").filter((m, i) => isProblem(sev[i] ?? 0, grp[i] ?? 0, m));
       frames.push({ frame: Number(frame), src: src.split("|")[0] ?? "", protocols, problems, info, fields: extra });
-    }
+    }, { timeoutMs: 300_000 });
     return frames;
   }
 

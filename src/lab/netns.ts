@@ -88,6 +88,60 @@ export async function run(argv: readonly string[], options: ExecOptions = {}): P
   return result.stdout;
 }
 
+/**
+ * Runs a command and hands each line of its stdout to `onLine` as it arrives, with no limit on
+ * the total size (tshark over a capture of a TCP transfer prints far more than fits a buffer).
+ * Rejects with a CommandError unless the command exits 0 within the timeout; an unterminated
+ * last line is passed on only after a clean exit.
+ */
+export function runLines(argv: readonly string[], onLine: (line: string) => void, options: ExecOptions = {}): Promise<void> {
+  const [file, ...args] = argv;
+  if (file === undefined) return Promise.reject(new Error("empty command"));
+  return new Promise((resolve, reject) => {
+    const child = spawn(file, args, {
+      stdio: ["ignore", "pipe", "pipe"],
+      env: options.env === undefined ? process.env : { ...process.env, ...options.env },
+    });
+    let stderr = "";
+    let pending = "";
+    let failure: Error | undefined;
+    const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+    child.stdout.setEncoding("utf8");
+    child.stderr.setEncoding("utf8");
+    child.stderr.on("data", (chunk: string) => {
+      if (stderr.length < 64 * 1024) stderr += chunk;
+    });
+    child.stdout.on("data", (chunk: string) => {
+      const lines = (pending + chunk).split("\n");
+      pending = lines.pop() ?? "";
+      try {
+        for (const line of lines) onLine(line);
+      } catch (error) {
+        failure ??= error instanceof Error ? error : new Error(String(error));
+        child.kill("SIGKILL");
+      }
+    });
+    child.on("error", (error) => {
+      clearTimeout(timer);
+      reject(new CommandError(`cannot run ${file}: ${error.message}`, argv, null, "", stderr));
+    });
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      if (failure !== undefined) {
+        reject(failure);
+        return;
+      }
+      if (code === 0) {
+        if (pending !== "") onLine(pending);
+        resolve();
+        return;
+      }
+      const how = code === null ? "was killed (timeout?)" : `exited with ${code}`;
+      reject(new CommandError(`\`${argv.join(" ")}\` ${how}${stderr.trim() ? `: ${stderr.trim()}` : ""}`, argv, code, "", stderr));
+    });
+  });
+}
+
 /** `ip netns exec NS argv...`, resolving with stdout (rejects unless the command exits 0). */
 export function nsExec(ns: string, argv: readonly string[], options: ExecOptions = {}): Promise<string> {
   assertLabNamespace(ns);
