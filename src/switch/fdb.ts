@@ -1,6 +1,6 @@
 // The forwarding database: MAC -> endpoint per VNI, with learning, ageing, a size limit and static entries.
-import { LRUCache } from "lru-cache";
 import { formatMac, isMulticastMac } from "../wire/mac.js";
+import { MacTable } from "./mac-table.js";
 import { checkEndpointId, checkSegmentId } from "./vni.js";
 
 /** learn(): a new entry was made. */
@@ -27,21 +27,16 @@ const MAX_MAC = 0xffff_ffff_ffff;
 /** Kernel default (bridge ageing_time, vxlan ageing): 300 s. */
 export const DEFAULT_AGEING_MS = 300_000;
 /**
- * Default per-VNI limit. lru-cache preallocates its index arrays, about 20 bytes an entry, per
- * VNI that has learned anything: 16 Ki entries cost ~320 KiB per active VNI.
+ * Default per-VNI limit (the kernel's vxlan has none; its bridge has 0 = unlimited). A VNI's
+ * table grows with what it learns, 24 bytes a slot at most half full: 16 Ki entries cost at most
+ * ~768 KiB, a million ~48 MiB.
  */
 export const DEFAULT_MAX_ENTRIES = 16_384;
 
-/** One MAC in one VNI. Mutated in place when refreshed or moved, so learning a known MAC allocates nothing. */
-export class FdbEntry {
-  constructor(
-    readonly mac: number,
-    readonly vni: number,
-    public endpoint: number,
-    /** Clock value (ms) of the last frame learned from this MAC. */
-    public updated: number,
-    readonly isStatic: boolean,
-  ) {}
+/** A static entry (`bridge fdb add ... static`): kept apart from the learned table, never aged or evicted. */
+interface StaticEntry {
+  readonly mac: number;
+  endpoint: number;
 }
 
 /** What `fdb show` prints for one entry. */
@@ -80,17 +75,19 @@ export interface FdbOptions {
 }
 
 interface VniTable {
-  /** Learned entries, least recently learned first. */
-  readonly cache: LRUCache<number, FdbEntry>;
-  /** Static entries live outside the LRU so a flood of new source MACs can never evict them. */
-  readonly statics: Map<number, FdbEntry>;
+  /** Learned entries, in order of last learning. */
+  readonly learned: MacTable;
+  /** Static entries live outside the learned table so a flood of new source MACs can never evict them. */
+  readonly statics: Map<number, StaticEntry>;
 }
 
-// Options objects passed on every call so lru-cache does not allocate its default `{}`.
-// (It writes `status` into them; that is why they cannot be frozen.)
-const GET_OPTIONS: LRUCache.GetOptions<number, FdbEntry, unknown> = {};
-const PEEK_OPTIONS: LRUCache.PeekOptions<number, FdbEntry, unknown> = {};
-const SET_OPTIONS: LRUCache.SetOptions<number, FdbEntry, unknown> = {};
+/** Ages are kept as int32 ms differences, so the ageing time must stay below 2^31 ms (24.8 days). */
+const MAX_AGEING_MS = 0x7fff_ffff;
+
+/** The clock as stored in a slot: ms truncated to int32 (differences stay right across the wrap). */
+function stampOf(nowMs: number): number {
+  return nowMs | 0;
+}
 
 export class Fdb {
   readonly counters = new FdbCounters();
@@ -98,13 +95,11 @@ export class Fdb {
   #ageingMs: number;
   readonly #clock: () => number;
   #now: number;
+  #stamp: number;
   readonly #tables = new Map<number, VniTable>();
-  readonly #dispose: LRUCache.Disposer<number, FdbEntry>;
-  // One-entry memos of the last learned source and the last looked-up destination. Frames of a
-  // batch come in runs of one flow (a TCP burst), and a 48-bit key costs a boxed-number Map probe
-  // (~25 ns) that the memo skips. dispose() clears a memo whose entry leaves the cache.
-  #lastSource: FdbEntry | undefined;
-  #lastDestination: FdbEntry | undefined;
+  // The table of the last VNI used: a batch is mostly one VNI, and this skips the Map probe.
+  #lastVni = -1;
+  #lastTable: VniTable | undefined;
 
   constructor(options: FdbOptions = {}) {
     const { maxEntries = DEFAULT_MAX_ENTRIES, ageingMs = DEFAULT_AGEING_MS, now = () => performance.now() } = options;
@@ -116,12 +111,7 @@ export class Fdb {
     this.ageingMs = ageingMs;
     this.#clock = now;
     this.#now = now();
-    const counters = this.counters;
-    this.#dispose = (entry, _mac, reason) => {
-      if (entry === this.#lastSource) this.#lastSource = undefined;
-      if (entry === this.#lastDestination) this.#lastDestination = undefined;
-      if (reason === "evict") counters.evicted++;
-    };
+    this.#stamp = stampOf(this.#now);
   }
 
   get ageingMs(): number {
@@ -129,7 +119,9 @@ export class Fdb {
   }
 
   set ageingMs(ms: number) {
-    if (!Number.isFinite(ms) || ms < 0) throw new RangeError(`invalid ageing time ${ms} ms (0 = never age)`);
+    if (!Number.isFinite(ms) || ms < 0 || ms > MAX_AGEING_MS) {
+      throw new RangeError(`invalid ageing time ${ms} ms (0 = never age, at most ${MAX_AGEING_MS} ms)`);
+    }
     this.#ageingMs = ms;
   }
 
@@ -141,29 +133,26 @@ export class Fdb {
   /** Sets the clock for the coming batch: once per batch, not per frame. */
   tick(nowMs?: number): void {
     this.#now = nowMs ?? this.#clock();
+    this.#stamp = stampOf(this.#now);
   }
 
   /**
    * The endpoint behind mac in vni, or -1. An entry that has aged but not yet been swept is
-   * deleted here and reported absent. Does not change LRU order: recency follows learning (the
-   * source side), which is also what ageing measures.
+   * deleted here and reported absent. Does not change the LRU order: recency follows learning
+   * (the source side), which is also what ageing measures.
    */
   lookup(vni: number, mac: number): number {
-    let entry = this.#lastDestination;
-    if (entry === undefined || entry.mac !== mac || entry.vni !== vni) {
-      const table = this.#tables.get(vni);
-      if (table === undefined) return -1;
-      entry = table.cache.peek(mac, PEEK_OPTIONS);
-      if (entry === undefined) {
-        if (table.statics.size === 0) return -1;
-        const fixed = table.statics.get(mac);
-        return fixed === undefined ? -1 : fixed.endpoint;
-      }
-      this.#lastDestination = entry;
+    const table = this.#table(vni);
+    if (table === undefined) return -1;
+    const learned = table.learned;
+    const slot = learned.find(mac);
+    if (slot < 0) {
+      if (table.statics.size === 0) return -1;
+      const fixed = table.statics.get(mac);
+      return fixed === undefined ? -1 : fixed.endpoint;
     }
-    const ageing = this.#ageingMs;
-    if (ageing === 0 || this.#now - entry.updated < ageing) return entry.endpoint;
-    this.#tables.get(vni)!.cache.delete(mac);
+    if (!this.#aged(learned.stampAt(slot))) return learned.endpointAt(slot);
+    learned.removeAt(slot);
     this.counters.aged++;
     return -1;
   }
@@ -174,36 +163,44 @@ export class Fdb {
       this.counters.ignored++;
       return IGNORED;
     }
-    const now = this.#now;
-    let entry = this.#lastSource;
-    if (entry === undefined || entry.mac !== mac || entry.vni !== vni) {
-      // get(), not peek(): moves the entry to the most recent end, so eviction takes the idlest
-      // MAC. (A memo hit skips it: the last learned entry is already at that end.)
-      const table = this.#tables.get(vni) ?? this.#createTable(vni);
-      entry = table.cache.get(mac, GET_OPTIONS);
-      if (entry === undefined) return this.#learnNew(table, vni, mac, endpoint);
-      this.#lastSource = entry;
-    }
-    const ageing = this.#ageingMs;
-    if (ageing !== 0 && now - entry.updated >= ageing) {
-      // Aged but not yet swept: it is gone, and this is a new entry reusing the object.
+    const table = this.#table(vni) ?? this.#createTable(vni);
+    const learned = table.learned;
+    const slot = learned.find(mac);
+    if (slot < 0) return this.#learnNew(table, mac, endpoint);
+    const aged = this.#aged(learned.stampAt(slot));
+    learned.touch(slot, this.#stamp);
+    if (aged) {
+      // Aged but not yet swept: it is gone, and this is a new entry in the same slot.
       this.counters.aged++;
       this.counters.learned++;
-      entry.endpoint = endpoint;
-      entry.updated = now;
+      learned.setEndpoint(slot, endpoint);
       return LEARNED;
     }
-    entry.updated = now;
-    if (entry.endpoint === endpoint) {
+    if (learned.endpointAt(slot) === endpoint) {
       this.counters.refreshed++;
       return REFRESHED;
     }
-    entry.endpoint = endpoint;
+    learned.setEndpoint(slot, endpoint);
     this.counters.moved++;
     return MOVED;
   }
 
-  #learnNew(table: VniTable, vni: number, mac: number, endpoint: number): LearnResult {
+  #aged(stamp: number): boolean {
+    const ageing = this.#ageingMs;
+    return ageing !== 0 && ((this.#stamp - stamp) | 0) >= ageing;
+  }
+
+  #table(vni: number): VniTable | undefined {
+    if (vni === this.#lastVni) return this.#lastTable;
+    const table = this.#tables.get(vni);
+    if (table !== undefined) {
+      this.#lastVni = vni;
+      this.#lastTable = table;
+    }
+    return table;
+  }
+
+  #learnNew(table: VniTable, mac: number, endpoint: number): LearnResult {
     if (table.statics.size !== 0) {
       const fixed = table.statics.get(mac);
       if (fixed !== undefined) {
@@ -211,9 +208,12 @@ export class Fdb {
         return STATIC;
       }
     }
-    const entry = new FdbEntry(mac, vni, endpoint, this.#now, false);
-    table.cache.set(mac, entry, SET_OPTIONS);
-    this.#lastSource = entry;
+    const learned = table.learned;
+    if (learned.size >= learned.max) {
+      learned.removeAt(learned.oldest);
+      this.counters.evicted++;
+    }
+    learned.insert(mac, endpoint, this.#stamp);
     this.counters.learned++;
     return LEARNED;
   }
@@ -229,17 +229,17 @@ export class Fdb {
       );
     }
     const table = this.#tables.get(vni) ?? this.#createTable(vni);
-    table.cache.delete(mac);
+    table.learned.remove(mac);
     const fixed = table.statics.get(mac);
     if (fixed !== undefined) fixed.endpoint = endpoint;
-    else table.statics.set(mac, new FdbEntry(mac, vni, endpoint, this.#now, true));
+    else table.statics.set(mac, { mac, endpoint });
   }
 
   /** Removes one entry, learned or static. Returns false if there was none. */
   remove(vni: number, mac: number): boolean {
     const table = this.#tables.get(vni);
     if (table === undefined) return false;
-    return table.cache.delete(mac) || table.statics.delete(mac);
+    return table.learned.remove(mac) || table.statics.delete(mac);
   }
 
   /**
@@ -251,9 +251,10 @@ export class Fdb {
     let removed = 0;
     for (const [v, table] of this.#tables) {
       if (vni !== undefined && v !== vni) continue;
+      const learned = table.learned;
       if (endpoint === undefined) {
-        removed += table.cache.size;
-        table.cache.clear();
+        removed += learned.size;
+        learned.clear();
         if (withStatic) {
           removed += table.statics.size;
           table.statics.clear();
@@ -261,8 +262,10 @@ export class Fdb {
         continue;
       }
       const doomed: number[] = [];
-      for (const entry of table.cache.values()) if (entry.endpoint === endpoint) doomed.push(entry.mac);
-      for (const mac of doomed) table.cache.delete(mac);
+      for (let slot = learned.oldest; slot >= 0; slot = learned.newerThan(slot)) {
+        if (learned.endpointAt(slot) === endpoint) doomed.push(learned.macAt(slot));
+      }
+      for (const mac of doomed) learned.remove(mac);
       removed += doomed.length;
       if (withStatic) {
         for (const entry of table.statics.values()) {
@@ -278,27 +281,21 @@ export class Fdb {
 
   /**
    * Removes aged entries; call it every few seconds from a timer. It ticks the clock first (with
-   * nowMs, or the clock function), so entries age while no frames arrive. The LRU order is the order of last learning
-   * (learn() is the only thing that reorders), so the walk starts at the idlest entry and stops at
-   * the first live one: the cost is the number of entries removed, not the table size. This needs a
-   * clock that does not go backwards; an entry missed because it did is still treated as absent.
+   * nowMs, or the clock function), so entries age while no frames arrive. The table's order is
+   * the order of last learning, so the walk starts at the idlest entry and stops at the first
+   * live one: the cost is the number of entries removed, not the table size. This needs a clock
+   * that does not go backwards; an entry missed because it did is still treated as absent.
    */
   sweep(nowMs?: number): number {
     this.tick(nowMs);
-    const ageing = this.#ageingMs;
-    if (ageing === 0) return 0;
-    const now = this.#now;
+    if (this.#ageingMs === 0) return 0;
     let removed = 0;
     for (const table of this.#tables.values()) {
-      if (table.cache.size === 0) continue;
-      const doomed: number[] = [];
-      for (const entry of table.cache.rvalues()) {
-        if (entry === undefined) continue;
-        if (now - entry.updated < ageing) break;
-        doomed.push(entry.mac);
+      const learned = table.learned;
+      for (let slot = learned.oldest; slot >= 0 && this.#aged(learned.stampAt(slot)); slot = learned.oldest) {
+        learned.removeAt(slot);
+        removed++;
       }
-      for (const mac of doomed) table.cache.delete(mac);
-      removed += doomed.length;
     }
     this.counters.aged += removed;
     return removed;
@@ -308,10 +305,10 @@ export class Fdb {
   size(vni?: number): number {
     if (vni !== undefined) {
       const table = this.#tables.get(vni);
-      return table === undefined ? 0 : table.cache.size + table.statics.size;
+      return table === undefined ? 0 : table.learned.size + table.statics.size;
     }
     let n = 0;
-    for (const table of this.#tables.values()) n += table.cache.size + table.statics.size;
+    for (const table of this.#tables.values()) n += table.learned.size + table.statics.size;
     return n;
   }
 
@@ -323,31 +320,32 @@ export class Fdb {
   /**
    * Entries for `fdb show`: VNIs ascending; per VNI static entries first, then learned ones from
    * the most recently learned. Aged entries are skipped. Ages are measured at the clock's current
-   * value (read when iteration starts), not at the last batch.
+   * value (read when iteration starts), not at the last batch. Collected per VNI before yielding,
+   * so a caller may change the table while iterating.
    */
   *entries(vni?: number): IterableIterator<FdbRecord> {
     this.tick();
-    const now = this.#now;
-    const ageing = this.#ageingMs;
+    const stamp = this.#stamp;
     for (const v of vni === undefined ? this.vnis() : [vni]) {
       const table = this.#tables.get(v);
       if (table === undefined) continue;
+      const records: FdbRecord[] = [];
       for (const e of table.statics.values()) {
-        yield { mac: formatMac(e.mac), vni: v, endpoint: e.endpoint, isStatic: true, ageSeconds: 0 };
+        records.push({ mac: formatMac(e.mac), vni: v, endpoint: e.endpoint, isStatic: true, ageSeconds: 0 });
       }
-      for (const e of table.cache.values()) {
-        const age = now - e.updated;
-        if (ageing !== 0 && age >= ageing) continue;
-        yield { mac: formatMac(e.mac), vni: v, endpoint: e.endpoint, isStatic: false, ageSeconds: Math.max(0, age) / 1000 };
+      const learned = table.learned;
+      for (let slot = learned.newest; slot >= 0; slot = learned.olderThan(slot)) {
+        const stamped = learned.stampAt(slot);
+        if (this.#aged(stamped)) continue;
+        const age = (stamp - stamped) | 0;
+        records.push({ mac: formatMac(learned.macAt(slot)), vni: v, endpoint: learned.endpointAt(slot), isStatic: false, ageSeconds: Math.max(0, age) / 1000 });
       }
+      yield* records;
     }
   }
 
   #createTable(vni: number): VniTable {
-    const table: VniTable = {
-      cache: new LRUCache<number, FdbEntry>({ max: this.maxEntries, dispose: this.#dispose }),
-      statics: new Map(),
-    };
+    const table: VniTable = { learned: new MacTable(this.maxEntries), statics: new Map() };
     this.#tables.set(vni, table);
     return table;
   }
