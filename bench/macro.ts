@@ -188,8 +188,8 @@ async function runRound(id: SystemId, round: number, settings: Settings, log: (l
   let lab: Lab | undefined;
   let running: RunningSystem | undefined;
   try {
-    lab = await Lab.create({ hosts: 2, label: `bench-${id}` });
-    await underlayTxOff(lab);
+    lab = await Lab.create({ hosts: 2, label: `bench-${id}`, underlayTxOffload: spec.underlayTxOffload === true });
+    if (spec.underlayTxOffload !== true) await underlayTxOff(lab);
     await lab.checkUnderlay();
     running = await spec.start(lab);
     const sys = running;

@@ -213,6 +213,7 @@ export function targetMarkdown(checks: readonly TargetCheck[]): string[] {
 const SYSTEM_LABEL: Record<SystemId, string> = {
   raw: "raw underlay",
   kernel: "kernel vxlan",
+  "kernel-tso": "kernel vxlan, veth offloads on",
   dgram: "vxswitch --io dgram",
   batch: "vxswitch --io batch",
   tinc: "tinc switch",
@@ -274,7 +275,7 @@ const PANELS: Panel[] = [
   { title: "Ping RTT p99 (lower is better)", unit: "ms", value: (m) => m.ping.p99Ms, digits: 3 },
 ];
 
-const COLORS: Record<SystemId, string> = { raw: "#8c8c8c", kernel: "#1f77b4", dgram: "#ff7f0e", batch: "#d62728", tinc: "#2ca02c" };
+const COLORS: Record<SystemId, string> = { raw: "#8c8c8c", kernel: "#1f77b4", "kernel-tso": "#9ecae1", dgram: "#ff7f0e", batch: "#d62728", tinc: "#2ca02c" };
 
 function esc(text: string): string {
   return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");

@@ -8,7 +8,7 @@ import type { Lab } from "../src/lab/topology.js";
 import { vxswitchBuilt, vxswitchCli, type IoMode, type VxswitchStats } from "../src/lab/vxswitch-process.js";
 import type { Daemon } from "./measure.js";
 
-export const SYSTEM_IDS = ["raw", "kernel", "dgram", "batch", "tinc"] as const;
+export const SYSTEM_IDS = ["raw", "kernel", "kernel-tso", "dgram", "batch", "tinc"] as const;
 export type SystemId = (typeof SYSTEM_IDS)[number];
 
 /** The baseline the ratios are taken against. */
@@ -40,6 +40,12 @@ export interface SystemSpec {
   label: string;
   /** How it is set up, for the record. */
   setup: string;
+  /**
+   * Leave TX checksum offload (and so TSO/GSO) on the underlay veths. Only the kernel peers can
+   * take that: a veth then hands the other end packets whose checksums were never filled in,
+   * which userspace receivers count as corrupt. Default off for every other system.
+   */
+  underlayTxOffload?: boolean;
   /** Why it cannot run here, or undefined when it can. */
   unavailable(): Promise<string | undefined>;
   start(lab: Lab): Promise<RunningSystem>;
@@ -72,6 +78,20 @@ const kernel: SystemSpec = {
     for (const host of lab.hosts) await addKernelVxlan(host.ns, { vni: VNI, local: host.underlayV4, remotes: lab.remotesOf(host) });
     return { daemons: [], info: {}, stop: async () => undefined };
   },
+};
+
+/**
+ * The same kernel vxlan with the veths' offloads left on: GSO super-packets pass veth to veth
+ * without ever being segmented, which no real link does. A reference for how fast the kernel can
+ * go on this machine, not the baseline: vxswitch cannot run on that lab at all (see
+ * underlayTxOffload).
+ */
+const kernelTso: SystemSpec = {
+  ...kernel,
+  id: "kernel-tso",
+  label: "kernel vxlan, veth offloads on",
+  setup: `${kernel.setup}; TX checksum offload (and with it TSO/GSO) left on the underlay veths`,
+  underlayTxOffload: true,
 };
 
 function vxswitch(io: IoMode): SystemSpec {
@@ -112,7 +132,7 @@ const tinc: SystemSpec = {
   },
 };
 
-export const SYSTEMS: Record<SystemId, SystemSpec> = { raw, kernel, dgram: vxswitch("dgram"), batch: vxswitch("batch"), tinc };
+export const SYSTEMS: Record<SystemId, SystemSpec> = { raw, kernel, "kernel-tso": kernelTso, dgram: vxswitch("dgram"), batch: vxswitch("batch"), tinc };
 
 function switchCounters(host: string, stats: VxswitchStats): SwitchCounters {
   const drops = (d: VxswitchStats["egress"]): number => Object.values(d.drops).reduce<number>((sum, n) => sum + (typeof n === "number" ? n : 0), 0);
