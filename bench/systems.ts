@@ -8,7 +8,7 @@ import type { Lab } from "../src/lab/topology.js";
 import { vxswitchBuilt, vxswitchCli, type IoMode, type VxswitchStats } from "../src/lab/vxswitch-process.js";
 import type { Daemon } from "./measure.js";
 
-export const SYSTEM_IDS = ["raw", "kernel", "kernel-tso", "dgram", "batch", "tinc"] as const;
+export const SYSTEM_IDS = ["raw", "kernel", "kernel-tso", "dgram", "batch", "busy", "tinc"] as const;
 export type SystemId = (typeof SYSTEM_IDS)[number];
 
 /** The baseline the ratios are taken against. */
@@ -94,14 +94,18 @@ const kernelTso: SystemSpec = {
   underlayTxOffload: true,
 };
 
-function vxswitch(io: IoMode): SystemSpec {
+/** Busy-poll window of the "busy" system: longer than the 10 ms between the benchmark's pings. */
+const BUSY_POLL_US = 20_000;
+
+function vxswitch(io: IoMode, id: SystemId = io, extraArgs: readonly string[] = []): SystemSpec {
+  const flags = [`--io ${io}`, ...extraArgs].join(" ");
   return {
-    id: io,
-    label: `vxswitch --io ${io}`,
-    setup: `vxswitch up --local <u0 addr> --remote <peer> --vni ${VNI} --tap vxtap${VNI} --bridge br0 --io ${io} (offloads as the binary decides)`,
+    id,
+    label: `vxswitch ${flags}`,
+    setup: `vxswitch up --local <u0 addr> --remote <peer> --vni ${VNI} --tap vxtap${VNI} --bridge br0 ${flags} (offloads as the binary decides)`,
     unavailable: async () => (vxswitchBuilt() ? undefined : "vxswitch is not built: run `npm run build`"),
     async start(lab) {
-      const mesh = await startVxswitchMesh(lab, { vni: VNI, io });
+      const mesh = await startVxswitchMesh(lab, { vni: VNI, io, extraArgs });
       const info: Record<string, unknown> = {};
       for (const { host, vx } of mesh) {
         const status = await vxswitchCli(host.ns, ["status", "--control", vx.control, "--json"]).catch((error: unknown) => String(error));
@@ -132,7 +136,8 @@ const tinc: SystemSpec = {
   },
 };
 
-export const SYSTEMS: Record<SystemId, SystemSpec> = { raw, kernel, "kernel-tso": kernelTso, dgram: vxswitch("dgram"), batch: vxswitch("batch"), tinc };
+export const SYSTEMS: Record<SystemId, SystemSpec> = { raw, kernel, "kernel-tso": kernelTso, dgram: vxswitch("dgram"), batch: vxswitch("batch"),
+  busy: vxswitch("batch", "busy", ["--busy-poll", String(BUSY_POLL_US)]), tinc };
 
 function switchCounters(host: string, stats: VxswitchStats): SwitchCounters {
   const drops = (d: VxswitchStats["egress"]): number => Object.values(d.drops).reduce<number>((sum, n) => sum + (typeof n === "number" ? n : 0), 0);

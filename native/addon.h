@@ -12,5 +12,6 @@ bool vxs_register_poll(napi_env env, napi_value exports);
 bool vxs_register_udp(napi_env env, napi_value exports);
 bool vxs_register_gre(napi_env env, napi_value exports);
 bool vxs_register_offload(napi_env env, napi_value exports);
+bool vxs_register_spin(napi_env env, napi_value exports);
 
 #endif

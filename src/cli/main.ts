@@ -48,6 +48,7 @@ program
   .option("--ageing <seconds>", "FDB ageing time (0 = never)", integer("--ageing", 0, 1_000_000))
   .option("--max-addresses <n>", "FDB size limit per segment", integer("--max-addresses", 1, 10_000_000))
   .option("--batch <n>", "frames per batch", integer("--batch", 1, 1024))
+  .option("--busy-poll <usec>", "spin for this long after the last packet instead of sleeping (lower latency, costs a CPU while traffic flows; 0 = off)", integer("--busy-poll", 0, 1_000_000))
   .option("--no-offloads", "plain TAPs: no virtio-net header, checksum or TSO offload")
   .option("--control <path>", `control socket (default ${DEFAULT_CONTROL_PATH})`)
   .option("--dry-run", "print what would be created and exit")

@@ -3,6 +3,7 @@ import { loadConfigFile, validateConfig, type Config } from "../control/config.j
 import { ControlServer, DEFAULT_CONTROL_PATH } from "../control/control-server.js";
 import { controlHandlers } from "../control/handlers.js";
 import { plan, SwitchInstance, type Plan } from "../dataplane/instance.js";
+import { tierUpSooner } from "../dataplane/jit-tiering.js";
 
 export interface UpFlags {
   config?: string;
@@ -29,6 +30,7 @@ export interface UpFlags {
   ageing?: number;
   maxAddresses?: number;
   batch?: number;
+  busyPoll?: number;
   /** commander's --no-offloads: false when given. */
   offloads?: boolean;
   control?: string;
@@ -54,6 +56,7 @@ export function configFromFlags(f: UpFlags): Config {
     ageing: f.ageing,
     maxAddresses: f.maxAddresses,
     batch: f.batch,
+    busyPoll: f.busyPoll,
     offloads: f.offloads,
     control: f.control,
     group: f.group,
@@ -85,7 +88,7 @@ function describeEncap(cfg: Config): string {
 
 export function describePlan(cfg: Config, p: Plan): string {
   const lines = [
-    `would start vxswitch: encap ${describeEncap(cfg)}, io ${cfg.io}, local ${cfg.local}${cfg.encap === "gre" ? "" : ` port ${cfg.port}`}, batch ${cfg.batch}`,
+    `would start vxswitch: encap ${describeEncap(cfg)}, io ${cfg.io}, local ${cfg.local}${cfg.encap === "gre" ? "" : ` port ${cfg.port}`}, batch ${cfg.batch}${cfg.busyPoll > 0 ? `, busy-poll ${cfg.busyPoll} µs` : ""}`,
     `  underlay ${p.underlayInterface ?? "(interface not found here)"} mtu ${p.underlayMtu}`,
     `  peers: ${cfg.peers.length > 0 ? cfg.peers.join(", ") : "(none)"}`,
     `  fdb: ageing ${cfg.ageing} s, at most ${cfg.maxAddresses} addresses per segment`,
@@ -117,6 +120,7 @@ export async function runUp(flags: UpFlags): Promise<void> {
     return;
   }
   const log = (line: string): void => console.log(line);
+  tierUpSooner();
   const instance = new SwitchInstance(cfg, p, log);
   await instance.start();
   const control = new ControlServer(cfg.control ?? DEFAULT_CONTROL_PATH, controlHandlers(instance));

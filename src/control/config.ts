@@ -57,6 +57,8 @@ export const ConfigSchema = z
     ageing: z.number().int().min(0).default(300),
     maxAddresses: z.number().int().min(1).default(65536),
     batch: z.number().int().min(1).max(1024).default(64),
+    /** Busy polling: spin (one CPU) for this many µs after the last packet instead of sleeping; 0 = off. */
+    busyPoll: z.number().int().min(0).max(1_000_000).default(0),
     /** TAP offloads (virtio-net header, checksum, TSO/USO split and TCP coalescing) where the kernel has them. */
     offloads: z.boolean().default(true),
     underlayMtu: z.number().int().min(576).max(65535).optional(),

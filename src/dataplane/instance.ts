@@ -8,7 +8,7 @@ import { TapDevice } from "../io/tap-device.js";
 import type { TunnelSocket } from "../io/tunnel-socket.js";
 import { GRO_MAX_DATAGRAM, UdpBatchSocket } from "../io/udp-batch-socket.js";
 import { DgramSocket } from "../io/dgram-socket.js";
-import { native } from "../io/native.js";
+import { loadNative, native } from "../io/native.js";
 import { parseAddress } from "../io/address.js";
 import { Endpoints } from "../switch/endpoints.js";
 import { Fdb } from "../switch/fdb.js";
@@ -29,6 +29,7 @@ import type { PortRuntime, SegmentRuntime, TapRuntime, TunnelSockets } from "./r
 import { DataplaneStats } from "./stats.js";
 import { interfaceOfAddress } from "./underlay.js";
 import { rawSocketDrops, udpSocketDrops } from "../io/socket-drops.js";
+import { BusyPoll, MAX_BUSY_POLL_SOURCES, type BusyPollCounters, type BusyPollSource } from "./busy-poll.js";
 
 /** How many sockets send, so the outer source port follows the inner flow (ECMP/RSS spreading). */
 const SOURCE_PORT_SOCKETS = 8;
@@ -71,6 +72,8 @@ export interface InstanceStatus {
   segments: { id: number; tap: string; vlan?: number; bridge?: string; mtu: number }[];
   peers: { address: string; dynamic: boolean; rxFrames: number; txFrames: number }[];
   group?: { address: string; dev: string | undefined; ttl: number; txFrames: number };
+  /** Busy polling: the window (µs, 0 = off), what it spins on, and what it did. */
+  busyPoll: { windowUs: number; fds: number } & BusyPollCounters;
   uptimeSeconds: number;
 }
 
@@ -153,6 +156,7 @@ export class SwitchInstance {
   private readonly createdBridges: string[] = [];
   private sockets: TunnelSockets | undefined;
   private sweepTimer: NodeJS.Timeout | undefined;
+  private busyPoll: BusyPoll | undefined;
   /** Group mode: the multicast group as the flood target (not in `peers`: nothing comes from it). */
   private group: Peer | undefined;
   /** Group mode: peers learned from traffic. */
@@ -315,6 +319,7 @@ export class SwitchInstance {
     const tapSlot = this.tapProbe.tapSlotSize(HEADROOM, maxFrame);
     const vnetHdr = this.tapProbe.offloads.tapVnetHdr;
     const tunnelSlot = sockets.main.gro ? GRO_MAX_DATAGRAM + HEADROOM : HEADROOM + this.plan.underlayMtu + 64;
+    const spinSources: BusyPollSource[] = [];
     for (const tap of this.taps) {
       const loop = new EgressLoop(tap, this.taps, this.portsById, sockets, this.encap, this.fdb, this.forwarder, this.peers, this.stats, this.observers, {
         batchSize,
@@ -324,7 +329,11 @@ export class SwitchInstance {
         vnetHdr,
         family: this.plan.family,
       });
-      this.devices[tap.index]!.onReadable(() => loop.onReadable());
+      this.devices[tap.index]!.onReadable(() => {
+        loop.onReadable();
+        this.busyPoll?.kick();
+      });
+      spinSources.push({ fd: this.devices[tap.index]!.fd, onReadable: () => loop.onReadable() });
     }
     const ingress = new IngressLoop(sockets.main, this.taps, this.segmentRuntimes, this.portsById, this.encap, this.fdb, this.forwarder, this.peers, this.stats, this.observers, {
       batchSize,
@@ -333,7 +342,12 @@ export class SwitchInstance {
       learnPeers: this.learned !== undefined,
       maxFrame,
     }, this.learned?.learn ?? (() => undefined));
-    sockets.main.onReadable(() => ingress.onReadable());
+    sockets.main.onReadable(() => {
+      ingress.onReadable();
+      this.busyPoll?.kick();
+    });
+    if (sockets.main.fd !== undefined) spinSources.push({ fd: sockets.main.fd, onReadable: () => ingress.onReadable() });
+    this.startBusyPoll(spinSources);
     this.sweepTimer = setInterval(() => {
       this.fdb.sweep();
       this.learned?.sweep(this.peers.all(), Date.now());
@@ -342,6 +356,19 @@ export class SwitchInstance {
     this.log(`tap offloads: ${describeOffloads(this.tapProbe.offloads)}`);
     if (this.config.encap === "gre") this.log(`io raw GRE socket: checksum ${this.config.greChecksum ? "on" : "off"}, sequence ${this.config.greSequence ? "on" : "off"}`);
     else this.log(`io ${this.io}: udp gro ${sockets.main.gro ? "on" : "off"}, gso ${sockets.main.gso ? "on" : "off"}, ${sockets.senders.length} source-port sockets`);
+  }
+
+  /** Spins on the TAPs and the tunnel socket after traffic when config.busyPoll > 0. */
+  private startBusyPoll(sources: BusyPollSource[]): void {
+    const windowUs = this.config.busyPoll;
+    if (windowUs === 0) return;
+    if (sources.length > MAX_BUSY_POLL_SOURCES) {
+      this.log(`busy-poll off: ${sources.length} fds to watch, at most ${MAX_BUSY_POLL_SOURCES} can be spun on`);
+      return;
+    }
+    this.busyPoll = new BusyPoll(loadNative(), sources, windowUs);
+    const socket = this.sockets!.main.fd === undefined ? " (not the node:dgram socket, which has no fd: TAPs only)" : "";
+    this.log(`busy-poll ${windowUs} µs after the last packet on ${sources.length} fds${socket}`);
   }
 
   /** Name of the (first) local port of a segment ("TAP", or "TAP.VLAN" on a trunk): `dev` in `fdb show`. */
@@ -400,6 +427,7 @@ export class SwitchInstance {
       ...(this.group !== undefined && this.plan.multicast !== undefined
         ? { group: { address: this.group.address, dev: this.plan.multicast.dev, ttl: this.plan.multicast.ttl, txFrames: this.group.txFrames } }
         : {}),
+      busyPoll: { windowUs: this.busyPoll?.windowUs ?? 0, fds: this.busyPoll === undefined ? 0 : this.taps.length + (s?.main.fd === undefined ? 0 : 1), ...(this.busyPoll?.counters ?? { spins: 0, hits: 0 }) },
       uptimeSeconds: Math.round((Date.now() - this.started) / 1000),
     };
   }
@@ -407,6 +435,7 @@ export class SwitchInstance {
   /** Stops the loops and closes every fd (the TAPs disappear with them) and bridges we created. */
   close(): void {
     if (this.sweepTimer) clearInterval(this.sweepTimer);
+    this.busyPoll?.stop();
     for (const device of this.devices) {
       try {
         device.close();

@@ -61,6 +61,11 @@ export interface NativeAddon {
   pollStop(handle: PollHandle): void;
   /** false: this poll alone does not keep the process alive (uv_unref). */
   pollSetRef(handle: PollHandle, ref: boolean): void;
+  /**
+   * Busy polling: spins on poll(2) with a zero timeout until one of fds[0..count) is readable or
+   * budgetUs passes. Returns a bit mask of the ready fds (bit i = fds[i]); 0 = none in time.
+   */
+  spinReadable(fds: Uint32Array, count: number, budgetUs: number): number;
   // UDP sockets (recvmmsg/sendmmsg).
   udpOpen(family: 4 | 6, addr16: Uint8Array, port: number, options: UdpOpenOptions):
     { fd: number; port: number; gro: boolean; gso: boolean };

@@ -8,6 +8,8 @@ export interface TunnelSocket {
   readonly family: 4 | 6;
   /** Bound UDP port; 0 for GRE. */
   readonly localPort: number;
+  /** The socket's fd when it is a native one (busy polling spins on it); node:dgram has none to give. */
+  readonly fd?: number;
   /** Received datagrams may be GRO trains (rx.segSizes[i] > 0). */
   readonly gro: boolean;
   /** send() honours tx.segSizes[i] > 0 (one message, many segments). */

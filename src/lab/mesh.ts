@@ -9,6 +9,8 @@ export interface MeshOptions {
   io?: IoMode;
   family?: 4 | 6;
   port?: number;
+  /** More `vxswitch up` flags for every member, e.g. ["--busy-poll", "20000"]. */
+  extraArgs?: readonly string[];
   start?: StartOptions;
 }
 
@@ -33,6 +35,7 @@ export async function startVxswitchMesh(lab: Lab, options: MeshOptions = {}): Pr
           bridge: options.bridge ?? "br0",
           io: options.io,
           port: options.port,
+          extraArgs: options.extraArgs,
         },
         options.start,
       );

@@ -1,6 +1,8 @@
 // The addon checks arguments before any syscall: wrong types and slabs that do not fit throw clearly.
+import { closeSync, openSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { RxBatch, TxBatch } from "../../src/io/batch.js";
+import { parseAddress } from "../../src/io/address.js";
 import { loadNative } from "../../src/io/native.js";
 
 describe("native addon argument checks", () => {
@@ -11,7 +13,7 @@ describe("native addon argument checks", () => {
       "tapOpen", "tapSetOffload", "tapSetVnetHdrSize", "close", "linkIndex", "linkMac", "linkSetMac",
       "linkGetMtu", "linkSetMtu", "linkSetUp", "linkSetMaster", "bridgeAdd", "bridgeDel", "linkAddAddress",
       "readFrames", "writeFrames", "pollStart", "pollStop", "pollSetRef", "udpOpen", "udpJoinGroup",
-      "udpRecv", "udpSend", "greOpen", "greRecv", "greSend", "ioCounters",
+      "udpRecv", "udpSend", "greOpen", "greRecv", "greSend", "ioCounters", "spinReadable",
     ]) {
       expect(typeof (addon as unknown as Record<string, unknown>)[name], name).toBe("function");
     }
@@ -23,6 +25,25 @@ describe("native addon argument checks", () => {
       /slab of 1024 bytes holds fewer than 8 slots of 256 bytes/,
     );
     expect(() => addon.readFrames(0, rx.slab, 256, 256, rx.lengths, 4)).toThrow(/headroom \(256\) must be smaller than slotSize/);
+  });
+
+  it("bounds a busy-poll spin: 1..32 fds, at most 1 s, and reports a ready fd at once", () => {
+    expect(() => addon.spinReadable(new Uint32Array(2), 0, 10)).toThrow(/count must be 1\.\.32 and at most fds\.length \(2\), got 0/);
+    expect(() => addon.spinReadable(new Uint32Array(40), 33, 10)).toThrow(/got 33/);
+    expect(() => addon.spinReadable(new Uint32Array(1), 1, 2_000_000)).toThrow(/budgetUs must be at most 1000000/);
+    // /dev/null always polls readable; a bound UDP socket nobody sends to never does (nothing is
+    // sent anywhere: the socket only exists for its fd).
+    const devNull = openSync("/dev/null", "r");
+    const quiet = addon.udpOpen(4, parseAddress("127.0.0.1"), 0, {}).fd;
+    try {
+      const t0 = performance.now();
+      expect(addon.spinReadable(Uint32Array.of(quiet), 1, 2000)).toBe(0);
+      expect(performance.now() - t0).toBeGreaterThanOrEqual(1.9);
+      expect(addon.spinReadable(Uint32Array.of(quiet, devNull), 2, 1000)).toBe(0b10);
+    } finally {
+      closeSync(devNull);
+      addon.close(quiet);
+    }
   });
 
   it("rejects a send region outside the slab", () => {
