@@ -50,15 +50,18 @@ static napi_value gre_open(napi_env env, napi_callback_info info) {
     vxs_throw_errno(env, err, "socket", hint, "cannot open a raw GRE socket on %s", text);
     return NULL;
   }
+  vxs_remember_family(fd, af);
   vxs_socket_buffers(fd, rcvbuf, sndbuf);
   // Binding a raw socket filters received packets by destination and fixes the source.
   if (bind(fd, &sa.sa, salen) < 0) {
     int err = errno;
+    vxs_forget_family(fd);
     close(fd);
     vxs_throw_errno(env, err, "bind", NULL, "cannot open a raw GRE socket on %s", text);
     return NULL;
   }
   if (napi_create_object(env, &obj) != napi_ok || !vxs_set_i32(env, obj, "fd", fd)) {
+    vxs_forget_family(fd);
     close(fd);
     return NULL;
   }

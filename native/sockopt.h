@@ -4,8 +4,13 @@
 
 #include <stdint.h>
 
-// AF_INET / AF_INET6 of a socket, or -1 with errno set.
+// AF_INET / AF_INET6 of a socket, or -1 with errno set. Remembered for sockets the addon opened
+// (vxs_remember_family), so the send path costs no getsockopt per batch.
 int vxs_socket_family(int fd);
+// Records the family of a socket the addon just opened.
+void vxs_remember_family(int fd, int family);
+// Forgets it when the fd is closed (its number may come back as something else).
+void vxs_forget_family(int fd);
 // Grows the kernel buffers (0 = leave as is); as root past net.core.[rw]mem_max.
 void vxs_socket_buffers(int fd, uint32_t rcv, uint32_t snd);
 

@@ -76,6 +76,7 @@ static napi_value udp_open(napi_env env, napi_callback_info info) {
                     "cannot open a UDP socket on %s port %u", text, port);
     return NULL;
   }
+  vxs_remember_family(fd, af);
   int one = 1;
   // A v6 tunnel socket carries IPv6 only; IPv4 peers get their own socket.
   if (af == AF_INET6) setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
@@ -84,6 +85,7 @@ static napi_value udp_open(napi_env env, napi_callback_info info) {
   vxs_socket_buffers(fd, rcvbuf, sndbuf);
   if (bind(fd, &sa.sa, salen) < 0) {
     int err = errno;
+    vxs_forget_family(fd);
     close(fd);
     const char *hint = err == EACCES ? "ports below 1024 need root or CAP_NET_BIND_SERVICE" : NULL;
     vxs_throw_errno(env, err, "bind", hint, "cannot open a UDP socket on %s port %u", text, port);
@@ -108,6 +110,7 @@ static napi_value udp_open(napi_env env, napi_callback_info info) {
   if (napi_create_object(env, &obj) != napi_ok || !vxs_set_i32(env, obj, "fd", fd) ||
       !vxs_set_i32(env, obj, "port", bound_port) || !vxs_set_bool(env, obj, "gro", gro) ||
       !vxs_set_bool(env, obj, "gso", gso)) {
+    vxs_forget_family(fd);
     close(fd);
     return NULL;
   }
