@@ -159,7 +159,7 @@ function newestFdbFigure(outDir: string): FdbFigure | undefined {
     const lookups: { task: string; nsPerOp: number }[] = [];
     for (const r of fdb as unknown[]) {
       if (typeof r !== "object" || r === null || !("task" in r) || !("nsPerOp" in r)) continue;
-      if (typeof r.task === "string" && typeof r.nsPerOp === "number" && /^lookup .*1M entries$/.test(r.task)) lookups.push({ task: r.task, nsPerOp: r.nsPerOp });
+      if (typeof r.task === "string" && typeof r.nsPerOp === "number" && /^lookup .*1M entries/.test(r.task)) lookups.push({ task: r.task, nsPerOp: r.nsPerOp });
     }
     const main = lookups.find((l) => l.task === "lookup hit, random, 1M entries");
     if (main !== undefined) return { nsPerLookup: main.nsPerOp, task: main.task, file: `bench/out/${file}`, others: lookups.filter((l) => l !== main) };
