@@ -43,6 +43,12 @@
 #define GRO_PAD 4
 #define GRO_FLOWS 8
 #define GRO_RECORD 6
+// groCoalesce's encapLen for GRE (TEB): the header length is read per packet from its flags.
+#define GRO_ENCAP_GRE 255
+#define GRE_F_C 0x80
+#define GRE_F_R 0x40
+#define GRE_F_K 0x20
+#define GRE_F_S 0x10
 
 static uint32_t align8(uint32_t v) { return (v + 7u) & ~7u; }
 
@@ -355,6 +361,7 @@ struct gro_state {
   uint32_t nrec, max_rec;
   const uint8_t *src_addrs;
   uint32_t elen;
+  bool gre;
   struct gro_flow flows[GRO_FLOWS];
   uint32_t nflows;
 };
@@ -368,7 +375,22 @@ static bool same_flow(const struct gro_state *st, const struct gro_flow *fl, con
   if (memcmp(fl->frame + p->l4, f + p->l4, 4) != 0) return false;
   if (fl->src != src && memcmp(st->src_addrs + (size_t)fl->src * 16, st->src_addrs + (size_t)src * 16, 16) != 0)
     return false;
-  return memcmp(fl->encap, encap, st->elen) == 0;
+  if (!st->gre) return memcmp(fl->encap, encap, st->elen) == 0;
+  // GRE: same flags, version and protocol, and the same key. Sequence numbers differ per packet
+  // by design; packets with a checksum never get here (each is verified on its own in JS).
+  if (memcmp(fl->encap, encap, 4) != 0) return false;
+  return !(encap[0] & GRE_F_K) || memcmp(fl->encap + 4, encap + 4, 4) == 0;
+}
+
+// A GRE header's length from its flags (RFC 2784/2890: 4 bytes + 4 for each of C, K, S).
+static uint32_t gre_header_len(const uint8_t *g) {
+  return 4u + ((g[0] & GRE_F_C) ? 4u : 0u) + ((g[0] & GRE_F_K) ? 4u : 0u) + ((g[0] & GRE_F_S) ? 4u : 0u);
+}
+
+// Only plain Transparent Ethernet Bridging, version 0, without checksum or routing, may merge:
+// anything else goes to JS one packet at a time, which verifies or drops it.
+static bool gre_mergeable(const uint8_t *g) {
+  return !(g[0] & (GRE_F_C | GRE_F_R)) && (g[1] & 0x07) == 0 && g[2] == 0x65 && g[3] == 0x58;
 }
 
 // tcp_gro_receive's rules: the next sequence number, the same ACK, window, header length, flags
@@ -486,7 +508,9 @@ static bool gro_place(struct gro_state *st, const uint8_t *f, uint32_t flen, con
 // groCoalesce(slab, slotSize, headroom, lengths, segSizes, srcAddrs, count, encapLen, cursor,
 //             out, records, maxRecords) -> records written
 // Walks datagrams (UDP_GRO trains cut by segSizes) from cursor[0] (datagram) / cursor[1] (byte
-// offset in it), strips encapLen bytes of tunnel header from each packet and writes the inner
+// offset in it), strips encapLen bytes of tunnel header from each packet (GRO_ENCAP_GRE, 255:
+// a GRE header, its length read from each packet's flags; only packets without checksum or
+// routing, version 0, protocol 0x6558, merge) and writes the inner
 // frames to `out`, each behind a virtio-net header: same-flow TCP segments merged into one GSO
 // super-frame (NEEDS_CSUM, TCPV4/TCPV6), everything else copied as is with a zeroed header.
 // Packets are merged only with packets from the same source address with the same tunnel header.
@@ -515,9 +539,10 @@ static napi_value gro_coalesce(napi_env env, napi_callback_info info) {
       !vxs_check_slots(env, slab_len, slot, headroom, count, nlengths))
     return NULL;
   if (nsegs < count || naddrs < (size_t)count * 16 || ncursor < 3 ||
-      (size_t)max_rec * GRO_RECORD > nrecs || elen > ENCAP_MAX || out_len > UINT32_MAX) {
+      (size_t)max_rec * GRO_RECORD > nrecs || (elen > ENCAP_MAX && elen != GRO_ENCAP_GRE) ||
+      out_len > UINT32_MAX) {
     vxs_throw_range(env, "segSizes/srcAddrs shorter than count (%u), cursor shorter than 3, records "
-                    "shorter than maxRecords (%u) * %d, or encapLen (%u) over %d",
+                    "shorter than maxRecords (%u) * %d, or encapLen (%u) over %d (255: GRE)",
                     count, max_rec, GRO_RECORD, elen, ENCAP_MAX);
     return NULL;
   }
@@ -534,6 +559,7 @@ static napi_value gro_coalesce(napi_env env, napi_callback_info info) {
   st.max_rec = max_rec;
   st.src_addrs = src_addrs;
   st.elen = elen;
+  st.gre = elen == GRO_ENCAP_GRE;
 
   uint32_t d = cursor[0], o = cursor[1];
   for (; d < count; d++, o = 0) {
@@ -544,14 +570,29 @@ static napi_value gro_coalesce(napi_env env, napi_callback_info info) {
     for (; seg > 0 && o < total; o += seg) {
       uint32_t plen = total - o < seg ? total - o : seg;
       const uint8_t *pkt = base + o;
-      if (plen < elen + ETH_HLEN) {
+      uint32_t hl = elen;
+      bool merge_ok = true;
+      if (st.gre) {
+        if (plen < 4) {
+          cursor[2]++;
+          continue;
+        }
+        hl = gre_header_len(pkt);
+        merge_ok = gre_mergeable(pkt);
+      }
+      if (plen < hl + ETH_HLEN) {
         cursor[2]++;
         continue;
       }
-      const uint8_t *f = pkt + elen;
-      uint32_t flen = plen - elen;
+      const uint8_t *f = pkt + hl;
+      uint32_t flen = plen - hl;
       struct gro_pkt p;
       parse_pkt(f, flen, &p);
+      // Not mergeable: placed on its own, after whatever was gathered (order kept).
+      if (!merge_ok) {
+        p.kind = PKT_WEIRD;
+        p.candidate = false;
+      }
       if (p.kind == PKT_WEIRD) {
         gro_close_all(&st);
       } else if (p.kind == PKT_TCP) {

@@ -9,7 +9,11 @@ import { VIRTIO_NET_HDR_LEN } from "../wire/virtio-net.js";
 import { VXLAN_HEADER_LEN } from "../wire/vxlan.js";
 import { dropOf, type Encapsulation } from "./encap.js";
 import { LocalDelivery } from "./local-delivery.js";
-import { GRO_RECORD, GroCoalescer, MAX_SUPER_FRAME } from "./offload.js";
+import { GRO_ENCAP_GRE, GRO_RECORD, GroCoalescer, MAX_SUPER_FRAME } from "./offload.js";
+import { greHeaderLength } from "../wire/gre.js";
+
+/** An Ethernet header: the shortest inner frame decap accepts. */
+const MIN_INNER_FRAME = 14;
 import type { Peer, PeerTable } from "./peer-table.js";
 import type { PortRuntime, SegmentRuntime, TapRuntime } from "./runtime.js";
 import { DropReason, type DataplaneStats, type DropReasonName } from "./stats.js";
@@ -35,6 +39,8 @@ export class IngressLoop {
   /** Set when packets are decapsulated and coalesced natively (vnet TAPs, fixed-size tunnel header). */
   private readonly coalescer: GroCoalescer | undefined;
   private readonly encapLen: number;
+  /** GRE: the tunnel header's length differs per packet (checksum, key, sequence flags). */
+  private readonly gre: boolean;
   private readonly onShort = (lost: number): void => this.stats.ingress.drop(DropReason.txError, lost);
 
   constructor(
@@ -54,13 +60,15 @@ export class IngressLoop {
     this.rx = new RxBatch(opts.batchSize, opts.slotSize);
     const capacity = opts.batchSize * 64;
     const vnet = opts.vnetHdr ?? false;
-    // GRE headers vary in length per packet (and GRE has no GRO trains): written one by one.
-    if (vnet && encap.name === "vxlan") {
-      this.encapLen = VXLAN_HEADER_LEN;
+    // GRE headers vary in length per packet: the coalescer reads each one's flags (GRO_ENCAP_GRE).
+    if (vnet) {
+      this.gre = encap.name === "gre";
+      this.encapLen = this.gre ? GRO_ENCAP_GRE : VXLAN_HEADER_LEN;
       this.coalescer = new GroCoalescer(capacity, this.rx.slab.length + 8 * (MAX_SUPER_FRAME + 32));
       const copyBytes = opts.batchSize * (opts.maxFrame + 32) + 2 * (MAX_SUPER_FRAME + 32);
       this.local = new LocalDelivery(taps, this.coalescer.out, capacity, copyBytes, MAX_SUPER_FRAME + 4, true);
     } else {
+      this.gre = false;
       this.encapLen = 0;
       this.coalescer = undefined;
       this.local = new LocalDelivery(taps, this.rx.slab, capacity, opts.batchSize * (opts.maxFrame + 8), opts.maxFrame, vnet);
@@ -188,8 +196,12 @@ export class IngressLoop {
         return;
       }
     }
-    // Merged packets had identical tunnel headers: the first one speaks for all.
-    const inner = this.encap.decap(rx.slab, rec[r + 3]!, this.encapLen + flen);
+    // Merged packets had identical tunnel headers: the first one speaks for all. Its length in
+    // the rx slab matters only to a GRE checksum, and packets with one are never merged: a single
+    // packet's length is its header plus flen; a merged record's is vouched for by the coalescer.
+    const hdr = rec[r + 3]!;
+    const hlen = this.gre ? greHeaderLength(rx.slab.readUInt16BE(hdr)) : this.encapLen;
+    const inner = this.encap.decap(rx.slab, hdr, hlen + (packets === 1 ? flen : MIN_INNER_FRAME));
     if (inner < 0) {
       ist.drop(dropOf(inner), packets);
       return;

@@ -29,6 +29,11 @@ export const TAP_SUPER_FRAME = MAX_SUPER_FRAME + 64;
 const GRO_PAD = 4;
 /** Numbers per groCoalesce output record. */
 export const GRO_RECORD = 6;
+/**
+ * groCoalesce's encapLen for GRE: each packet's header length comes from its flags, and only
+ * packets without checksum (and version 0, protocol 0x6558, no routing) are merged.
+ */
+export const GRO_ENCAP_GRE = 255;
 /** Messages tsoSplit may return for one super-frame (64 KiB at a 1-byte MSS, 64 per message). */
 const TSO_MAX_MESSAGES = 1100;
 /** Largest UDP payload of one UDP_SEGMENT send: 65535 - IP header - UDP header. */

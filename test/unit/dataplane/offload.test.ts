@@ -3,7 +3,8 @@
 import { describe, expect, it } from "vitest";
 import { RxBatch } from "../../../src/io/batch.js";
 import { loadNative } from "../../../src/io/native.js";
-import { GRO_RECORD, GroCoalescer, maxGsoMessage } from "../../../src/dataplane/offload.js";
+import { GRO_ENCAP_GRE, GRO_RECORD, GroCoalescer, maxGsoMessage } from "../../../src/dataplane/offload.js";
+import { greHeaderLengthFor, writeGreHeader, type GreOptions } from "../../../src/wire/gre.js";
 import { ipv4ChecksumIsValid } from "../../../src/wire/ipv4.js";
 import { tcpChecksumIsValid } from "../../../src/wire/tcp.js";
 import { udpChecksumIsValid } from "../../../src/wire/udp.js";
@@ -193,7 +194,7 @@ interface OutFrame {
   innerBytes: number;
 }
 
-function coalesce(datagrams: Datagram[], maxRecords = 64): { frames: OutFrame[]; calls: number; runts: number } {
+function coalesce(datagrams: Datagram[], maxRecords = 64, encapLen = 8): { frames: OutFrame[]; calls: number; runts: number } {
   const rx = new RxBatch(datagrams.length, 70000);
   datagrams.forEach((d, i) => {
     d.bytes.copy(rx.slab, rx.offsetOf(i));
@@ -206,7 +207,7 @@ function coalesce(datagrams: Datagram[], maxRecords = 64): { frames: OutFrame[];
   c.begin();
   let calls = 0;
   for (;;) {
-    const k = c.next(rx, datagrams.length, 8);
+    const k = c.next(rx, datagrams.length, encapLen);
     if (k === 0) break;
     calls++;
     for (let j = 0; j < k; j++) {
@@ -355,5 +356,56 @@ describe("groCoalesce (ingress tunnel packets -> TAP frames)", () => {
     expect(calls).toBe(3);
     expect(runts).toBe(1);
     expect(frames.map((f) => f.bytes.readUInt32BE(10 + 38))).toEqual([1, 2, 3, 4, 5]);
+  });
+});
+
+/** A GRE (TEB) packet as the raw socket hands it up: GRE header, then the frame. */
+function grePacket(opts: GreOptions, inner: Buffer): Buffer {
+  const hlen = greHeaderLengthFor(opts);
+  const pkt = Buffer.alloc(hlen + inner.length);
+  inner.copy(pkt, hlen);
+  writeGreHeader(pkt, 0, opts, inner.length);
+  return pkt;
+}
+
+describe("groCoalesce over GRE (header length read per packet)", () => {
+  const gre = (datagrams: Datagram[]): OutFrame[] => coalesce(datagrams, 64, GRO_ENCAP_GRE).frames;
+  const one = (b: Buffer): Datagram => ({ bytes: b });
+
+  it("merges one flow's segments behind keyed GRE headers, sequence numbers and all", () => {
+    const segs = flow(4, 1400);
+    const frames = gre(segs.map((s, i) => one(grePacket({ checksum: false, key: 1000, seq: 70 + i }, s))));
+    expect(frames).toHaveLength(1);
+    expect(frames[0]).toMatchObject({ packets: 4, innerBytes: segs.reduce((a, s) => a + s.length, 0), encapOff: 64 });
+    expect(vnetGsoType(frames[0]!.bytes, 0)).toBe(VIRTIO_NET_HDR_GSO_TCPV4);
+    expect(frames[0]!.bytes.length - 10).toBe(66 + 4 * 1400);
+  });
+
+  it("merges keyless packets (4-byte header) too", () => {
+    const frames = gre(flow(3, 1000).map((s) => one(grePacket({ checksum: false }, s))));
+    expect(frames.map((f) => f.packets)).toEqual([3]);
+  });
+
+  it("keeps packets with another key apart", () => {
+    const segs = flow(4, 1000);
+    const frames = gre(segs.map((s, i) => one(grePacket({ checksum: false, key: i < 2 ? 1 : 2 }, s))));
+    expect(frames.map((f) => f.packets)).toEqual([2, 2]);
+  });
+
+  it("passes packets with a checksum one by one, in order, each with its own header to verify", () => {
+    const segs = flow(3, 1000);
+    const frames = gre(segs.map((s) => one(grePacket({ checksum: true, key: 5 }, s))));
+    expect(frames.map((f) => f.packets)).toEqual([1, 1, 1]);
+    frames.forEach((f, i) => expect(f.bytes.subarray(10).equals(segs[i]!)).toBe(true));
+  });
+
+  it("does not merge other protocols or versions, and counts packets too short for header and frame", () => {
+    const segs = flow(2, 1000);
+    const ipv4 = grePacket({ checksum: false, protocol: 0x0800 }, segs[0]!);
+    const v1 = grePacket({ checksum: false }, segs[1]!);
+    v1[1] = 1;
+    const { frames, runts } = coalesce([one(ipv4), one(v1), one(Buffer.from([0x20, 0, 0x65, 0x58, 0, 0, 0]))], 64, GRO_ENCAP_GRE);
+    expect(frames.map((f) => f.packets)).toEqual([1, 1]);
+    expect(runts).toBe(1);
   });
 });
