@@ -41,7 +41,7 @@ interface DirectionJson {
   drops: Record<string, number>;
 }
 
-function formatStats(s: { egress: DirectionJson; ingress: DirectionJson; fdb: Record<string, number>; peers?: Record<string, number> }): string {
+function formatStats(s: { egress: DirectionJson; ingress: DirectionJson; fdb: Record<string, number>; peers?: Record<string, number>; io?: Record<string, number | string> }): string {
   const dir = (name: string, d: DirectionJson): string => {
     const drops = Object.entries(d.drops).map(([k, v]) => `${k} ${v}`).join(", ") || "none";
     const perBatch = d.batches > 0 ? (d.frames / d.batches).toFixed(1) : "0";
@@ -49,7 +49,15 @@ function formatStats(s: { egress: DirectionJson; ingress: DirectionJson; fdb: Re
   };
   const fdb = Object.entries(s.fdb).map(([k, v]) => `${k} ${v}`).join(", ");
   const peers = s.peers === undefined ? [] : [`peers: ${Object.entries(s.peers).map(([k, v]) => `${k} ${v}`).join(", ")}`];
-  return [dir("egress  (tap -> tunnel)", s.egress), dir("ingress (tunnel -> tap)", s.ingress), `fdb: ${fdb}`, ...peers].join("\n");
+  const io = s.io === undefined ? [] : [`native io: ${formatIo(s.io)}`];
+  return [dir("egress  (tap -> tunnel)", s.egress), dir("ingress (tunnel -> tap)", s.ingress), `fdb: ${fdb}`, ...peers, ...io].join("\n");
+}
+
+/** The addon's counters that are not zero, and the last error it counted; "no errors" otherwise. */
+function formatIo(io: Record<string, number | string>): string {
+  const counted = Object.entries(io).filter(([k, v]) => k !== "lastError" && typeof v === "number" && v > 0).map(([k, v]) => `${k} ${v}`);
+  if (counted.length === 0) return "no errors";
+  return `${counted.join(", ")}${typeof io.lastError === "string" && io.lastError !== "" ? `; last ${io.lastError}` : ""}`;
 }
 
 export async function runQuery(cmd: string, o: QueryOptions): Promise<void> {

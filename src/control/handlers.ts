@@ -51,7 +51,7 @@ export function controlHandlers(instance: SwitchInstance): Record<string, Contro
       const ingress = instance.stats.ingress.toJSON();
       const socketDrops = instance.socketDrops();
       if (socketDrops > 0) ingress.drops.socketReceiveQueue = socketDrops;
-      return { egress: instance.stats.egress.toJSON(), ingress, fdb: instance.fdbCounters(), peers: instance.peerCounters() };
+      return { egress: instance.stats.egress.toJSON(), ingress, fdb: instance.fdbCounters(), peers: instance.peerCounters(), io: instance.ioCounters() };
     },
   };
 }

@@ -8,7 +8,7 @@ import { TapDevice } from "../io/tap-device.js";
 import type { TunnelSocket } from "../io/tunnel-socket.js";
 import { GRO_MAX_DATAGRAM, UdpBatchSocket } from "../io/udp-batch-socket.js";
 import { DgramSocket } from "../io/dgram-socket.js";
-import { loadNative, native } from "../io/native.js";
+import { loadNative, native, type NativeIoCounters } from "../io/native.js";
 import { parseAddress } from "../io/address.js";
 import { Endpoints } from "../switch/endpoints.js";
 import { Fdb } from "../switch/fdb.js";
@@ -399,6 +399,11 @@ export class SwitchInstance {
   }
 
   /** Packets the kernel dropped before we could read them (receive queue full). */
+  /** What the addon counted instead of throwing: failed reads/writes/sends, oversize frames, GSO fallbacks. */
+  ioCounters(): NativeIoCounters {
+    return loadNative().ioCounters();
+  }
+
   socketDrops(): number {
     return this.config.encap === "vxlan" ? udpSocketDrops(this.config.port) : rawSocketDrops(IPPROTO_GRE);
   }

@@ -7,7 +7,7 @@ import { processCpu, type ProcessCpu } from "../../src/lab/cpu.js";
 import { sleep } from "../../src/lab/netns.js";
 import { Lab } from "../../src/lab/topology.js";
 import { ping } from "../../src/lab/traffic.js";
-import { VxswitchProcess } from "../../src/lab/vxswitch-process.js";
+import { VxswitchProcess, vxswitchCli } from "../../src/lab/vxswitch-process.js";
 import { cleanUpLabsAfterAll, describeLab, expectNoLoss, requireVxswitchBuilt, switchState } from "../helpers/lab.js";
 
 cleanUpLabsAfterAll();
@@ -53,6 +53,13 @@ describeLab("vxswitch --busy-poll against kernel vxlan", () => {
     expect(bp.spins, JSON.stringify(bp)).toBeGreaterThan(0);
     // 10 ms between pings is inside the 50 ms window: most requests and replies are caught spinning.
     expect(bp.hits, JSON.stringify(bp)).toBeGreaterThan(20);
+  });
+
+  it("reports the addon's own I/O counters in stats, all zero after clean traffic", async () => {
+    const io = (await vx!.stats()).io as Record<string, number | string>;
+    expect(io).toMatchObject({ readErrors: 0, writeErrors: 0, recvErrors: 0, sendErrors: 0, truncated: 0, malformed: 0, lastError: "" });
+    const text = await vxswitchCli(lab.host(1).ns, ["stats", "--control", vx!.control]);
+    expect(text).toMatch(/^native io: no errors$/m);
   });
 
   it("stops spinning once traffic stops: no CPU time burnt while idle", async () => {
