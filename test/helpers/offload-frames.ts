@@ -1,4 +1,5 @@
 // Hand-built TCP/UDP frames and virtio-net headers for the offload tests (checksums from src/wire).
+import { greHeaderLengthFor, writeGreHeader, type GreOptions } from "../../src/wire/gre.js";
 import { fillIpv4Checksum } from "../../src/wire/ipv4.js";
 import { pseudoHeaderSum } from "../../src/wire/ip.js";
 import { foldChecksum } from "../../src/wire/checksum.js";
@@ -122,6 +123,15 @@ export function gsoFrame(frame: Buffer, mss: number): Buffer {
   const gsoType = udp ? VIRTIO_NET_HDR_GSO_UDP_L4 : v6 ? VIRTIO_NET_HDR_GSO_TCPV6 : VIRTIO_NET_HDR_GSO_TCPV4;
   writeVirtioNetHdr(out, 0, VIRTIO_NET_HDR_F_NEEDS_CSUM, gsoType, l4 + l4hl, mss, l4, udp ? 6 : 16);
   return out;
+}
+
+/** A GRE (TEB) packet as the raw socket hands it up: GRE header, then the frame. */
+export function grePacket(opts: GreOptions, inner: Buffer): Buffer {
+  const hlen = greHeaderLengthFor(opts);
+  const pkt = Buffer.alloc(hlen + inner.length);
+  inner.copy(pkt, hlen);
+  writeGreHeader(pkt, 0, opts, inner.length);
+  return pkt;
 }
 
 /** VXLAN header (I flag, vni) in front of a frame. */

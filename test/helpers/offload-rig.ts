@@ -10,6 +10,8 @@ import { PeerTable, type Peer } from "../../src/dataplane/peer-table.js";
 import type { FramePort, PortRuntime, SegmentRuntime, TapRuntime } from "../../src/dataplane/runtime.js";
 import { DataplaneStats } from "../../src/dataplane/stats.js";
 import { VxlanEncap } from "../../src/dataplane/vxlan-encap.js";
+import { GreEncap } from "../../src/dataplane/gre-encap.js";
+import type { Encapsulation } from "../../src/dataplane/encap.js";
 import { Endpoints } from "../../src/switch/endpoints.js";
 import { Fdb } from "../../src/switch/fdb.js";
 import { Forwarder } from "../../src/switch/forwarder.js";
@@ -65,11 +67,13 @@ export interface SentMessage {
 
 /** A UDP tunnel socket replaying `datagrams` round-robin, `perBatch` per receive. */
 export class ReplaySocket implements TunnelSocket {
-  /** Without GSO it plays node:dgram. */
-  readonly kind: "batch" | "dgram";
+  /** Without GSO it plays node:dgram (or, asked to, a raw GRE socket). */
+  readonly kind: "batch" | "dgram" | "gre";
   readonly family = 4 as const;
   readonly localPort = 4789;
-  readonly gro = true;
+  get gro(): boolean {
+    return this.kind !== "gre";
+  }
   datagrams: ReplayDatagram[] = [];
   perBatch = 8;
   record = false;
@@ -78,8 +82,11 @@ export class ReplaySocket implements TunnelSocket {
   sentBytes = 0;
   private next = 0;
 
-  constructor(readonly gso: boolean) {
-    this.kind = gso ? "batch" : "dgram";
+  constructor(
+    readonly gso: boolean,
+    gre = false,
+  ) {
+    this.kind = gre ? "gre" : gso ? "batch" : "dgram";
   }
 
   recv(rx: RxBatch): number {
@@ -125,10 +132,11 @@ export interface OffloadRig {
 export const PEER_ADDRESS = "198.18.0.2";
 
 /**
- * One VXLAN segment (VNI 42) on a vnet TAP, one peer; the TAP loop may read TSO super-frames.
+ * One VXLAN segment (VNI 42; or GRE key 42) on a vnet TAP, one peer; the TAP loop may read TSO super-frames.
  * With `trunkVlan` the TAP is a trunk and the segment is that VLAN on it.
  */
-export function buildOffloadRig(options: { gso: boolean; batchSize?: number; trunkVlan?: number }): OffloadRig {
+export function buildOffloadRig(options: { gso: boolean; batchSize?: number; trunkVlan?: number; encap?: "vxlan" | "gre" }): OffloadRig {
+  const gre = options.encap === "gre";
   const batchSize = options.batchSize ?? 64;
   const endpoints = new Endpoints();
   const fdb = new Fdb({ ageingMs: 300_000, maxEntries: 1024 });
@@ -136,7 +144,7 @@ export function buildOffloadRig(options: { gso: boolean; batchSize?: number; tru
   const forwarder = new Forwarder(fdb, endpoints, segments);
   const peers = new PeerTable();
   const stats = new DataplaneStats();
-  const socket = new ReplaySocket(options.gso);
+  const socket = new ReplaySocket(options.gso && !gre, gre);
   const id = endpoints.addPeer(PEER_ADDRESS);
   segments.addMeshPeer(id);
   const peer: Peer = { id, address: PEER_ADDRESS, addr16: parseAddress(PEER_ADDRESS), port: 4789, dynamic: false, rxFrames: 0, txFrames: 0, lastSeenMs: 0 };
@@ -153,7 +161,8 @@ export function buildOffloadRig(options: { gso: boolean; batchSize?: number; tru
   const portsById = new Map([[portId, port]]);
   segments.addSegment(42, { mtu: 1450 });
   segments.attachPort(42, portId, vlan);
-  const encap = new VxlanEncap();
+  // GRE: segment 42 is key 42, sent without checksum or sequence numbers.
+  const encap: Encapsulation = gre ? new GreEncap([{ id: 42, keyed: true }], { checksum: false, sequence: false }) : new VxlanEncap();
   const observers = new Observers();
   const maxFrame = 1450 + 18;
   const egress = new EgressLoop(tap, [tap], portsById, { main: socket, senders: [] }, encap, fdb, forwarder, peers, stats, observers, {

@@ -4,7 +4,6 @@ import { describe, expect, it } from "vitest";
 import { RxBatch } from "../../../src/io/batch.js";
 import { loadNative } from "../../../src/io/native.js";
 import { GRO_ENCAP_GRE, GRO_RECORD, GroCoalescer, maxGsoMessage } from "../../../src/dataplane/offload.js";
-import { greHeaderLengthFor, writeGreHeader, type GreOptions } from "../../../src/wire/gre.js";
 import { ipv4ChecksumIsValid } from "../../../src/wire/ipv4.js";
 import { tcpChecksumIsValid } from "../../../src/wire/tcp.js";
 import { udpChecksumIsValid } from "../../../src/wire/udp.js";
@@ -12,7 +11,7 @@ import {
   completePartialChecksum, VIRTIO_NET_HDR_F_NEEDS_CSUM, VIRTIO_NET_HDR_GSO_ECN, VIRTIO_NET_HDR_GSO_TCPV4,
   VIRTIO_NET_HDR_GSO_TCPV6, vnetCsumOffset, vnetCsumStart, vnetFlags, vnetGsoSize, vnetGsoType, vnetHdrLen,
 } from "../../../src/wire/virtio-net.js";
-import { gsoFrame, pattern, tcpFrame, udpFrame, vxlanPacket } from "../../helpers/offload-frames.js";
+import { grePacket, gsoFrame, pattern, tcpFrame, udpFrame, vxlanPacket } from "../../helpers/offload-frames.js";
 
 const addon = loadNative();
 const VXLAN42 = Buffer.from("0800000000002a00", "hex");
@@ -358,15 +357,6 @@ describe("groCoalesce (ingress tunnel packets -> TAP frames)", () => {
     expect(frames.map((f) => f.bytes.readUInt32BE(10 + 38))).toEqual([1, 2, 3, 4, 5]);
   });
 });
-
-/** A GRE (TEB) packet as the raw socket hands it up: GRE header, then the frame. */
-function grePacket(opts: GreOptions, inner: Buffer): Buffer {
-  const hlen = greHeaderLengthFor(opts);
-  const pkt = Buffer.alloc(hlen + inner.length);
-  inner.copy(pkt, hlen);
-  writeGreHeader(pkt, 0, opts, inner.length);
-  return pkt;
-}
 
 describe("groCoalesce over GRE (header length read per packet)", () => {
   const gre = (datagrams: Datagram[]): OutFrame[] => coalesce(datagrams, 64, GRO_ENCAP_GRE).frames;
