@@ -11,13 +11,13 @@ import { dropOf, type Encapsulation } from "./encap.js";
 import { LocalDelivery } from "./local-delivery.js";
 import { GRO_ENCAP_GRE, GRO_RECORD, GroCoalescer, MAX_SUPER_FRAME } from "./offload.js";
 import { greHeaderLength } from "../wire/gre.js";
-
-/** An Ethernet header: the shortest inner frame decap accepts. */
-const MIN_INNER_FRAME = 14;
 import type { Peer, PeerTable } from "./peer-table.js";
 import type { PortRuntime, SegmentRuntime, TapRuntime } from "./runtime.js";
 import { DropReason, type DataplaneStats, type DropReasonName } from "./stats.js";
 import type { Observers } from "./observers.js";
+
+/** An Ethernet header: the shortest inner frame decap accepts. */
+const MIN_INNER_FRAME = 14;
 
 export interface IngressOptions {
   batchSize: number;
@@ -36,7 +36,7 @@ export interface IngressOptions {
 export class IngressLoop {
   private readonly rx: RxBatch;
   private readonly local: LocalDelivery;
-  /** Set when packets are decapsulated and coalesced natively (vnet TAPs, fixed-size tunnel header). */
+  /** Set when packets are decapsulated and coalesced natively (vnet TAPs; VXLAN or GRE). */
   private readonly coalescer: GroCoalescer | undefined;
   private readonly encapLen: number;
   /** GRE: the tunnel header's length differs per packet (checksum, key, sequence flags). */
@@ -71,7 +71,7 @@ export class IngressLoop {
       this.gre = false;
       this.encapLen = 0;
       this.coalescer = undefined;
-      this.local = new LocalDelivery(taps, this.rx.slab, capacity, opts.batchSize * (opts.maxFrame + 8), opts.maxFrame, vnet);
+      this.local = new LocalDelivery(taps, this.rx.slab, capacity, opts.batchSize * (opts.maxFrame + 8), opts.maxFrame);
     }
   }
 
