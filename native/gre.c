@@ -7,6 +7,7 @@
 
 #include "addon.h"
 #include "args.h"
+#include "batch_args.h"
 #include "errors.h"
 #include "mmsg.h"
 #include "sockaddr.h"
@@ -72,65 +73,40 @@ static napi_value gre_open(napi_env env, napi_callback_info info) {
 static napi_value gre_recv(napi_env env, napi_callback_info info) {
   napi_value argv[7];
   struct vxs_rx rx;
-  size_t slab_len, nlen, naddr;
+  struct vxs_batch_lens n;
   memset(&rx, 0, sizeof rx);
-  if (!vxs_args(env, info, 7, argv) || !vxs_arg_fd(env, argv[0], &rx.fd) ||
-      !vxs_arg_bytes(env, argv[1], "slab", &rx.slab, &slab_len) ||
-      !vxs_arg_u32(env, argv[2], "slotSize", &rx.slot) ||
-      !vxs_arg_u32(env, argv[3], "headroom", &rx.headroom) ||
-      !vxs_arg_u32s(env, argv[4], "lengths", &rx.lengths, &nlen) ||
-      !vxs_arg_bytes(env, argv[5], "srcAddrs", &rx.src_addrs, &naddr) ||
+  if (!vxs_args(env, info, 7, argv) || !vxs_rx_args(env, argv, &rx, &n) ||
       !vxs_arg_u32(env, argv[6], "max", &rx.max) ||
-      !vxs_check_slots(env, slab_len, rx.slot, rx.headroom, rx.max, nlen))
+      !vxs_check_slots(env, n.slab, rx.slot, rx.headroom, rx.max, n.lengths))
     return NULL;
-  if (naddr < (size_t)rx.max * 16) {
+  if (n.addrs < (size_t)rx.max * 16) {
     vxs_throw_range(env, "srcAddrs holds fewer than max (%u) addresses", rx.max);
     return NULL;
   }
   int af = vxs_socket_family(rx.fd);
-  int n = -1;
-  if (af >= 0) {
-    // IPv4 raw sockets deliver the IP header, IPv6 raw sockets do not.
-    rx.strip_ipv4 = af == AF_INET;
-    n = vxs_recv_batch(&rx);
-  }
-  if (n < 0) {
+  if (af < 0) {
     vxs_throw_errno(env, errno, "recvmmsg", NULL, "cannot receive on GRE fd %d", rx.fd);
     return NULL;
   }
-  return vxs_u32(env, (uint32_t)n);
+  // IPv4 raw sockets deliver the IP header, IPv6 raw sockets do not.
+  rx.strip_ipv4 = af == AF_INET;
+  return vxs_rx_run(env, &rx, "GRE");
 }
 
 // greSend(fd, slab, offsets, lengths, dstAddrs, count) -> packets sent
 static napi_value gre_send(napi_env env, napi_callback_info info) {
   napi_value argv[6];
   struct vxs_tx tx;
-  uint8_t *addrs;
-  uint32_t *offsets, *lengths;
-  size_t slab_len, noff, nlen, naddr;
+  struct vxs_batch_lens n;
   memset(&tx, 0, sizeof tx);
-  if (!vxs_args(env, info, 6, argv) || !vxs_arg_fd(env, argv[0], &tx.fd) ||
-      !vxs_arg_bytes(env, argv[1], "slab", &tx.slab, &slab_len) ||
-      !vxs_arg_u32s(env, argv[2], "offsets", &offsets, &noff) ||
-      !vxs_arg_u32s(env, argv[3], "lengths", &lengths, &nlen) ||
-      !vxs_arg_bytes(env, argv[4], "dstAddrs", &addrs, &naddr) ||
+  if (!vxs_args(env, info, 6, argv) || !vxs_tx_args(env, argv, &tx, &n) ||
       !vxs_arg_u32(env, argv[5], "count", &tx.count))
     return NULL;
-  if (noff < tx.count || nlen < tx.count || naddr < (size_t)tx.count * 16) {
+  if (n.offsets < tx.count || n.lengths < tx.count || n.addrs < (size_t)tx.count * 16) {
     vxs_throw_range(env, "offsets, lengths or dstAddrs hold fewer than count (%u) entries", tx.count);
     return NULL;
   }
-  if (!vxs_check_regions(env, slab_len, offsets, lengths, tx.count)) return NULL;
-  tx.offsets = offsets;
-  tx.lengths = lengths;
-  tx.dst_addrs = addrs;
-  tx.family = vxs_socket_family(tx.fd);
-  int n = tx.family < 0 ? -1 : vxs_send_batch(&tx);
-  if (n < 0) {
-    vxs_throw_errno(env, errno, "sendmmsg", NULL, "cannot send on GRE fd %d", tx.fd);
-    return NULL;
-  }
-  return vxs_u32(env, (uint32_t)n);
+  return vxs_tx_run(env, &tx, n.slab, "GRE");
 }
 
 bool vxs_register_gre(napi_env env, napi_value exports) {

@@ -9,6 +9,7 @@
 
 #include "addon.h"
 #include "args.h"
+#include "batch_args.h"
 #include "errors.h"
 #include "mmsg.h"
 #include "sockaddr.h"
@@ -211,68 +212,44 @@ static napi_value udp_join_group(napi_env env, napi_callback_info info) {
 static napi_value udp_recv(napi_env env, napi_callback_info info) {
   napi_value argv[9];
   struct vxs_rx rx;
-  size_t slab_len, nlen, naddr, nport, nseg;
+  struct vxs_batch_lens n;
+  size_t nport, nseg;
   memset(&rx, 0, sizeof rx);
-  if (!vxs_args(env, info, 9, argv) || !vxs_arg_fd(env, argv[0], &rx.fd) ||
-      !vxs_arg_bytes(env, argv[1], "slab", &rx.slab, &slab_len) ||
-      !vxs_arg_u32(env, argv[2], "slotSize", &rx.slot) ||
-      !vxs_arg_u32(env, argv[3], "headroom", &rx.headroom) ||
-      !vxs_arg_u32s(env, argv[4], "lengths", &rx.lengths, &nlen) ||
-      !vxs_arg_bytes(env, argv[5], "srcAddrs", &rx.src_addrs, &naddr) ||
+  if (!vxs_args(env, info, 9, argv) || !vxs_rx_args(env, argv, &rx, &n) ||
       !vxs_arg_u16s(env, argv[6], "srcPorts", &rx.src_ports, &nport) ||
       !vxs_arg_u16s(env, argv[7], "segSizes", &rx.seg_sizes, &nseg) ||
       !vxs_arg_u32(env, argv[8], "max", &rx.max) ||
-      !vxs_check_slots(env, slab_len, rx.slot, rx.headroom, rx.max, nlen))
+      !vxs_check_slots(env, n.slab, rx.slot, rx.headroom, rx.max, n.lengths))
     return NULL;
-  if (naddr < (size_t)rx.max * 16 || nport < rx.max || nseg < rx.max) {
+  if (n.addrs < (size_t)rx.max * 16 || nport < rx.max || nseg < rx.max) {
     vxs_throw_range(env, "srcAddrs, srcPorts or segSizes hold fewer than max (%u) entries", rx.max);
     return NULL;
   }
-  int n = vxs_recv_batch(&rx);
-  if (n < 0) {
-    vxs_throw_errno(env, errno, "recvmmsg", NULL, "cannot receive on UDP fd %d", rx.fd);
-    return NULL;
-  }
-  return vxs_u32(env, (uint32_t)n);
+  return vxs_rx_run(env, &rx, "UDP");
 }
 
 // udpSend(fd, slab, offsets, lengths, dstAddrs, dstPorts, segSizes, count) -> messages sent
 static napi_value udp_send(napi_env env, napi_callback_info info) {
   napi_value argv[8];
   struct vxs_tx tx;
-  uint8_t *addrs;
+  struct vxs_batch_lens n;
   uint16_t *ports, *segs;
-  uint32_t *offsets, *lengths;
-  size_t slab_len, noff, nlen, naddr, nport, nseg;
+  size_t nport, nseg;
   memset(&tx, 0, sizeof tx);
-  if (!vxs_args(env, info, 8, argv) || !vxs_arg_fd(env, argv[0], &tx.fd) ||
-      !vxs_arg_bytes(env, argv[1], "slab", &tx.slab, &slab_len) ||
-      !vxs_arg_u32s(env, argv[2], "offsets", &offsets, &noff) ||
-      !vxs_arg_u32s(env, argv[3], "lengths", &lengths, &nlen) ||
-      !vxs_arg_bytes(env, argv[4], "dstAddrs", &addrs, &naddr) ||
+  if (!vxs_args(env, info, 8, argv) || !vxs_tx_args(env, argv, &tx, &n) ||
       !vxs_arg_u16s(env, argv[5], "dstPorts", &ports, &nport) ||
       !vxs_arg_u16s(env, argv[6], "segSizes", &segs, &nseg) ||
       !vxs_arg_u32(env, argv[7], "count", &tx.count))
     return NULL;
-  if (noff < tx.count || nlen < tx.count || naddr < (size_t)tx.count * 16 || nport < tx.count ||
+  if (n.offsets < tx.count || n.lengths < tx.count || n.addrs < (size_t)tx.count * 16 || nport < tx.count ||
       nseg < tx.count) {
     vxs_throw_range(env, "offsets, lengths, dstAddrs, dstPorts or segSizes hold fewer than count (%u) entries",
                     tx.count);
     return NULL;
   }
-  if (!vxs_check_regions(env, slab_len, offsets, lengths, tx.count)) return NULL;
-  tx.offsets = offsets;
-  tx.lengths = lengths;
-  tx.dst_addrs = addrs;
   tx.dst_ports = ports;
   tx.seg_sizes = segs;
-  tx.family = vxs_socket_family(tx.fd);
-  int n = tx.family < 0 ? -1 : vxs_send_batch(&tx);
-  if (n < 0) {
-    vxs_throw_errno(env, errno, "sendmmsg", NULL, "cannot send on UDP fd %d", tx.fd);
-    return NULL;
-  }
-  return vxs_u32(env, (uint32_t)n);
+  return vxs_tx_run(env, &tx, n.slab, "UDP");
 }
 
 bool vxs_register_udp(napi_env env, napi_value exports) {
