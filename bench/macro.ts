@@ -188,7 +188,7 @@ async function runRound(id: SystemId, round: number, settings: Settings, log: (l
   let lab: Lab | undefined;
   let running: RunningSystem | undefined;
   try {
-    lab = await Lab.create({ hosts: 2, label: `bench-${id}`, underlayTxOffload: spec.underlayTxOffload === true });
+    lab = await Lab.create({ hosts: 2, label: `bench-${id}` });
     if (spec.underlayTxOffload !== true) await underlayTxOff(lab);
     await lab.checkUnderlay();
     running = await spec.start(lab);

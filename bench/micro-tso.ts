@@ -71,7 +71,7 @@ export async function run(): Promise<MicroResult[]> {
   const segSizes = Uint16Array.of(segmentSize);
   const srcAddrs = new Uint8Array(16);
   srcAddrs.set([0xff, 0xff, 198, 18, 0, 1], 10);
-  const cursor = new Uint32Array(3);
+  const cursor = new Uint32Array(4);
   const out = Buffer.alloc(8 * (FRAME_LEN + 64));
   const maxRecords = 128;
   const records = new Uint32Array(maxRecords * GRO_RECORD);
@@ -79,7 +79,7 @@ export async function run(): Promise<MicroResult[]> {
     cursor.fill(0);
     let total = 0;
     for (let guard = 0; cursor[0]! < 1 && guard < 64; guard++) {
-      const r = addon.groCoalesce(rxSlab, slotSize, HEADROOM, lengths, segSizes, srcAddrs, 1, VXLAN_HEADER_LEN, cursor, out, records, maxRecords);
+      const r = addon.groCoalesce(rxSlab, slotSize, HEADROOM, lengths, segSizes, srcAddrs, 1, VXLAN_HEADER_LEN, cursor, out, records, maxRecords, 0);
       if (r <= 0) break;
       total += r;
     }

@@ -69,6 +69,68 @@ static int find_l3(const uint8_t *f, uint32_t len, uint16_t *ethertype) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Partial checksums arriving from a tunnel (CHECKSUM_PARTIAL left unfinished by a same-host sender)
+
+#define IPV6_HOPOPTS 0
+#define IPV6_ROUTING 43
+#define IPV6_DSTOPTS 60
+
+// Transport header offset and protocol of an unfragmented IPv4/IPv6 packet at f[l3, end), IPv6
+// extension headers (hop-by-hop, routing, destination options) walked; 0 if there is none.
+static uint32_t find_l4(const uint8_t *f, uint32_t l3, uint32_t end, uint16_t ethertype, uint8_t *proto) {
+  if (ethertype == ETH_P_IPV4) {
+    if (l3 + 20 > end || (f[l3] >> 4) != 4) return 0;
+    uint32_t ihl = (uint32_t)(f[l3] & 0x0f) * 4;
+    if (ihl < 20 || l3 + ihl > end || (vxs_get16(f + l3 + 6) & 0x3fff) != 0) return 0;
+    *proto = f[l3 + 9];
+    return l3 + ihl;
+  }
+  if (ethertype != ETH_P_IPV6 || l3 + 40 > end || (f[l3] >> 4) != 6) return 0;
+  uint8_t nh = f[l3 + 6];
+  uint32_t off = l3 + 40;
+  for (int hops = 0; hops < 8 && (nh == IPV6_HOPOPTS || nh == IPV6_ROUTING || nh == IPV6_DSTOPTS); hops++) {
+    if (off + 8 > end) return 0;
+    nh = f[off];
+    off += ((uint32_t)f[off + 1] + 1) * 8;
+  }
+  *proto = nh;
+  return off;
+}
+
+// If frame f[0, len) is TCP or UDP over IPv4/IPv6 whose checksum field holds just the folded
+// pseudo-header sum (the CHECKSUM_PARTIAL convention), sets *start to the transport header and
+// *field to the checksum's offset in it and returns true. Finishing such a frame over its bytes
+// rewrites a complete checksum that happens to equal the pseudo-header sum with itself, so the
+// test never spoils a frame that was already complete (docs/INTERNALS.md).
+static bool l4_partial(const uint8_t *f, uint32_t len, uint32_t *start, uint32_t *field) {
+  uint16_t et = 0;
+  int l3 = find_l3(f, len, &et);
+  if (l3 < 0) return false;
+  uint32_t end;
+  if (et == ETH_P_IPV4 && (uint32_t)l3 + 4 <= len) end = (uint32_t)l3 + vxs_get16(f + l3 + 2);
+  else if (et == ETH_P_IPV6 && (uint32_t)l3 + 6 <= len) end = (uint32_t)l3 + 40 + vxs_get16(f + l3 + 4);
+  else return false;
+  if (end > len) return false;
+  uint8_t proto = 0;
+  uint32_t l4 = find_l4(f, (uint32_t)l3, end, et, &proto);
+  uint32_t at = proto == PROTO_TCP ? 16 : proto == PROTO_UDP ? 6 : 0;
+  if (l4 == 0 || at == 0 || l4 + at + 2 > end || l4 + (proto == PROTO_TCP ? 20u : 8u) > end) return false;
+  uint16_t now;
+  memcpy(&now, f + l4 + at, 2);
+  if (now != vxs_csum_fold(vxs_pseudo_sum(f + l3, et == ETH_P_IPV6, proto, end - l4))) return false;
+  *start = l4;
+  *field = at;
+  return true;
+}
+
+// Marks the virtio-net header vh of frame f for the kernel to finish its partial checksum.
+static void vnet_needs_csum(uint8_t *vh, uint32_t start, uint32_t field) {
+  vh[0] = VNET_F_NEEDS_CSUM;
+  vxs_put16le(vh + 6, start);
+  vxs_put16le(vh + 8, field);
+}
+
+// ---------------------------------------------------------------------------------------------
 // Partial checksums (VIRTIO_NET_HDR_F_NEEDS_CSUM without GSO)
 
 // Folds everything from csum_start to the end into the field at csum_start + csum_offset, which
@@ -282,6 +344,7 @@ enum pkt_kind {
 struct gro_pkt {
   enum pkt_kind kind;
   bool candidate;  // may start or join a super-frame: data, no SYN/RST/URG, checksums verified
+  bool partial;    // its TCP checksum is a partial one (pseudo-header sum only): trusted as is
   bool v6;
   uint32_t l4, hdrs, payload, seq;
   uint16_t id;
@@ -310,7 +373,12 @@ static void parse_tcp(const uint8_t *f, uint32_t len, uint32_t l4, uint32_t end,
   if (p->payload == 0 || end != len || (p->flags & (TCP_SYN | TCP_RST | TCP_URG))) return;
   if (!v6 && vxs_csum_fold(vxs_csum_add(f + ETH_HLEN, 20, 0)) != 0xffff) return;
   uint64_t sum = vxs_pseudo_sum(f + ETH_HLEN, v6, PROTO_TCP, end - l4);
-  if (vxs_csum_fold(vxs_csum_add(f + l4, end - l4, sum)) != 0xffff) return;
+  // A partial checksum is what a same-host sender's CHECKSUM_PARTIAL leaves: its data cannot be
+  // verified, as the kernel would not verify it either; the super-frame gets NEEDS_CSUM anyway.
+  uint16_t now;
+  memcpy(&now, f + l4 + 16, 2);
+  p->partial = now == vxs_csum_fold(sum);
+  if (!p->partial && vxs_csum_fold(vxs_csum_add(f + l4, end - l4, sum)) != 0xffff) return;
   p->candidate = true;
 }
 
@@ -350,7 +418,8 @@ struct gro_flow {
   uint32_t l4, hdrs, mss, next_seq, packets, src, reserve_end;
   uint16_t last_id;
   uint8_t first_flags, last_flags;
-  bool v6;
+  bool v6, partial;
+  uint32_t partials;  // its packets that came with a partial checksum
   const uint8_t *encap;  // the first packet's encapsulation header (rx slab)
 };
 
@@ -359,6 +428,8 @@ struct gro_state {
   uint32_t out_len, pos;
   uint32_t *recs;
   uint32_t nrec, max_rec;
+  uint32_t partials;  // frames handed over with NEEDS_CSUM because their checksum was partial
+  uint32_t max_frame;  // largest frame the TAP's link takes unsegmented (0: no limit)
   const uint8_t *src_addrs;
   uint32_t elen;
   bool gre;
@@ -423,7 +494,13 @@ static void gro_finish(struct gro_state *st, struct gro_flow *fl) {
   memset(vh, 0, VNET_HDR_LEN);
   rec[1] = VNET_HDR_LEN + fl->len;
   rec[4] = fl->packets;
-  if (fl->packets >= 2) {
+  // One packet longer than the link takes is a sender's GSO packet that crossed a same-host
+  // underlay whole (UDP tunnel GSO reaches a plain UDP socket unsegmented): it goes to the TAP
+  // as a GSO frame too, segmented to the link's size.
+  bool oversize = st->max_frame != 0 && fl->len > st->max_frame;
+  if (fl->packets >= 2 || oversize) {
+    uint32_t mss = fl->mss;
+    if (st->max_frame > fl->hdrs && fl->hdrs + mss > st->max_frame) mss = st->max_frame - fl->hdrs;
     uint8_t *ip = h + ETH_HLEN, *th = h + fl->l4;
     if (!fl->v6) {
       vxs_put16(ip + 2, fl->len - ETH_HLEN);
@@ -438,10 +515,13 @@ static void gro_finish(struct gro_state *st, struct gro_flow *fl) {
     vh[0] = VNET_F_NEEDS_CSUM;
     vh[1] = (uint8_t)((fl->v6 ? GSO_TCPV6 : GSO_TCPV4) | ((fl->first_flags & TCP_CWR) ? GSO_ECN : 0));
     vxs_put16le(vh + 2, fl->hdrs);
-    vxs_put16le(vh + 4, fl->mss);
+    vxs_put16le(vh + 4, mss);
     vxs_put16le(vh + 6, fl->l4);
     vxs_put16le(vh + 8, 16);
+  } else if (fl->partial) {
+    vnet_needs_csum(vh, fl->l4, 16);
   }
+  st->partials += fl->partials;
   // Give back the unused part of its reservation when nothing was placed behind it.
   if (st->pos == fl->reserve_end) st->pos = align8((uint32_t)(fl->frame - st->out) + fl->len);
 }
@@ -472,6 +552,11 @@ static bool gro_place(struct gro_state *st, const uint8_t *f, uint32_t flen, con
   uint8_t *frame = st->out + vnet_off + VNET_HDR_LEN;
   memcpy(frame, f, flen);
   memset(frame - VNET_HDR_LEN, 0, VNET_HDR_LEN);
+  uint32_t start, field;
+  if (!p->candidate && l4_partial(frame, flen, &start, &field)) {
+    vnet_needs_csum(frame - VNET_HDR_LEN, start, field);
+    st->partials++;
+  }
   uint32_t *rec = st->recs + (size_t)st->nrec * GRO_RECORD;
   rec[0] = vnet_off;
   rec[1] = VNET_HDR_LEN + flen;
@@ -496,6 +581,8 @@ static bool gro_place(struct gro_state *st, const uint8_t *f, uint32_t flen, con
     fl->first_flags = p->flags;
     fl->last_flags = 0;
     fl->v6 = p->v6;
+    fl->partial = p->partial;
+    fl->partials = p->partial ? 1 : 0;
     fl->encap = encap;
     st->nrec++;
     if (p->flags & (TCP_PSH | TCP_FIN)) gro_close(st, st->nflows - 1);
@@ -506,7 +593,7 @@ static bool gro_place(struct gro_state *st, const uint8_t *f, uint32_t flen, con
 }
 
 // groCoalesce(slab, slotSize, headroom, lengths, segSizes, srcAddrs, count, encapLen, cursor,
-//             out, records, maxRecords) -> records written
+//             out, records, maxRecords, maxFrame) -> records written
 // Walks datagrams (UDP_GRO trains cut by segSizes) from cursor[0] (datagram) / cursor[1] (byte
 // offset in it), strips encapLen bytes of tunnel header from each packet (GRO_ENCAP_GRE, 255:
 // a GRE header, its length read from each packet's flags; only packets without checksum or
@@ -514,17 +601,20 @@ static bool gro_place(struct gro_state *st, const uint8_t *f, uint32_t flen, con
 // frames to `out`, each behind a virtio-net header: same-flow TCP segments merged into one GSO
 // super-frame (NEEDS_CSUM, TCPV4/TCPV6), everything else copied as is with a zeroed header.
 // Packets are merged only with packets from the same source address with the same tunnel header.
+// A TCP frame longer than maxFrame (the largest untagged frame the TAPs' links take; 0: no limit)
+// becomes a GSO frame of segments that fit.
 // Record r (6 numbers): vnet header offset in out, length (header + frame), datagram index,
 // slab offset of the first packet's tunnel header, packets merged, their inner bytes.
 // Stops early when out or records are full: cursor then says where to resume (cursor[0] ==
-// count when done); cursor[2] counts packets too short to hold a tunnel and Ethernet header.
+// count when done); cursor[2] counts packets too short to hold a tunnel and Ethernet header,
+// cursor[3] frames whose TCP/UDP checksum was partial and is left to the kernel (NEEDS_CSUM).
 static napi_value gro_coalesce(napi_env env, napi_callback_info info) {
-  napi_value argv[12];
+  napi_value argv[13];
   uint8_t *slab, *src_addrs, *out;
   uint16_t *segs;
   size_t slab_len, nlengths, nsegs, naddrs, ncursor, out_len, nrecs;
-  uint32_t slot, headroom, count, elen, max_rec, *lengths, *cursor, *recs;
-  if (!vxs_args(env, info, 12, argv) || !vxs_arg_bytes(env, argv[0], "slab", &slab, &slab_len) ||
+  uint32_t slot, headroom, count, elen, max_rec, max_frame, *lengths, *cursor, *recs;
+  if (!vxs_args(env, info, 13, argv) || !vxs_arg_bytes(env, argv[0], "slab", &slab, &slab_len) ||
       !vxs_arg_u32(env, argv[1], "slotSize", &slot) ||
       !vxs_arg_u32(env, argv[2], "headroom", &headroom) ||
       !vxs_arg_u32s(env, argv[3], "lengths", &lengths, &nlengths) ||
@@ -536,12 +626,13 @@ static napi_value gro_coalesce(napi_env env, napi_callback_info info) {
       !vxs_arg_bytes(env, argv[9], "out", &out, &out_len) ||
       !vxs_arg_u32s(env, argv[10], "records", &recs, &nrecs) ||
       !vxs_arg_u32(env, argv[11], "maxRecords", &max_rec) ||
+      !vxs_arg_u32(env, argv[12], "maxFrame", &max_frame) ||
       !vxs_check_slots(env, slab_len, slot, headroom, count, nlengths))
     return NULL;
-  if (nsegs < count || naddrs < (size_t)count * 16 || ncursor < 3 ||
+  if (nsegs < count || naddrs < (size_t)count * 16 || ncursor < 4 ||
       (size_t)max_rec * GRO_RECORD > nrecs || (elen > ENCAP_MAX && elen != GRO_ENCAP_GRE) ||
       out_len > UINT32_MAX) {
-    vxs_throw_range(env, "segSizes/srcAddrs shorter than count (%u), cursor shorter than 3, records "
+    vxs_throw_range(env, "segSizes/srcAddrs shorter than count (%u), cursor shorter than 4, records "
                     "shorter than maxRecords (%u) * %d, or encapLen (%u) over %d (255: GRE)",
                     count, max_rec, GRO_RECORD, elen, ENCAP_MAX);
     return NULL;
@@ -560,6 +651,7 @@ static napi_value gro_coalesce(napi_env env, napi_callback_info info) {
   st.src_addrs = src_addrs;
   st.elen = elen;
   st.gre = elen == GRO_ENCAP_GRE;
+  st.max_frame = max_frame;
 
   uint32_t d = cursor[0], o = cursor[1];
   for (; d < count; d++, o = 0) {
@@ -607,6 +699,7 @@ static napi_value gro_coalesce(napi_env env, napi_callback_info info) {
             fl->packets++;
             fl->last_id = p.id;
             fl->last_flags = p.flags & (TCP_PSH | TCP_FIN);
+            fl->partials += p.partial ? 1 : 0;
             st.recs[(size_t)fl->rec * GRO_RECORD + 5] += flen;
             if (p.payload < fl->mss || fl->last_flags) gro_close(&st, i);
             continue;
@@ -622,6 +715,7 @@ stop:
   gro_close_all(&st);
   cursor[0] = d;
   cursor[1] = o;
+  cursor[3] += st.partials;
   return vxs_u32(env, st.nrec);
 }
 

@@ -38,6 +38,7 @@ interface DirectionJson {
   bytes: number;
   batches: number;
   flooded: number;
+  partialChecksums?: number;
   drops: Record<string, number>;
 }
 
@@ -45,7 +46,8 @@ function formatStats(s: { egress: DirectionJson; ingress: DirectionJson; fdb: Re
   const dir = (name: string, d: DirectionJson): string => {
     const drops = Object.entries(d.drops).map(([k, v]) => `${k} ${v}`).join(", ") || "none";
     const perBatch = d.batches > 0 ? (d.frames / d.batches).toFixed(1) : "0";
-    return `${name}: ${d.frames} frames ${d.bytes} bytes, ${d.batches} batches (${perBatch} frames/batch), flooded ${d.flooded}; drops: ${drops}`;
+    const partial = d.partialChecksums ? `, partial checksums finished ${d.partialChecksums}` : "";
+    return `${name}: ${d.frames} frames ${d.bytes} bytes, ${d.batches} batches (${perBatch} frames/batch), flooded ${d.flooded}${partial}; drops: ${drops}`;
   };
   const fdb = Object.entries(s.fdb).map(([k, v]) => `${k} ${v}`).join(", ");
   const peers = s.peers === undefined ? [] : [`peers: ${Object.entries(s.peers).map(([k, v]) => `${k} ${v}`).join(", ")}`];

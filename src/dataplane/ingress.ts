@@ -10,7 +10,9 @@ import { VXLAN_HEADER_LEN } from "../wire/vxlan.js";
 import { dropOf, type Encapsulation } from "./encap.js";
 import { LocalDelivery } from "./local-delivery.js";
 import { GRO_ENCAP_GRE, GRO_RECORD, GroCoalescer, MAX_SUPER_FRAME } from "./offload.js";
+import { InnerSegmenter } from "./inner-segmenter.js";
 import { greHeaderLength } from "../wire/gre.js";
+import { finishPartialChecksum } from "../wire/partial-checksum.js";
 import type { Peer, PeerTable } from "./peer-table.js";
 import type { PortRuntime, SegmentRuntime, TapRuntime } from "./runtime.js";
 import { DropReason, type DataplaneStats, type DropReasonName } from "./stats.js";
@@ -38,6 +40,8 @@ export class IngressLoop {
   private readonly local: LocalDelivery;
   /** Set when packets are decapsulated and coalesced natively (vnet TAPs; VXLAN or GRE). */
   private readonly coalescer: GroCoalescer | undefined;
+  /** Plain TAPs: cuts inner TCP frames longer than the link takes (a sender's GSO packet) into segments. */
+  private readonly segmenter: InnerSegmenter | undefined;
   private readonly encapLen: number;
   /** GRE: the tunnel header's length differs per packet (checksum, key, sequence flags). */
   private readonly gre: boolean;
@@ -64,7 +68,8 @@ export class IngressLoop {
     if (vnet) {
       this.gre = encap.name === "gre";
       this.encapLen = this.gre ? GRO_ENCAP_GRE : VXLAN_HEADER_LEN;
-      this.coalescer = new GroCoalescer(capacity, this.rx.slab.length + 8 * (MAX_SUPER_FRAME + 32));
+      this.coalescer = new GroCoalescer(capacity, this.rx.slab.length + 8 * (MAX_SUPER_FRAME + 32), opts.maxFrame - 4);
+      this.segmenter = undefined;
       const copyBytes = opts.batchSize * (opts.maxFrame + 32) + 2 * (MAX_SUPER_FRAME + 32);
       this.local = new LocalDelivery(taps, this.coalescer.out, capacity, copyBytes, MAX_SUPER_FRAME + 4, true);
     } else {
@@ -72,6 +77,7 @@ export class IngressLoop {
       this.encapLen = 0;
       this.coalescer = undefined;
       this.local = new LocalDelivery(taps, this.rx.slab, capacity, opts.batchSize * (opts.maxFrame + 8), opts.maxFrame);
+      this.segmenter = new InnerSegmenter(opts.maxFrame - 4);
     }
   }
 
@@ -134,9 +140,25 @@ export class IngressLoop {
       return;
     }
     peer.rxFrames++;
+    // A frame longer than the TAP's link takes: a TCP GSO packet of a same-host sender, which
+    // crossed the underlay whole, is cut into segments; anything else is dropped. What is queued
+    // goes first: the split writes into the bytes in front of the frame.
+    if (flen > this.opts.maxFrame) {
+      this.local.flush(this.onShort);
+      if (!this.segmenter!.split(slab, inner, flen)) {
+        ist.drop(DropReason.oversize);
+        return;
+      }
+    }
+    // Plain TAPs take no NEEDS_CSUM: a partial checksum from a same-host sender is finished here.
+    if (flen <= this.opts.maxFrame && finishPartialChecksum(slab, inner, flen)) ist.partialChecksums++;
     const vni = segment.id;
     const dstIsGroup = (slab[inner]! & 1) === 1;
     const decision = this.forwarder.learnAndDecide(vni, peer.id, readMac(slab, inner + 6), dstIsGroup ? -1 : readMac(slab, inner), dstIsGroup);
+    if (flen > this.opts.maxFrame) {
+      this.deliverSegments(segment, decision);
+      return;
+    }
     if (decision === FLOOD) {
       // Split horizon: what came from a tunnel floods to local ports only.
       ist.flooded++;
@@ -165,6 +187,27 @@ export class IngressLoop {
     ist.bytes += flen;
   }
 
+  /** Delivers the segments the segmenter cut from one oversize frame: copies, flushed at once. */
+  private deliverSegments(segment: SegmentRuntime, decision: number): void {
+    const ist = this.stats.ingress;
+    const ports = decision === FLOOD ? segment.ports : decision >= 0 ? [this.portsById.get(decision)] : [];
+    if (decision < 0 && decision !== FLOOD) {
+      ist.drop(DropReason[dropReasonName(decision) as DropReasonName]);
+      return;
+    }
+    const seg = this.segmenter!;
+    for (let k = 0; k < seg.count; k++) {
+      for (const port of ports) {
+        if (port === undefined) ist.drop(DropReason.splitHorizon);
+        else if (!this.local.copy(port, seg.buffer, seg.offsets[k]!, seg.lengths[k]!)) ist.drop(DropReason.txFull);
+      }
+      ist.frames++;
+      ist.bytes += seg.lengths[k]!;
+    }
+    if (decision === FLOOD) ist.flooded++;
+    this.local.flush(this.onShort);
+  }
+
   /** The batch through the native coalescer: one decision per (super-)frame, written in parts. */
   private processCoalesced(n: number): void {
     const c = this.coalescer!;
@@ -176,6 +219,7 @@ export class IngressLoop {
       this.local.flush(this.onShort);
     } while (k > 0 && c.cursor[0]! < n);
     if (c.runts > 0) this.stats.ingress.drop(DropReason.runt, c.runts);
+    this.stats.ingress.partialChecksums += c.partialChecksums;
   }
 
   /** Output record j of the coalescer: a frame (maybe a GSO super-frame of `packets` segments) behind its virtio-net header. */
@@ -213,6 +257,11 @@ export class IngressLoop {
     }
     peer.rxFrames += packets;
     const out = this.coalescer!.out;
+    // Too long for the link and not a GSO frame (those the coalescer made of TCP): not deliverable.
+    if (flen > this.opts.maxFrame && out[off - VIRTIO_NET_HDR_LEN + 1] === 0) {
+      ist.drop(DropReason.oversize, packets);
+      return;
+    }
     const dstIsGroup = (out[off]! & 1) === 1;
     const decision = this.forwarder.learnAndDecide(segment.id, peer.id, readMac(out, off + 6), dstIsGroup ? -1 : readMac(out, off), dstIsGroup);
     if (decision === FLOOD) {

@@ -154,10 +154,11 @@ export class SegmentScratch {
   /**
    * Splits the super-frame at slab[off, off+len) (virtio-net header in front) behind the
    * template's first encapLen bytes. Returns messages (> 0), 0 when the scratch is full (send
-   * what is queued, reset(), retry) or < 0 when the super-frame is malformed.
+   * what is queued, reset(), retry) or < 0 when the super-frame is malformed. `src` holds the
+   * super-frame when it is not in the scratch's own slab.
    */
-  split(off: number, len: number, encapLen: number, maxMessage: number): number {
-    const n = this.addon.tsoSplit(this.slab, off, len, this.slab, this.pos, this.end, this.template, encapLen, maxMessage, this.messages);
+  split(off: number, len: number, encapLen: number, maxMessage: number, src: Buffer = this.slab): number {
+    const n = this.addon.tsoSplit(src, off, len, this.slab, this.pos, this.end, this.template, encapLen, maxMessage, this.messages);
     if (n > 0) {
       const last = 3 * (n - 1);
       this.pos = (this.messages[last]! + this.messages[last + 1]! + 7) & ~7;
@@ -179,13 +180,19 @@ export class SegmentScratch {
 export class GroCoalescer {
   readonly out: Buffer;
   readonly records: Uint32Array;
-  /** [datagram, offset in it, runts]: where the next call resumes. */
-  readonly cursor = new Uint32Array(3);
+  /** [datagram, offset in it, runts, partial checksums]: where the next call resumes, and what it counted. */
+  readonly cursor = new Uint32Array(4);
   private readonly addon: NativeAddon = loadNative();
 
+  /**
+   * maxFrame: the largest untagged frame the TAPs' links take unsegmented (overlay MTU + 14); a
+   * longer TCP frame (a sender's GSO packet that crossed a same-host underlay whole) is written
+   * as a GSO frame of segments that fit. 0: no limit.
+   */
   constructor(
     readonly maxRecords: number,
     outBytes: number,
+    readonly maxFrame = 0,
   ) {
     // At least a few super-frames in flight, and never less than one.
     this.out = Buffer.alloc(Math.max(outBytes, 8 * (MAX_SUPER_FRAME + GRO_PAD + VIRTIO_NET_HDR_LEN + 8)));
@@ -197,17 +204,23 @@ export class GroCoalescer {
     this.cursor[0] = 0;
     this.cursor[1] = 0;
     this.cursor[2] = 0;
+    this.cursor[3] = 0;
   }
 
   /** Coalesces the next part of the batch; returns records (0 when done). */
   next(rx: RxBatch, n: number, encapLen: number): number {
     if (this.cursor[0]! >= n) return 0;
     return this.addon.groCoalesce(rx.slab, rx.slotSize, rx.headroom, rx.lengths, rx.segSizes, rx.srcAddrs, n, encapLen,
-      this.cursor, this.out, this.records, this.maxRecords);
+      this.cursor, this.out, this.records, this.maxRecords, this.maxFrame);
   }
 
   /** Packets too short for a tunnel and an Ethernet header, counted over the batch. */
   get runts(): number {
     return this.cursor[2]!;
+  }
+
+  /** Frames handed to the TAP with NEEDS_CSUM because their TCP/UDP checksum was partial, over the batch. */
+  get partialChecksums(): number {
+    return this.cursor[3]!;
   }
 }

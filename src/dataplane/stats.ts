@@ -27,18 +27,20 @@ export class DirectionStats {
   bytes = 0;
   batches = 0;
   flooded = 0;
+  /** Frames whose TCP/UDP checksum arrived partial (a same-host sender's CHECKSUM_PARTIAL) and was finished. */
+  partialChecksums = 0;
   readonly drops = new Float64Array(DROP_REASON_NAMES.length);
 
   drop(reason: number, n = 1): void {
     this.drops[reason]! += n;
   }
 
-  toJSON(): { frames: number; bytes: number; batches: number; flooded: number; drops: Record<string, number> } {
+  toJSON(): { frames: number; bytes: number; batches: number; flooded: number; partialChecksums: number; drops: Record<string, number> } {
     const drops: Record<string, number> = {};
     DROP_REASON_NAMES.forEach((name, i) => {
       if (this.drops[i]! > 0) drops[name] = this.drops[i]!;
     });
-    return { frames: this.frames, bytes: this.bytes, batches: this.batches, flooded: this.flooded, drops };
+    return { frames: this.frames, bytes: this.bytes, batches: this.batches, flooded: this.flooded, partialChecksums: this.partialChecksums, drops };
   }
 }
 

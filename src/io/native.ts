@@ -99,11 +99,12 @@ export interface NativeAddon {
    * Decapsulates a receive batch (encapLen-byte tunnel headers) into `out`, coalescing same-flow
    * TCP segments into GSO super-frames; each output frame lies behind a virtio-net header.
    * Records of 6: vnet header offset, length with header, datagram index, tunnel header offset
-   * in slab, packets, inner bytes. cursor = [datagram, offset, runts]: where to resume.
+   * in slab, packets, inner bytes. cursor = [datagram, offset, runts, partial checksums]: where to resume.
+   * A TCP frame longer than maxFrame (0: no limit) becomes a GSO frame of segments that fit.
    */
   groCoalesce(slab: Buffer, slotSize: number, headroom: number, lengths: Uint32Array, segSizes: Uint16Array,
               srcAddrs: Uint8Array, count: number, encapLen: number, cursor: Uint32Array, out: Buffer,
-              records: Uint32Array, maxRecords: number): number;
+              records: Uint32Array, maxRecords: number, maxFrame: number): number;
 }
 
 const ADDON_FILE = "build/Release/vxswitch_native.node";

@@ -23,14 +23,6 @@ export interface LabOptions {
   containers?: boolean;
   /** MTU of container interfaces (default 1450, or 1430 with `ipv6`). */
   overlayMtu?: number;
-  /**
-   * Keep TX checksum offload on the hosts' u0 (default false). A veth never computes offloaded
-   * checksums, so with it on, a kernel vxlan host puts inner TCP/UDP packets on the "wire" with
-   * only the pseudo-header sum filled in, which the kernel peer tolerates (the skb says
-   * CHECKSUM_PARTIAL) but a userspace receiver (vxswitch, Open vSwitch netdev) sees as corrupt.
-   * Off, u0 completes every checksum in software, like a real NIC does in hardware.
-   */
-  underlayTxOffload?: boolean;
   /** Short label used in names, e.g. "mesh" (default none). */
   label?: string;
 }
@@ -132,7 +124,6 @@ export class Lab {
       ipv6,
       containers: options.containers ?? true,
       overlayMtu: options.overlayMtu ?? (ipv6 ? VXLAN_MTU_V6 : VXLAN_MTU_V4),
-      underlayTxOffload: options.underlayTxOffload ?? false,
     });
     try {
       await lab.build();
@@ -264,7 +255,6 @@ export class Lab {
         await ipIn(ns, ["addr", "add", `${host.underlayV6}/64`, "dev", UNDERLAY_IF, "nodad"]);
       }
       await ipIn(ns, ["link", "set", UNDERLAY_IF, "up"]);
-      if (!this.options.underlayTxOffload) await nsExec(ns, ["ethtool", "-K", UNDERLAY_IF, "tx", "off"]);
       this.hosts.push(host);
     }
     if (containers) {

@@ -134,12 +134,14 @@ export function clearVirtioNetHdr(buf: Buffer, off: number, hdrSize = VIRTIO_NET
 
 /**
  * Finishes a partial checksum (NEEDS_CSUM) in software: the field at csumStart + csumOffset
- * holds the pseudo-header sum; fold in everything from csumStart to the frame's end.
+ * holds the pseudo-header sum; fold in everything from csumStart to the frame's end. A result
+ * of 0 is written as 0xffff, as skb_checksum_help does (the same value to TCP; to UDP 0 would
+ * mean "no checksum").
  */
 export function completePartialChecksum(buf: Buffer, frameOff: number, frameLen: number, csumStart: number,
   csumOffset: number): void {
   const start = frameOff + csumStart;
-  put16(buf, start + csumOffset, finishChecksum(checksumAdd(buf, start, frameLen - csumStart)));
+  put16(buf, start + csumOffset, finishChecksum(checksumAdd(buf, start, frameLen - csumStart)) || 0xffff);
 }
 
 export class VirtioNetHdrView {

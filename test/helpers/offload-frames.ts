@@ -141,3 +141,17 @@ export function vxlanPacket(vni: number, inner: Buffer): Buffer {
   h.writeUIntBE(vni, 4, 3);
   return Buffer.concat([h, inner]);
 }
+
+/**
+ * The frame as a same-host sender's CHECKSUM_PARTIAL leaves it: the TCP/UDP checksum field holds
+ * only the folded pseudo-header sum (IPv4 or IPv6 without extension headers).
+ */
+export function partialFrame(frame: Buffer): Buffer {
+  const f = Buffer.from(frame);
+  const v6 = f.readUInt16BE(12) === 0x86dd;
+  const l4 = 14 + (v6 ? 40 : (f[14]! & 0x0f) * 4);
+  const proto = v6 ? f[20]! : f[23]!;
+  const end = 14 + (v6 ? 40 + f.readUInt16BE(18) : f.readUInt16BE(16));
+  f.writeUInt16BE(foldChecksum(pseudoHeaderSum(f, 14, proto, end - l4)), l4 + (proto === 17 ? 6 : 16));
+  return f;
+}

@@ -11,7 +11,7 @@ import {
   completePartialChecksum, VIRTIO_NET_HDR_F_NEEDS_CSUM, VIRTIO_NET_HDR_GSO_ECN, VIRTIO_NET_HDR_GSO_TCPV4,
   VIRTIO_NET_HDR_GSO_TCPV6, vnetCsumOffset, vnetCsumStart, vnetFlags, vnetGsoSize, vnetGsoType, vnetHdrLen,
 } from "../../../src/wire/virtio-net.js";
-import { grePacket, gsoFrame, pattern, tcpFrame, udpFrame, vxlanPacket } from "../../helpers/offload-frames.js";
+import { grePacket, gsoFrame, partialFrame, pattern, tcpFrame, udpFrame, vxlanPacket } from "../../helpers/offload-frames.js";
 
 const addon = loadNative();
 const VXLAN42 = Buffer.from("0800000000002a00", "hex");
@@ -193,7 +193,7 @@ interface OutFrame {
   innerBytes: number;
 }
 
-function coalesce(datagrams: Datagram[], maxRecords = 64, encapLen = 8): { frames: OutFrame[]; calls: number; runts: number } {
+function coalesce(datagrams: Datagram[], maxRecords = 64, encapLen = 8, maxFrame = 0): { frames: OutFrame[]; calls: number; runts: number; partials: number } {
   const rx = new RxBatch(datagrams.length, 70000);
   datagrams.forEach((d, i) => {
     d.bytes.copy(rx.slab, rx.offsetOf(i));
@@ -201,7 +201,7 @@ function coalesce(datagrams: Datagram[], maxRecords = 64, encapLen = 8): { frame
     rx.segSizes[i] = d.seg ?? 0;
     rx.srcAddrs.set([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 198, 18, 0, d.from ?? 2], i * 16);
   });
-  const c = new GroCoalescer(maxRecords, 0);
+  const c = new GroCoalescer(maxRecords, 0, maxFrame);
   const frames: OutFrame[] = [];
   c.begin();
   let calls = 0;
@@ -214,7 +214,7 @@ function coalesce(datagrams: Datagram[], maxRecords = 64, encapLen = 8): { frame
       frames.push({ bytes: Buffer.from(c.out.subarray(r[0], r[0]! + r[1]!)), datagram: r[2]!, encapOff: r[3]!, packets: r[4]!, innerBytes: r[5]! });
     }
   }
-  return { frames, calls, runts: c.runts };
+  return { frames, calls, runts: c.runts, partials: c.partialChecksums };
 }
 
 /** One GRO train: VXLAN packets of equal size back to back (the last may be shorter). */
@@ -397,5 +397,67 @@ describe("groCoalesce over GRE (header length read per packet)", () => {
     const { frames, runts } = coalesce([one(ipv4), one(v1), one(Buffer.from([0x20, 0, 0x65, 0x58, 0, 0, 0]))], 64, GRO_ENCAP_GRE);
     expect(frames.map((f) => f.packets)).toEqual([1, 1]);
     expect(runts).toBe(1);
+  });
+});
+
+describe("groCoalesce with partial checksums (a same-host sender's CHECKSUM_PARTIAL)", () => {
+  const frameOf = (out: OutFrame): Buffer => Buffer.from(out.bytes.subarray(10));
+
+  it("merges partial segments into a GSO super-frame the kernel finishes (NEEDS_CSUM), and counts them", () => {
+    const segs = flow(4, 1398).map(partialFrame);
+    const { frames, partials } = coalesce([train(segs.map((s) => vxlanPacket(42, s)))]);
+    expect(frames).toHaveLength(1);
+    expect(frames[0]!.packets).toBe(4);
+    expect(vnetFlags(frames[0]!.bytes, 0)).toBe(VIRTIO_NET_HDR_F_NEEDS_CSUM);
+    expect(vnetGsoType(frames[0]!.bytes, 0)).toBe(VIRTIO_NET_HDR_GSO_TCPV4);
+    expect(partials).toBe(4);
+  });
+
+  it("hands a lone partial TCP ACK to the TAP with NEEDS_CSUM at the TCP checksum, which then completes it", () => {
+    const ack = partialFrame(tcpFrame({ flags: ACK, payload: Buffer.alloc(0) }));
+    const { frames, partials } = coalesce([{ bytes: vxlanPacket(42, ack) }]);
+    expect(frames).toHaveLength(1);
+    const v = frames[0]!.bytes;
+    expect([vnetFlags(v, 0), vnetGsoType(v, 0), vnetCsumStart(v, 0), vnetCsumOffset(v, 0)]).toEqual([VIRTIO_NET_HDR_F_NEEDS_CSUM, 0, 34, 16]);
+    expect(partials).toBe(1);
+    const f = frameOf(frames[0]!);
+    completePartialChecksum(f, 0, f.length, 34, 16);
+    expect(tcpChecksumIsValid(f, 14, 34, f.length - 34)).toBe(true);
+  });
+
+  it("marks partial UDP over IPv4 and partial TCP over IPv6 the same way", () => {
+    const udp = partialFrame(udpFrame(pattern(300)));
+    const tcp6 = partialFrame(tcpFrame({ v6: true, flags: ACK | PSH, payload: pattern(100) }));
+    const { frames, partials } = coalesce([{ bytes: vxlanPacket(42, udp) }, { bytes: vxlanPacket(42, tcp6) }]);
+    expect(frames.map((f) => [vnetFlags(f.bytes, 0), vnetCsumStart(f.bytes, 0), vnetCsumOffset(f.bytes, 0)])).toEqual([
+      [VIRTIO_NET_HDR_F_NEEDS_CSUM, 34, 6],
+      [VIRTIO_NET_HDR_F_NEEDS_CSUM, 54, 16],
+    ]);
+    expect(partials).toBe(2);
+    const u = frameOf(frames[0]!);
+    completePartialChecksum(u, 0, u.length, 34, 6);
+    expect(udpChecksumIsValid(u, 14, 34, u.length - 34)).toBe(true);
+  });
+
+  it("leaves complete checksums alone and a wrong one wrong: no NEEDS_CSUM, nothing counted", () => {
+    const good = udpFrame(pattern(300));
+    const bad = Buffer.from(good);
+    bad[bad.length - 1]! ^= 0x55;
+    const ack = tcpFrame({ flags: ACK, payload: Buffer.alloc(0) });
+    const { frames, partials } = coalesce([good, bad, ack].map((f) => ({ bytes: vxlanPacket(42, f) })));
+    expect(frames.map((f) => vnetFlags(f.bytes, 0))).toEqual([0, 0, 0]);
+    expect(frameOf(frames[1]!)).toEqual(bad);
+    expect(partials).toBe(0);
+  });
+
+  it("writes one TCP packet longer than the link (a sender's GSO packet that crossed the underlay whole) as a GSO frame cut to the link", () => {
+    const big = partialFrame(tcpFrame({ flags: ACK | PSH, options: TIMESTAMPS(5), payload: pattern(2796) }));
+    const { frames } = coalesce([{ bytes: vxlanPacket(42, big) }], 64, 8, 1450 + 14);
+    expect(frames).toHaveLength(1);
+    const v = frames[0]!.bytes;
+    expect(vnetFlags(v, 0)).toBe(VIRTIO_NET_HDR_F_NEEDS_CSUM);
+    expect(vnetGsoType(v, 0)).toBe(VIRTIO_NET_HDR_GSO_TCPV4);
+    expect(vnetGsoSize(v, 0)).toBe(1450 + 14 - (14 + 20 + 32));
+    expect(frameOf(frames[0]!).subarray(66)).toEqual(pattern(2796));
   });
 });
