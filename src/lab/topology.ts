@@ -1,7 +1,7 @@
 // Lab topologies: an underlay switch namespace (Linux bridge sw0), hosts joined to it by veth u0
 // (198.18.0.N/24, optionally 2001:2::N/64), and containers behind a bridge in each host.
 import { isIPv4, isIPv6 } from "node:net";
-import { createNamespace, deleteNamespace, ipIn, nsExec, nsExecResult, sysctlIn, uniqueName } from "./netns.js";
+import { createNamespace, deleteNamespace, ipIn, nsExecResult, sysctlIn, uniqueName } from "./netns.js";
 
 /** The underlay bridge inside the switch namespace. */
 export const UNDERLAY_BRIDGE = "sw0";
