@@ -59,8 +59,8 @@ export class ControlServer {
       this.identity = await listenPrivately(server, this.path);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      // EADDRINUSE here: another switch bound the path between our probe and our bind.
-      const why = code === "EADDRINUSE" ? "another vxswitch took it meanwhile" : (code ?? (err as Error).message);
+      // EEXIST here: another switch claimed the path between our probe and our link.
+      const why = code === "EEXIST" ? "another vxswitch claimed it meanwhile" : (code ?? (err as Error).message);
       throw new Error(`cannot listen on control socket ${this.path}: ${why}`);
     }
     this.server = server;

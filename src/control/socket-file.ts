@@ -1,8 +1,8 @@
 // The control socket's file: a private directory, a stale file cleared but a live one never taken
 // over, mode 0600 whatever the umask, and removal only while the file is still ours (same inode).
-import { chmodSync, existsSync, lstatSync, mkdirSync, unlinkSync } from "node:fs";
+import { chmodSync, existsSync, linkSync, lstatSync, mkdirSync, rmSync, unlinkSync } from "node:fs";
 import { createConnection, type Server } from "node:net";
-import { dirname } from "node:path";
+import { basename, dirname, join } from "node:path";
 
 /** Only the owner (root, in practice) may connect: the socket can change the FDB. */
 const SOCKET_MODE = 0o600;
@@ -53,10 +53,15 @@ function somethingAnswers(path: string): Promise<boolean> {
 }
 
 /**
- * Binds the server to path with mode 0600. The umask is tightened around the (synchronous) bind
- * so the file never exists with looser permissions, then the mode is set explicitly as well.
+ * Binds the server to path with mode 0600. The socket is bound under a temporary name (with the
+ * umask tightened around the synchronous bind), given its mode, then hard-linked to path: link()
+ * never replaces an existing file, so a switch that started meanwhile keeps its socket, and path
+ * never exists with looser permissions. Binding the final name directly would also be wrong at
+ * exit: libuv unlinks the name it bound when the server closes, whoever's socket is there by then.
  */
 export async function listenPrivately(server: Server, path: string): Promise<SocketIdentity> {
+  const temporary = join(dirname(path), `.${basename(path)}.${process.pid}.binding`);
+  rmSync(temporary, { force: true });
   const listening = new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.once("listening", () => {
@@ -66,12 +71,20 @@ export async function listenPrivately(server: Server, path: string): Promise<Soc
   });
   const previous = process.umask(0o177);
   try {
-    server.listen(path);
+    server.listen(temporary);
   } finally {
     process.umask(previous);
   }
   await listening;
-  chmodSync(path, SOCKET_MODE);
+  try {
+    chmodSync(temporary, SOCKET_MODE);
+    linkSync(temporary, path);
+  } catch (err) {
+    server.close();
+    throw err;
+  } finally {
+    rmSync(temporary, { force: true });
+  }
   const st = lstatSync(path);
   return { dev: st.dev, ino: st.ino };
 }
