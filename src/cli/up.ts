@@ -92,9 +92,20 @@ function validateFlags(input: unknown): Config {
   try {
     return validateConfig(input);
   } catch (err) {
-    if (err instanceof ConfigError) throw new UsageError(`invalid flags: ${err.problems.join("; ")}`, "vxswitch up");
+    if (err instanceof ConfigError) throw new UsageError(err.problems.map(flagProblem).join("; "), "vxswitch up");
     throw err;
   }
+}
+
+/** Config names that differ from their flag's name. */
+const FLAG_OF_KEY: Record<string, string> = { peers: "--remote", greChecksum: "--gre-csum", greSequence: "--gre-seq", vlans: "--vlan", offloads: "--no-offloads" };
+
+/** "segments[0].vni: ..." -> "--vni: ...": a problem of a config built from flags, named by the flag. */
+function flagProblem(problem: string): string {
+  const m = /^(?:segments\[0\]\.)?([A-Za-z]+)(\[\d+\]|\.[^:]*)?: (.*)$/.exec(problem);
+  if (m === null) return problem;
+  const key = m[1]!;
+  return `${FLAG_OF_KEY[key] ?? `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`}: ${m[3]}`;
 }
 
 /** --trunk / --vlan 100:1000 -> { trunk, vlans } of the segment; --vlan implies --trunk. */

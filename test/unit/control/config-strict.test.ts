@@ -86,6 +86,13 @@ describe("-c FILE with flags", () => {
   });
 });
 
+describe("flags that make no valid configuration", () => {
+  it("are a usage error naming the flag, not the config path", () => {
+    expect(() => configFromFlags({ local: "198.18.0.1", tap: "vxtap42", offloads: true })).toThrow(new UsageError("--vni: a VXLAN segment needs a vni", "vxswitch up"));
+    expect(() => configFromFlags({ local: "198.18.0.1", tap: "t", vni: 1, remote: ["198.18.0.1"], offloads: true })).toThrow("--remote: peer 198.18.0.1 is the local address");
+  });
+});
+
 describe("--mtu above what the underlay carries", () => {
   const cfg = (mtu?: number, underlayMtu = 1400) => validateConfig({ local: "198.18.0.1", underlayMtu, segments: [{ vni: 42, tap: "vxtap42", ...(mtu === undefined ? {} : { mtu }) }] });
 
