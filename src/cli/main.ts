@@ -1,8 +1,15 @@
 // The vxswitch command line: thin commander wiring over the library.
-import { Command, InvalidArgumentError, Option } from "commander";
+import { isIP } from "node:net";
+import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { runUp, type UpFlags } from "./up.js";
 import { runQuery } from "./query.js";
+import { UsageError } from "./usage-error.js";
 import { DEFAULT_CONTROL_PATH } from "../control/control-server.js";
+import { macFromString } from "../wire/mac.js";
+
+/** Exit codes as iproute2 and most Unix tools use them. */
+const EXIT_RUNTIME = 1;
+const EXIT_USAGE = 2;
 
 function integer(name: string, min: number, max: number) {
   return (value: string): number => {
@@ -13,14 +20,27 @@ function integer(name: string, min: number, max: number) {
   };
 }
 
+function macAddress(value: string): string {
+  try {
+    macFromString(value);
+  } catch {
+    throw new InvalidArgumentError(`"${value}" is not a MAC address (six hex pairs, e.g. 52:54:00:12:34:56)`);
+  }
+  return value;
+}
+
+function ipAddress(value: string): string {
+  if (isIP(value) === 0) throw new InvalidArgumentError(`"${value}" is not an IPv4 or IPv6 address`);
+  return value;
+}
+
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
 const program = new Command();
 program
   .name("vxswitch")
   .description("Userspace VXLAN / Ethernet-over-GRE learning switch")
-  .version("0.1.0")
-  .showHelpAfterError();
+  .version("0.1.0");
 
 program
   .command("up")
@@ -65,15 +85,17 @@ fdb
   .addOption(controlOption())
   .action(async (o: { control: string; vni?: number; json?: boolean }) => runQuery("fdb", o));
 fdb
-  .command("add <mac>")
-  .description("add a static entry: <mac> --vni N (--dst ADDR | --dev TAP)")
+  .command("add")
+  .argument("<mac>", "MAC address", macAddress)
+  .description("add a static entry: <mac> --vni N (--dst ADDR | --dev TAP); a --dst that is not a peer is reached by unicast only")
   .requiredOption("--vni <n>", "segment", integer("--vni", 0, 0xffffffff))
-  .option("--dst <addr>", "remote peer address")
+  .option("--dst <addr>", "remote tunnel endpoint address", ipAddress)
   .option("--dev <tap>", "local TAP")
   .addOption(controlOption())
   .action(async (mac: string, o: { control: string; vni: number; dst?: string; dev?: string }) => runQuery("fdb-add", { ...o, mac }));
 fdb
-  .command("del <mac>")
+  .command("del")
+  .argument("<mac>", "MAC address", macAddress)
   .description("delete an entry")
   .requiredOption("--vni <n>", "segment", integer("--vni", 0, 0xffffffff))
   .addOption(controlOption())
@@ -97,8 +119,32 @@ for (const [name, description] of [
     .action(async (o: { control: string; json?: boolean }) => runQuery(name, o));
 }
 
+/** "vxswitch fdb add" for a subcommand: where `--help` explains it. */
+function commandPath(cmd: Command): string {
+  const names: string[] = [];
+  for (let c: Command | null = cmd; c !== null; c = c.parent) names.unshift(c.name());
+  return names.join(" ");
+}
+
+/** Every command: errors on one line with a pointer to its --help (no help dump), thrown, not exited. */
+function oneLineErrors(cmd: Command): void {
+  cmd.exitOverride().configureOutput({
+    outputError: (text, write) => write(`vxswitch: ${text.trim().replace(/\s*\n\s*/g, " ")} (see ${commandPath(cmd)} --help)\n`),
+  });
+  for (const sub of cmd.commands) oneLineErrors(sub);
+}
+oneLineErrors(program);
+
 program.parseAsync(process.argv).catch((err: unknown) => {
+  if (err instanceof CommanderError) {
+    // Help and version exit 0 and already printed; everything else is a usage error, printed above.
+    process.exit(err.exitCode === 0 ? 0 : EXIT_USAGE);
+  }
   const message = err instanceof Error ? err.message : String(err);
-  process.stderr.write(`vxswitch: ${message}\n`);
-  process.exit(1);
+  if (err instanceof UsageError) {
+    process.stderr.write(`vxswitch: error: ${message} (see ${err.help} --help)\n`);
+    process.exit(EXIT_USAGE);
+  }
+  process.stderr.write(`vxswitch: error: ${message}\n`);
+  process.exit(EXIT_RUNTIME);
 });

@@ -80,7 +80,7 @@ export async function runQuery(cmd: string, o: QueryOptions): Promise<void> {
       console.log(formatStats(result as Parameters<typeof formatStats>[0]));
       break;
     case "peers":
-      console.log((result as InstanceStatus["peers"]).map((p) => `${p.address}${p.dynamic ? " (learned)" : ""} rx ${p.rxFrames} tx ${p.txFrames}`).join("\n"));
+      console.log((result as InstanceStatus["peers"]).map((p) => `${p.address}${p.dynamic ? " (learned)" : ""}${p.unicastOnly === true ? " (fdb only, not flooded)" : ""} rx ${p.rxFrames} tx ${p.txFrames}`).join("\n"));
       break;
     default:
       console.log(JSON.stringify(result));

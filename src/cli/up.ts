@@ -1,5 +1,7 @@
 // `vxswitch up`: build a Config from flags or a file, start the switch, serve the control socket, tear down on signals.
-import { loadConfigFile, validateConfig, type Config } from "../control/config.js";
+import { ConfigError, loadConfigFile, validateConfig, type Config } from "../control/config.js";
+import { mtuWarnings } from "../control/mtu-check.js";
+import { UsageError } from "./usage-error.js";
 import { ControlServer, DEFAULT_CONTROL_PATH } from "../control/control-server.js";
 import { controlHandlers } from "../control/handlers.js";
 import { plan, SwitchInstance, type Plan } from "../dataplane/instance.js";
@@ -37,15 +39,33 @@ export interface UpFlags {
   dryRun?: boolean;
 }
 
-/** Flags -> the same object a config file holds, so both go through one validation. */
+/** Flags that go with -c FILE: where to listen and whether to start at all, not how to switch. */
+const FLAGS_WITH_CONFIG_FILE = new Set<keyof UpFlags>(["config", "control", "dryRun"]);
+
+/** The switch settings given as flags, by their command-line names (`--gre-csum`, `--no-offloads`). */
+export function settingFlagsGiven(f: UpFlags): string[] {
+  return (Object.keys(f) as (keyof UpFlags)[])
+    .filter((k) => !FLAGS_WITH_CONFIG_FILE.has(k) && f[k] !== undefined && !(k === "offloads" && f[k] === true))
+    .map((k) => (k === "offloads" ? "--no-offloads" : `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`));
+}
+
+/**
+ * Flags -> the same object a config file holds, so both go through one validation. With -c FILE
+ * the file is the whole configuration: setting flags beside it are refused (not merged), so
+ * what runs is what the file says; only --control and --dry-run go with it.
+ */
 export function configFromFlags(f: UpFlags): Config {
   if (f.config !== undefined) {
+    const extra = settingFlagsGiven(f);
+    if (extra.length > 0) {
+      throw new UsageError(`-c FILE holds the whole configuration; put ${extra.join(", ")} in the file instead (only --control and --dry-run go with -c)`, "vxswitch up");
+    }
     const cfg = loadConfigFile(f.config);
     return f.control !== undefined ? { ...cfg, control: f.control } : cfg;
   }
   const missing = (["local", "tap"] as const).filter((k) => f[k] === undefined);
-  if (missing.length > 0) throw new Error(`missing ${missing.map((m) => `--${m}`).join(" and ")} (or give a config file with -c FILE)`);
-  return validateConfig({
+  if (missing.length > 0) throw new UsageError(`missing ${missing.map((m) => `--${m}`).join(" and ")} (or give a config file with -c FILE)`, "vxswitch up");
+  return validateFlags({
     local: f.local,
     port: f.port,
     encap: f.encap,
@@ -67,14 +87,35 @@ export function configFromFlags(f: UpFlags): Config {
   });
 }
 
+/** Flags that do not make a valid configuration are a usage error, reported on one line. */
+function validateFlags(input: unknown): Config {
+  try {
+    return validateConfig(input);
+  } catch (err) {
+    if (err instanceof ConfigError) throw new UsageError(err.problems.map(flagProblem).join("; "), "vxswitch up");
+    throw err;
+  }
+}
+
+/** Config names that differ from their flag's name. */
+const FLAG_OF_KEY: Record<string, string> = { peers: "--remote", greChecksum: "--gre-csum", greSequence: "--gre-seq", vlans: "--vlan", offloads: "--no-offloads" };
+
+/** "segments[0].vni: ..." -> "--vni: ...": a problem of a config built from flags, named by the flag. */
+function flagProblem(problem: string): string {
+  const m = /^(?:segments\[0\]\.)?([A-Za-z]+)(\[\d+\]|\.[^:]*)?: (.*)$/.exec(problem);
+  if (m === null) return problem;
+  const key = m[1]!;
+  return `${FLAG_OF_KEY[key] ?? `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`}: ${m[3]}`;
+}
+
 /** --trunk / --vlan 100:1000 -> { trunk, vlans } of the segment; --vlan implies --trunk. */
 export function trunkFromFlags(f: Pick<UpFlags, "trunk" | "vlan">): { trunk?: boolean; vlans?: Record<string, number> } {
   if (f.vlan === undefined) return f.trunk === true ? { trunk: true } : {};
   const vlans: Record<string, number> = {};
   for (const pair of f.vlan) {
     const m = /^(\d+):(\d+)$/.exec(pair.trim());
-    if (m === null) throw new Error(`--vlan ${pair}: expected VLAN:ID, e.g. --vlan 100:1000`);
-    if (vlans[m[1]!] !== undefined) throw new Error(`--vlan ${pair}: VLAN ${m[1]} is mapped twice`);
+    if (m === null) throw new UsageError(`--vlan ${pair}: expected VLAN:ID, e.g. --vlan 100:1000`, "vxswitch up");
+    if (vlans[m[1]!] !== undefined) throw new UsageError(`--vlan ${pair}: VLAN ${m[1]} is mapped twice`, "vxswitch up");
     vlans[m[1]!] = Number(m[2]);
   }
   return { trunk: true, vlans };
@@ -115,20 +156,26 @@ export function describePlan(cfg: Config, p: Plan): string {
 export async function runUp(flags: UpFlags): Promise<void> {
   const cfg = configFromFlags(flags);
   const p = plan(cfg);
+  const log = (line: string): void => console.log(line);
   if (flags.dryRun) {
     console.log(describePlan(cfg, p));
+    for (const warning of mtuWarnings(p)) console.log(warning);
     return;
   }
-  const log = (line: string): void => console.log(line);
+  for (const warning of mtuWarnings(p)) process.stderr.write(`vxswitch: ${warning}\n`);
   tierUpSooner();
   const instance = new SwitchInstance(cfg, p, log);
-  await instance.start();
-  const control = new ControlServer(cfg.control ?? DEFAULT_CONTROL_PATH, controlHandlers(instance));
+  // The control socket first: a second switch on the same path is refused before it opens
+  // anything, and the first one's socket is never touched.
+  const control = new ControlServer(cfg.control ?? DEFAULT_CONTROL_PATH, controlHandlers(instance), { log });
+  await control.listen();
+  // Whatever ends the process (an uncaught error too), the socket file goes with it, if still ours.
+  process.once("exit", () => control.close());
   try {
-    await control.listen();
+    await instance.start();
   } catch (err) {
-    instance.close();
-    throw new Error(`cannot listen on control socket ${control.path}: ${(err as NodeJS.ErrnoException).code ?? err}`);
+    control.close();
+    throw err;
   }
   let stopping = false;
   const stop = (signal: string): void => {
@@ -141,5 +188,13 @@ export async function runUp(flags: UpFlags): Promise<void> {
   };
   process.on("SIGINT", () => stop("SIGINT"));
   process.on("SIGTERM", () => stop("SIGTERM"));
+  // SIGHUP is where `reload` hooks in: re-read the config, apply the difference. Until then it is
+  // logged and ignored, so a hang-up or `kill -HUP` never kills the switch without its cleanup.
+  process.on("SIGHUP", () => reload("SIGHUP", log));
   log(`ready: ${cfg.encap} ${p.segments.map((s) => `${s.id}@${s.vlan === 0 ? s.tap : `${s.tap}.${s.vlan}`}`).join(" ")} local ${cfg.encap === "gre" ? cfg.local : `${cfg.local}:${cfg.port}`} peers ${cfg.peers.join(",") || "-"}${cfg.group === undefined ? "" : ` group ${cfg.group}`} io ${instance.io} control ${control.path}`);
+}
+
+/** The one place a configuration reload will go (SIGHUP now, a `reload` command later). */
+function reload(trigger: string, log: (line: string) => void): void {
+  log(`${trigger}: reload not supported yet; ${trigger} ignored`);
 }

@@ -1,8 +1,10 @@
 // The vxswitch configuration: zod schema, file loading (YAML/JSON) and errors a person can act on.
 import { readFileSync } from "node:fs";
 import { isIP } from "node:net";
-import { parse as parseYaml } from "yaml";
+import { parseDocument } from "yaml";
 import { z } from "zod";
+import { formatConfigPath } from "./config-path.js";
+import { nonDecimalNumbers } from "./yaml-numbers.js";
 
 const ipAddress = z.string().refine((s) => isIP(s) !== 0, { message: "must be an IPv4 or IPv6 address" });
 
@@ -31,7 +33,7 @@ export const SegmentSchema = z.object({
   trunk: z.boolean().optional(),
   /** Trunk only: VLAN id ("1".."4094") -> VNI (VXLAN) or GRE key. Checked in ConfigSchema. */
   vlans: z.record(z.string(), z.number().int().min(0).max(0xffffffff)).optional(),
-});
+}).strict();
 
 /** 224.0.0.0/4 or ff00::/8. */
 function isMulticastAddress(s: string): boolean {
@@ -196,10 +198,12 @@ export class ConfigError extends Error {
 export function validateConfig(input: unknown, source = "command line"): Config {
   const result = ConfigSchema.safeParse(input);
   if (result.success) return result.data;
-  const problems = result.error.issues.map((issue) => {
-    const path = issue.path.length > 0 ? issue.path.join(".") : "(top level)";
-    return `${path}: ${issue.message}`;
-  });
+  // One line per unknown key, named with its place (`segments[0].brige: unknown key`), so a typo is found at once.
+  const problems = result.error.issues.flatMap((issue) =>
+    issue.code === "unrecognized_keys"
+      ? issue.keys.map((key) => `${formatConfigPath([...issue.path, key])}: unknown key`)
+      : [`${formatConfigPath(issue.path)}: ${issue.message}`],
+  );
   throw new ConfigError(problems, source);
 }
 
@@ -210,13 +214,23 @@ export function loadConfigFile(path: string): Config {
   } catch (err) {
     throw new ConfigError([`cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`], path);
   }
-  let data: unknown;
+  return validateConfig(path.endsWith(".json") ? parseJson(text, path) : parseYamlConfig(text, path), path);
+}
+
+function parseJson(text: string, source: string): unknown {
   try {
-    data = path.endsWith(".json") ? JSON.parse(text) : parseYaml(text);
+    return JSON.parse(text) as unknown;
   } catch (err) {
-    throw new ConfigError([`not valid ${path.endsWith(".json") ? "JSON" : "YAML"}: ${(err as Error).message}`], path);
+    throw new ConfigError([`not valid JSON: ${(err as Error).message}`], source);
   }
-  return validateConfig(data, path);
+}
+
+function parseYamlConfig(text: string, source: string): unknown {
+  const doc = parseDocument(text);
+  if (doc.errors.length > 0) throw new ConfigError(doc.errors.map((e) => `not valid YAML: ${e.message}`), source);
+  const odd = nonDecimalNumbers(doc, text);
+  if (odd.length > 0) throw new ConfigError(odd, source);
+  return doc.toJS() as unknown;
 }
 
 /** Encapsulation overhead on the underlay: outer IP + UDP/GRE + tunnel header + inner Ethernet. */

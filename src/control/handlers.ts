@@ -30,20 +30,31 @@ export function fdbRows(instance: SwitchInstance, vni?: number): FdbRow[] {
 
 function numberArg(req: ControlRequest, name: string): number {
   const v = req[name];
-  if (typeof v !== "number") throw new Error(`${name} is required`);
+  if (typeof v !== "number" || !Number.isInteger(v) || v < 0) throw new Error(`${name} is required (a whole number)`);
   return v;
+}
+
+function stringArg(req: ControlRequest, name: string): string | undefined {
+  const v = req[name];
+  if (v === undefined) return undefined;
+  if (typeof v !== "string") throw new Error(`${name} must be a string`);
+  return v;
+}
+
+function macArg(req: ControlRequest): number {
+  const mac = stringArg(req, "mac");
+  if (mac === undefined) throw new Error("mac is required");
+  return macFromString(mac);
 }
 
 export function controlHandlers(instance: SwitchInstance): Record<string, ControlHandler> {
   return {
     fdb: (req) => fdbRows(instance, typeof req.vni === "number" ? req.vni : undefined),
     "fdb-add": (req) => {
-      const vni = numberArg(req, "vni");
-      const mac = macFromString(String(req.mac));
-      instance.addStaticEntry(vni, mac, typeof req.dst === "string" ? req.dst : undefined, typeof req.dev === "string" ? req.dev : undefined);
+      instance.addStaticEntry(numberArg(req, "vni"), macArg(req), stringArg(req, "dst"), stringArg(req, "dev"));
       return { added: true };
     },
-    "fdb-del": (req) => ({ deleted: instance.fdb.remove(numberArg(req, "vni"), macFromString(String(req.mac))) }),
+    "fdb-del": (req) => ({ deleted: instance.removeFdbEntry(numberArg(req, "vni"), macArg(req)) }),
     "fdb-flush": () => ({ flushed: instance.flushLearned() }),
     status: () => instance.status(),
     peers: () => instance.status().peers,

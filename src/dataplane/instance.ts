@@ -9,7 +9,7 @@ import type { TunnelSocket } from "../io/tunnel-socket.js";
 import { GRO_MAX_DATAGRAM, UdpBatchSocket } from "../io/udp-batch-socket.js";
 import { DgramSocket } from "../io/dgram-socket.js";
 import { loadNative, native, type NativeIoCounters } from "../io/native.js";
-import { parseAddress } from "../io/address.js";
+import { parseAddress, sameAddress } from "../io/address.js";
 import { Endpoints } from "../switch/endpoints.js";
 import { Fdb } from "../switch/fdb.js";
 import { Forwarder } from "../switch/forwarder.js";
@@ -46,6 +46,8 @@ export interface PlannedSegment {
   address?: string;
   mtu: number;
   mtuSource: string;
+  /** The largest overlay MTU the underlay carries unfragmented: underlay MTU minus the encapsulation. */
+  mtuLimit: number;
 }
 
 export interface Plan {
@@ -70,7 +72,8 @@ export interface InstanceStatus {
   /** UDP socket offloads, and what the TAPs do (virtio-net header, checksum, TSO, USO). */
   offloads: { udpGro: boolean; udpGso: boolean; sourcePortSockets: number } & TapOffloads;
   segments: { id: number; tap: string; vlan?: number; bridge?: string; mtu: number }[];
-  peers: { address: string; dynamic: boolean; rxFrames: number; txFrames: number }[];
+  /** unicastOnly: made by a static FDB entry (`fdb add --dst`), never flooded to. */
+  peers: { address: string; dynamic: boolean; unicastOnly?: boolean; rxFrames: number; txFrames: number }[];
   group?: { address: string; dev: string | undefined; ttl: number; txFrames: number };
   /** Busy polling: the window (µs, 0 = off), what it spins on, and what it did. */
   busyPoll: { windowUs: number; fds: number } & BusyPollCounters;
@@ -133,6 +136,7 @@ export function plan(cfg: Config): Plan {
         createBridge: firstUse && !bridgeExists(s.bridge!),
         address: s.address,
         mtu: s.mtu ?? derived,
+        mtuLimit: derived,
         mtuSource: s.mtu !== undefined ? "configured" : `underlay ${underlayInterface ?? "(assumed)"} mtu ${underlayMtu} - ${underlayMtu - derived} overhead`,
       };
     }),
@@ -161,6 +165,12 @@ export class SwitchInstance {
   private group: Peer | undefined;
   /** Group mode: peers learned from traffic. */
   private learned: LearnedPeers | undefined;
+  /**
+   * Peers that exist only as the destination of static FDB entries (`fdb add MAC --dst NEW`):
+   * unicast only (never a flood target), removed with the last entry naming them. Values: the
+   * entries, as "segment/mac".
+   */
+  private readonly unicastOnly = new Map<number, Set<string>>();
   private readonly encap: Encapsulation;
   private readonly started = Date.now();
   io: "batch" | "dgram" = "batch";
@@ -236,7 +246,7 @@ export class SwitchInstance {
 
   /** Flood targets of a segment: the group (group mode) and the configured peers. */
   private floodPeers(): Peer[] {
-    const configured = this.peers.all().filter((p) => !p.dynamic);
+    const configured = this.peers.all().filter((p) => !p.dynamic && !this.unicastOnly.has(p.id));
     return this.group === undefined ? configured : [this.group, ...configured];
   }
 
@@ -252,12 +262,13 @@ export class SwitchInstance {
     this.endpoints.remove(peer.id);
   }
 
-  private addPeer(address: string, dynamic: boolean): Peer {
+  /** flood: the peer gets a copy of every flood (configured peers); learned and FDB-only peers do not. */
+  private addPeer(address: string, dynamic: boolean, flood = !dynamic): Peer {
     const id = this.endpoints.addPeer(address);
     const peer: Peer = { id, address, addr16: parseAddress(address), port: this.config.encap === "gre" ? 0 : this.config.port, dynamic, rxFrames: 0, txFrames: 0, lastSeenMs: 0 };
     this.peers.add(peer);
     // A learned peer (group mode) is reached by unicast only: floods go to the group.
-    if (!dynamic) {
+    if (flood) {
       this.segments.addMeshPeer(id);
       for (const seg of this.segmentRuntimes.values()) seg.peers.push(peer);
     }
@@ -377,13 +388,17 @@ export class SwitchInstance {
     return port === undefined ? "?" : (this.endpoints.name(port.id) ?? "?");
   }
 
-  /** A static FDB entry toward a peer address (added as a peer if new) or a local TAP. */
+  /**
+   * A static FDB entry toward a peer address or a local TAP. An address that is not a peer yet
+   * becomes a unicast-only endpoint (like `bridge fdb add MAC dev vxlan0 dst ADDR` in the kernel:
+   * no flooding to it), removed again with its last entry.
+   */
   addStaticEntry(id: number, mac: number, dst?: string, dev?: string): void {
     const seg = this.segmentRuntimes.get(id);
     if (seg === undefined) throw new Error(`no segment ${id}`);
     let endpoint: number;
     if (dst !== undefined) {
-      endpoint = (this.peers.all().find((p) => p.address === dst) ?? this.addPeer(dst, false)).id;
+      endpoint = this.unicastEndpoint(dst);
     } else if (dev !== undefined) {
       const port = seg.ports.find((p) => this.endpoints.name(p.id) === dev || (p.vlan === 0 && p.tap.device.name === dev));
       if (port === undefined) throw new Error(`${dev} is not a TAP of segment ${id}`);
@@ -391,7 +406,49 @@ export class SwitchInstance {
     } else {
       throw new Error("give --dst ADDR or --dev TAP");
     }
-    this.fdb.addStatic(id, mac, endpoint);
+    try {
+      this.fdb.addStatic(id, mac, endpoint);
+    } catch (err) {
+      this.releaseUnicastOnly(endpoint);
+      throw err;
+    }
+    // The entry may have pointed at another unicast-only peer before.
+    const key = `${id}/${mac}`;
+    for (const peerId of [...this.unicastOnly.keys()]) if (peerId !== endpoint) this.releaseUnicastOnly(peerId, key);
+    this.unicastOnly.get(endpoint)?.add(key);
+  }
+
+  /** Removes one FDB entry; a unicast-only peer goes with its last entry. */
+  removeFdbEntry(id: number, mac: number): boolean {
+    const removed = this.fdb.remove(id, mac);
+    for (const peerId of [...this.unicastOnly.keys()]) this.releaseUnicastOnly(peerId, `${id}/${mac}`);
+    return removed;
+  }
+
+  /** The peer at dst, or a new unicast-only one. */
+  private unicastEndpoint(dst: string): number {
+    if (isIP(dst) !== this.plan.family) throw new Error(`${dst} is not an IPv${this.plan.family} address (the underlay is IPv${this.plan.family})`);
+    const addr16 = parseAddress(dst);
+    if (sameAddress(addr16, 0, parseAddress(this.config.local), 0)) throw new Error(`${dst} is this switch's own address`);
+    const known = this.peers.lookup(addr16, 0);
+    if (known !== undefined) return known.id;
+    const peer = this.addPeer(dst, false, false);
+    this.unicastOnly.set(peer.id, new Set());
+    this.log(`peer ${dst} added for static FDB entries (unicast only, not flooded to)`);
+    return peer.id;
+  }
+
+  /** Forgets key for a unicast-only peer and removes the peer if no entry names it any more. */
+  private releaseUnicastOnly(peerId: number, key?: string): void {
+    const keys = this.unicastOnly.get(peerId);
+    if (keys === undefined) return;
+    if (key !== undefined) keys.delete(key);
+    if (keys.size > 0) return;
+    const peer = this.peers.get(peerId);
+    this.unicastOnly.delete(peerId);
+    if (peer === undefined) return;
+    this.removePeer(peer);
+    this.log(`peer ${peer.address} removed with its last static FDB entry`);
   }
 
   flushLearned(): number {
@@ -428,7 +485,7 @@ export class SwitchInstance {
       gre: this.config.encap === "gre" ? { checksum: this.config.greChecksum, sequence: this.config.greSequence } : undefined,
       offloads: { udpGro: s?.main.gro ?? false, udpGso: s?.main.gso ?? false, sourcePortSockets: s?.senders.length ?? 0, ...this.tapProbe.offloads },
       segments: this.plan.segments.map((p) => ({ id: p.id, tap: p.tap, ...(p.vlan !== 0 ? { vlan: p.vlan } : {}), bridge: p.bridge, mtu: p.mtu })),
-      peers: this.peers.all().map((p) => ({ address: p.address, dynamic: p.dynamic, rxFrames: p.rxFrames, txFrames: p.txFrames })),
+      peers: this.peers.all().map((p) => ({ address: p.address, dynamic: p.dynamic, ...(this.unicastOnly.has(p.id) ? { unicastOnly: true } : {}), rxFrames: p.rxFrames, txFrames: p.txFrames })),
       ...(this.group !== undefined && this.plan.multicast !== undefined
         ? { group: { address: this.group.address, dev: this.plan.multicast.dev, ttl: this.plan.multicast.ttl, txFrames: this.group.txFrames } }
         : {}),

@@ -81,10 +81,10 @@ describe("trunk segments in the config", () => {
   });
 
   it.each([
-    ["0", 'segments.0.vlans.0: VLAN "0" is not a VLAN id 1..4094'],
-    ["4095", 'segments.0.vlans.4095: VLAN "4095" is not a VLAN id 1..4094'],
-    ["abc", 'segments.0.vlans.abc: VLAN "abc" is not a VLAN id 1..4094'],
-    ["-1", 'segments.0.vlans.-1: VLAN "-1" is not a VLAN id 1..4094'],
+    ["0", 'segments[0].vlans.0: VLAN "0" is not a VLAN id 1..4094'],
+    ["4095", 'segments[0].vlans.4095: VLAN "4095" is not a VLAN id 1..4094'],
+    ["abc", 'segments[0].vlans.abc: VLAN "abc" is not a VLAN id 1..4094'],
+    ["-1", 'segments[0].vlans.-1: VLAN "-1" is not a VLAN id 1..4094'],
   ])("rejects VLAN %s", (vlan, message) => {
     expect(problems({ local: "198.18.0.1", segments: [{ ...trunk, vlans: { [vlan]: 1000 } }] })).toEqual([message]);
   });
@@ -95,42 +95,42 @@ describe("trunk segments in the config", () => {
 
   it("rejects the same VLAN written twice", () => {
     expect(problems({ local: "198.18.0.1", segments: [{ ...trunk, vlans: { "100": 1000, "0100": 2000 } }] })).toEqual([
-      'segments.0.vlans.0100: VLAN 100 is listed twice ("100" and "0100")',
+      'segments[0].vlans.0100: VLAN 100 is listed twice ("100" and "0100")',
     ]);
   });
 
   it("rejects two VLANs on the same VNI", () => {
     expect(problems({ local: "198.18.0.1", segments: [{ ...trunk, vlans: { "100": 1000, "200": 1000 } }] })).toEqual([
-      "segments.0.vlans.200: VNI 1000 is used twice (VLAN 100 of vxtrunk0 and VLAN 200 of vxtrunk0)",
+      "segments[0].vlans.200: VNI 1000 is used twice (VLAN 100 of vxtrunk0 and VLAN 200 of vxtrunk0)",
     ]);
   });
 
   it("rejects a trunk VLAN on a VNI that an access segment already has", () => {
     expect(problems({ local: "198.18.0.1", segments: [{ vni: 1000, tap: "vxtap1000" }, trunk] })).toEqual([
-      "segments.1.vlans.100: VNI 1000 is used twice (segments.0 and VLAN 100 of vxtrunk0)",
+      "segments[1].vlans.100: VNI 1000 is used twice (segments.0 and VLAN 100 of vxtrunk0)",
     ]);
   });
 
   it("rejects a VNI beyond 24 bits on a VXLAN trunk", () => {
     expect(problems({ local: "198.18.0.1", segments: [{ ...trunk, vlans: { "100": 0x1000000 } }] })).toEqual([
-      "segments.0.vlans.100: VNI 16777216 of VLAN 100 is out of range (24 bits: 0..16777215)",
+      "segments[0].vlans.100: VNI 16777216 of VLAN 100 is out of range (24 bits: 0..16777215)",
     ]);
   });
 
   it("rejects vlans without trunk: true, and a trunk without vlans", () => {
     expect(problems({ local: "198.18.0.1", segments: [{ tap: "vxtrunk0", vlans: { "100": 1000 } }] })).toEqual([
-      "segments.0.trunk: vlans belong to a trunk segment: add trunk: true",
+      "segments[0].trunk: vlans belong to a trunk segment: add trunk: true",
     ]);
     expect(problems({ local: "198.18.0.1", segments: [{ tap: "vxtrunk0", trunk: true }] })).toEqual([
-      'segments.0.vlans: a trunk segment maps at least one VLAN to a segment id, e.g. vlans: { "100": 1000 }',
+      'segments[0].vlans: a trunk segment maps at least one VLAN to a segment id, e.g. vlans: { "100": 1000 }',
     ]);
     expect(problems({ local: "198.18.0.1", segments: [{ tap: "vxtrunk0", trunk: true, vlans: {} }] })).toHaveLength(1);
   });
 
   it("rejects a vni or an address on a trunk segment", () => {
-    expect(problems({ local: "198.18.0.1", segments: [{ ...trunk, vni: 42 }] })).toEqual(["segments.0.vni: a trunk segment takes its vnis from vlans, one per VLAN"]);
+    expect(problems({ local: "198.18.0.1", segments: [{ ...trunk, vni: 42 }] })).toEqual(["segments[0].vni: a trunk segment takes its vnis from vlans, one per VLAN"]);
     expect(problems({ local: "198.18.0.1", segments: [{ ...trunk, address: "10.42.0.1/24" }] })).toEqual([
-      "segments.0.address: a trunk carries tagged frames only; put addresses on VLAN interfaces of the bridge",
+      "segments[0].address: a trunk carries tagged frames only; put addresses on VLAN interfaces of the bridge",
     ]);
   });
 });
