@@ -18,6 +18,10 @@ export interface NativeIoCounters {
   malformed: number;
   /** UDP_SEGMENT sends the kernel refused, re-sent segment by segment. */
   gsoFallbacks: number;
+  /** Sockets whose UDP_SEGMENT was switched off after the kernel refused it (see udpGsoActive). */
+  gsoDisabled: number;
+  /** TAP frames whose NEEDS_CSUM offsets lie outside the frame, dropped by vnetFinishBatch. */
+  badChecksumOffsets: number;
   /** Most recent counted error, e.g. "EMSGSIZE (sendmmsg)"; "" when none. */
   lastError: string;
 }
@@ -84,7 +88,10 @@ export interface NativeAddon {
   ioCounters(): NativeIoCounters;
   // Offloads in software (native/offload.c). Frames read from a TAP with IFF_VNET_HDR lie
   // behind a 10-byte virtio-net header.
-  /** Finishes the partial checksum of every non-GSO NEEDS_CSUM frame of a TAP batch (clears the flag). */
+  /**
+   * Finishes the partial checksum of every non-GSO NEEDS_CSUM frame of a TAP batch (clears the
+   * flag). A frame whose checksum offsets lie outside it gets length 0 (skip it); returns how many.
+   */
   vnetFinishBatch(slab: Buffer, slotSize: number, headroom: number, lengths: Uint32Array, count: number): number;
   /**
    * Splits the GSO super-frame at src[frameOff, +frameLen) (virtio-net header in the 10 bytes
