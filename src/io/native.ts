@@ -60,8 +60,12 @@ export interface NativeAddon {
              lengths: Uint32Array, max: number): number;
   writeFrames(fd: number, slab: Buffer, offsets: Uint32Array, lengths: Uint32Array,
               count: number): number;
-  // Readiness: one JS callback per wakeup (uv_poll, UV_READABLE).
-  pollStart(fd: number, onReadable: () => void): PollHandle;
+  /**
+   * Readiness: one JS callback per wakeup (uv_poll, UV_READABLE). When polling fails (EPOLLERR:
+   * a deleted TAP, a socket error) the callback gets the Error once and the handle stops: call
+   * pollStop, then pollStart again or give the fd up. A throw from the callback is uncaught.
+   */
+  pollStart(fd: number, onReadable: (err?: Error) => void): PollHandle;
   pollStop(handle: PollHandle): void;
   /** false: this poll alone does not keep the process alive (uv_unref). */
   pollSetRef(handle: PollHandle, ref: boolean): void;
