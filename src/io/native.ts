@@ -31,7 +31,7 @@ export interface UdpOpenOptions {
   gso?: boolean;
   reuseAddr?: boolean;
   reusePort?: boolean;
-  /** Socket buffer sizes in bytes (0 = kernel default). */
+  /** Socket buffer sizes in bytes (0 = kernel default); udpOpen reports what the kernel set. */
   rcvBuf?: number;
   sndBuf?: number;
 }
@@ -76,7 +76,7 @@ export interface NativeAddon {
   spinReadable(fds: Uint32Array, count: number, budgetUs: number): number;
   // UDP sockets (recvmmsg/sendmmsg).
   udpOpen(family: 4 | 6, addr16: Uint8Array, port: number, options: UdpOpenOptions):
-    { fd: number; port: number; gro: boolean; gso: boolean };
+    { fd: number; port: number; gro: boolean; gso: boolean; rcvBuf: number; sndBuf: number };
   udpJoinGroup(fd: number, group16: Uint8Array, ifindex: number, ttl: number, loop: boolean): void;
   udpRecv(fd: number, slab: Buffer, slotSize: number, headroom: number, lengths: Uint32Array,
           srcAddrs: Uint8Array, srcPorts: Uint16Array, segSizes: Uint16Array, max: number): number;
@@ -84,7 +84,7 @@ export interface NativeAddon {
           dstAddrs: Uint8Array, dstPorts: Uint16Array, segSizes: Uint16Array, count: number): number;
   // Raw IPPROTO_GRE (47) sockets: payload starts at the GRE header (IPv4 header stripped).
   greOpen(family: 4 | 6, addr16: Uint8Array, options?: { rcvBuf?: number; sndBuf?: number }):
-    { fd: number };
+    { fd: number; rcvBuf: number; sndBuf: number };
   greRecv(fd: number, slab: Buffer, slotSize: number, headroom: number, lengths: Uint32Array,
           srcAddrs: Uint8Array, max: number): number;
   greSend(fd: number, slab: Buffer, offsets: Uint32Array, lengths: Uint32Array,
