@@ -12,7 +12,7 @@ static const char *last_syscall;
 
 static const char *const names[VXS_COUNTER_COUNT] = {
     "readErrors", "writeErrors", "recvErrors", "sendErrors",
-    "truncated",  "malformed",   "gsoFallbacks",
+    "truncated",  "malformed",   "gsoFallbacks", "gsoDisabled", "badChecksumOffsets",
 };
 
 void vxs_count(enum vxs_counter c, uint64_t n) {

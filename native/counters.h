@@ -13,6 +13,8 @@ enum vxs_counter {
   VXS_TRUNCATED,     // frames/datagrams larger than a slot, dropped
   VXS_MALFORMED,     // raw GRE packets whose IPv4 header made no sense, dropped
   VXS_GSO_FALLBACKS, // UDP_SEGMENT sends refused by the kernel and re-sent segment by segment
+  VXS_GSO_DISABLED,  // sockets whose UDP_SEGMENT was switched off after the kernel refused it
+  VXS_BAD_CSUM_OFFSETS,  // TAP frames with NEEDS_CSUM offsets outside the frame, dropped
   VXS_COUNTER_COUNT
 };
 

@@ -4,6 +4,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -60,16 +61,16 @@ static const char *generic_hint(int err, char *buf, size_t cap) {
   }
 }
 
-static void throw_with(napi_env env, const char *code, const char *msg, int err,
-                       const char *syscall, int kind) {
+static napi_value make_with(napi_env env, const char *code, const char *msg, int err,
+                            const char *syscall, int kind) {
   napi_value jcode, jmsg, error;
-  if (napi_create_string_utf8(env, code, NAPI_AUTO_LENGTH, &jcode) != napi_ok) return;
-  if (napi_create_string_utf8(env, msg, NAPI_AUTO_LENGTH, &jmsg) != napi_ok) return;
+  if (napi_create_string_utf8(env, code, NAPI_AUTO_LENGTH, &jcode) != napi_ok) return NULL;
+  if (napi_create_string_utf8(env, msg, NAPI_AUTO_LENGTH, &jmsg) != napi_ok) return NULL;
   napi_status st;
   if (kind == 1) st = napi_create_type_error(env, jcode, jmsg, &error);
   else if (kind == 2) st = napi_create_range_error(env, jcode, jmsg, &error);
   else st = napi_create_error(env, jcode, jmsg, &error);
-  if (st != napi_ok) return;
+  if (st != napi_ok) return NULL;
   if (err != 0) {
     napi_value jerrno, jsys;
     if (napi_create_int32(env, -err, &jerrno) == napi_ok)
@@ -77,20 +78,42 @@ static void throw_with(napi_env env, const char *code, const char *msg, int err,
     if (syscall != NULL && napi_create_string_utf8(env, syscall, NAPI_AUTO_LENGTH, &jsys) == napi_ok)
       napi_set_named_property(env, error, "syscall", jsys);
   }
-  napi_throw(env, error);
+  return error;
+}
+
+static void throw_with(napi_env env, const char *code, const char *msg, int err,
+                       const char *syscall, int kind) {
+  napi_value error = make_with(env, code, msg, err, syscall, kind);
+  if (error != NULL) napi_throw(env, error);
+}
+
+static napi_value errno_error(napi_env env, int err, const char *syscall, const char *hint,
+                              const char *what_fmt, va_list ap, bool do_throw) {
+  char what[256], hintbuf[128], msg[512];
+  vsnprintf(what, sizeof what, what_fmt, ap);
+  if (hint == NULL) hint = generic_hint(err, hintbuf, sizeof hintbuf);
+  const char *code = vxs_errno_name(err);
+  snprintf(msg, sizeof msg, "%s: %s \xe2\x80\x94 %s", what, code, hint);
+  if (!do_throw) return make_with(env, code, msg, err, syscall, 0);
+  throw_with(env, code, msg, err, syscall, 0);
+  return NULL;
 }
 
 void vxs_throw_errno(napi_env env, int err, const char *syscall, const char *hint,
                      const char *what_fmt, ...) {
-  char what[256], hintbuf[128], msg[512];
   va_list ap;
   va_start(ap, what_fmt);
-  vsnprintf(what, sizeof what, what_fmt, ap);
+  errno_error(env, err, syscall, hint, what_fmt, ap, true);
   va_end(ap);
-  if (hint == NULL) hint = generic_hint(err, hintbuf, sizeof hintbuf);
-  const char *code = vxs_errno_name(err);
-  snprintf(msg, sizeof msg, "%s: %s \xe2\x80\x94 %s", what, code, hint);
-  throw_with(env, code, msg, err, syscall, 0);
+}
+
+napi_value vxs_errno_error(napi_env env, int err, const char *syscall, const char *hint,
+                           const char *what_fmt, ...) {
+  va_list ap;
+  va_start(ap, what_fmt);
+  napi_value e = errno_error(env, err, syscall, hint, what_fmt, ap, false);
+  va_end(ap);
+  return e;
 }
 
 void vxs_throw_type(napi_env env, const char *fmt, ...) {

@@ -15,6 +15,10 @@ const char *vxs_errno_name(int err);
 void vxs_throw_errno(napi_env env, int err, const char *syscall, const char *hint,
                      const char *what_fmt, ...) __attribute__((format(printf, 5, 6)));
 
+// The same Error, returned instead of thrown (NULL if it could not be made), e.g. for a callback.
+napi_value vxs_errno_error(napi_env env, int err, const char *syscall, const char *hint,
+                           const char *what_fmt, ...) __attribute__((format(printf, 5, 6)));
+
 void vxs_throw_type(napi_env env, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void vxs_throw_range(napi_env env, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -13,7 +13,7 @@
 #include "sockaddr.h"
 #include "sockopt.h"
 
-// greOpen(family, addr16, { rcvBuf, sndBuf }?) -> { fd }
+// greOpen(family, addr16, { rcvBuf, sndBuf }?) -> { fd, rcvBuf, sndBuf } (sizes the kernel set)
 static napi_value gre_open(napi_env env, napi_callback_info info) {
   napi_value argv[3], obj;
   size_t argc = 3;
@@ -52,7 +52,8 @@ static napi_value gre_open(napi_env env, napi_callback_info info) {
     return NULL;
   }
   vxs_remember_family(fd, af);
-  vxs_socket_buffers(fd, rcvbuf, sndbuf);
+  uint32_t rcv_set, snd_set;
+  vxs_socket_buffers(fd, rcvbuf, sndbuf, &rcv_set, &snd_set);
   // Binding a raw socket filters received packets by destination and fixes the source.
   if (bind(fd, &sa.sa, salen) < 0) {
     int err = errno;
@@ -61,7 +62,8 @@ static napi_value gre_open(napi_env env, napi_callback_info info) {
     vxs_throw_errno(env, err, "bind", NULL, "cannot open a raw GRE socket on %s", text);
     return NULL;
   }
-  if (napi_create_object(env, &obj) != napi_ok || !vxs_set_i32(env, obj, "fd", fd)) {
+  if (napi_create_object(env, &obj) != napi_ok || !vxs_set_i32(env, obj, "fd", fd) ||
+      !vxs_set_double(env, obj, "rcvBuf", rcv_set) || !vxs_set_double(env, obj, "sndBuf", snd_set)) {
     vxs_forget_family(fd);
     close(fd);
     return NULL;

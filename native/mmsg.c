@@ -35,7 +35,8 @@ static bool fatal(int err) { return err == EBADF || err == ENOTSOCK || err == EF
 
 static uint16_t gro_size(struct msghdr *m) {
   for (struct cmsghdr *c = CMSG_FIRSTHDR(m); c != NULL; c = CMSG_NXTHDR(m, c)) {
-    if (c->cmsg_level == SOL_UDP && c->cmsg_type == UDP_GRO) {
+    // A short control message (a kernel or LSM that trims it) must not make us read past it.
+    if (c->cmsg_level == SOL_UDP && c->cmsg_type == UDP_GRO && c->cmsg_len >= CMSG_LEN(sizeof(int))) {
       int v;
       memcpy(&v, CMSG_DATA(c), sizeof v);
       return (uint16_t)v;
@@ -140,7 +141,10 @@ static bool send_split(const struct vxs_tx *tx, uint32_t i, const union vxs_sock
     }
     int r = sendmmsg(tx->fd, msgs, k, MSG_DONTWAIT);
     if (r < 0 && errno == EINTR) continue;
-    if (r <= 0) return false;
+    if (r <= 0) {
+      if (r == 0) errno = EAGAIN;  // nothing sent, and sendmmsg set no errno
+      return false;
+    }
     for (int j = 0; j < r; j++) pos += (uint32_t)iov[j].iov_len;
   }
   return true;
@@ -195,7 +199,9 @@ int vxs_send_batch(const struct vxs_tx *tx) {
       i += (uint32_t)r;
       continue;  // if r < k, the next call reports the error of message i
     }
-    int err = r == 0 ? EAGAIN : errno;
+    // sendmmsg returning 0 sets no errno: whatever errno holds is left from an earlier call.
+    if (r == 0) break;
+    int err = errno;
     if (err == EINTR) continue;
     if (err == EAGAIN || err == ENOBUFS) break;  // the caller counts the rest as dropped
     if (fatal(err)) {

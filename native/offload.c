@@ -6,8 +6,10 @@
 
 #include "addon.h"
 #include "args.h"
+#include "counters.h"
 #include "csum.h"
 #include "errors.h"
+#include "offload.h"
 
 #define VNET_HDR_LEN 10
 #define VNET_F_NEEDS_CSUM 1
@@ -142,9 +144,21 @@ static bool finish_partial(uint8_t *f, uint32_t len, uint32_t start, uint32_t of
   return true;
 }
 
-// vnetFinishBatch(slab, slotSize, headroom, lengths, count) -> frames whose checksum was finished.
+enum vxs_vnet_finish vxs_vnet_finish(uint8_t *vh, uint32_t len) {
+  if (len < VNET_HDR_LEN) return VXS_VNET_UNTOUCHED;
+  if (!(vh[0] & VNET_F_NEEDS_CSUM) || (vh[1] & ~GSO_ECN) != GSO_NONE) return VXS_VNET_UNTOUCHED;
+  if (!finish_partial(vh + VNET_HDR_LEN, len - VNET_HDR_LEN, vxs_get16le(vh + 6), vxs_get16le(vh + 8)))
+    return VXS_VNET_BAD;
+  vh[0] = 0;
+  return VXS_VNET_FINISHED;
+}
+
+// vnetFinishBatch(slab, slotSize, headroom, lengths, count) -> frames dropped.
 // Frame i lies at i * slotSize + headroom behind its virtio-net header. Non-GSO frames with
-// NEEDS_CSUM get their checksum completed and the flag cleared; GSO frames are left alone.
+// NEEDS_CSUM get their checksum completed and the flag cleared; GSO frames are left alone. A
+// frame whose checksum offsets lie outside it cannot be finished and must not leave half-done:
+// its length is set to 0 (the caller skips it) and it is counted in the return value and in
+// ioCounters().badChecksumOffsets.
 static napi_value vnet_finish_batch(napi_env env, napi_callback_info info) {
   napi_value argv[5];
   uint8_t *slab;
@@ -157,19 +171,16 @@ static napi_value vnet_finish_batch(napi_env env, napi_callback_info info) {
       !vxs_arg_u32(env, argv[4], "count", &count) ||
       !vxs_check_slots(env, slab_len, slot, headroom, count, nlengths))
     return NULL;
-  uint32_t done = 0;
+  uint32_t dropped = 0;
   for (uint32_t i = 0; i < count; i++) {
-    uint32_t len = lengths[i];
-    if (len < VNET_HDR_LEN || len > slot - headroom) continue;
-    uint8_t *vh = slab + (size_t)i * slot + headroom;
-    if (!(vh[0] & VNET_F_NEEDS_CSUM) || (vh[1] & ~GSO_ECN) != GSO_NONE) continue;
-    if (finish_partial(vh + VNET_HDR_LEN, len - VNET_HDR_LEN, vxs_get16le(vh + 6),
-                       vxs_get16le(vh + 8))) {
-      vh[0] = 0;
-      done++;
+    if (lengths[i] > slot - headroom) continue;  // never filled by readFrames: not ours to judge
+    if (vxs_vnet_finish(slab + (size_t)i * slot + headroom, lengths[i]) == VXS_VNET_BAD) {
+      lengths[i] = 0;
+      dropped++;
     }
   }
-  return vxs_u32(env, done);
+  if (dropped > 0) vxs_count(VXS_BAD_CSUM_OFFSETS, dropped);
+  return vxs_u32(env, dropped);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -179,6 +190,29 @@ struct gso_frame {
   uint32_t l3, l4, hdrs, payload, mss;
   bool v6, tcp;
 };
+
+#define IPV6_HOP_BY_HOP 0
+#define IPV6_ROUTING 43
+#define IPV6_DEST_OPTS 60
+
+// Walks IPv6 extension headers from the fixed header at l3 to the transport header, which must
+// carry proto: hop-by-hop, destination options and routing headers with no segments left (the
+// destination field is then final, so the pseudo-header is right). Fragments, AH, ESP and
+// anything unknown cannot be split. Returns the transport header's offset, or 0.
+static uint32_t ipv6_transport(const uint8_t *f, uint32_t len, uint32_t l3, uint8_t proto) {
+  uint8_t nh = f[l3 + 6];
+  uint32_t off = l3 + 40;
+  for (int i = 0; i <= VXS_IPV6_MAX_EXT; i++) {
+    if (nh == proto) return off;
+    if (nh != IPV6_HOP_BY_HOP && nh != IPV6_ROUTING && nh != IPV6_DEST_OPTS) return 0;
+    if (nh == IPV6_HOP_BY_HOP && off != l3 + 40) return 0;  // only allowed first (RFC 8200)
+    if ((uint64_t)off + 8 > len) return 0;
+    if (nh == IPV6_ROUTING && f[off + 3] != 0) return 0;
+    nh = f[off];
+    off += ((uint32_t)f[off + 1] + 1) * 8;
+  }
+  return 0;
+}
 
 // Locates the headers of a GSO super-frame from its virtio-net header; false if inconsistent.
 static bool parse_gso(const uint8_t *vh, const uint8_t *f, uint32_t len, struct gso_frame *g) {
@@ -192,6 +226,7 @@ static bool parse_gso(const uint8_t *vh, const uint8_t *f, uint32_t len, struct 
   if ((type == GSO_TCPV4 && g->v6) || (type == GSO_TCPV6 && !g->v6)) return false;
   if (type != GSO_TCPV4 && type != GSO_TCPV6 && type != GSO_UDP_L4) return false;
   g->tcp = type != GSO_UDP_L4;
+  if (g->tcp && g->mss < VXS_TSO_MIN_MSS) return false;
   uint8_t proto = g->tcp ? PROTO_TCP : PROTO_UDP;
   bool partial = vh[0] & VNET_F_NEEDS_CSUM;
   uint32_t csum_start = vxs_get16le(vh + 6);
@@ -201,25 +236,27 @@ static bool parse_gso(const uint8_t *vh, const uint8_t *f, uint32_t len, struct 
     if (g->l3 + 20 > len || (f[l3] >> 4) != 4) return false;
     uint32_t ihl = (uint32_t)(f[l3] & 15) * 4;
     if (ihl < 20 || g->l3 + ihl > len || f[l3 + 9] != proto) return false;
+    if ((vxs_get16(f + l3 + 6) & 0x3fff) != 0) return false;  // a fragment is no super-frame
     l4 = g->l3 + ihl;
-    if (partial && csum_start != l4) return false;
   } else {
     if (g->l3 + 40 > len || (f[l3] >> 4) != 6) return false;
-    l4 = g->l3 + 40;
-    // Extension headers: the transport header is where the partial checksum starts.
-    if (partial && csum_start > l4) l4 = csum_start;
-    else if (f[l3 + 6] != proto || (partial && csum_start != l4)) return false;
+    l4 = ipv6_transport(f, len, g->l3, proto);
+    if (l4 == 0) return false;
   }
+  if (partial && csum_start != l4) return false;
   uint32_t l4hl = 8;
   if (g->tcp) {
-    if (l4 + 20 > len) return false;
+    if ((uint64_t)l4 + 20 > len) return false;
     l4hl = (uint32_t)(f[l4 + 12] >> 4) * 4;
     if (l4hl < 20) return false;
   }
-  if (l4 + l4hl > len) return false;
+  if ((uint64_t)l4 + l4hl > len) return false;
   g->l4 = l4;
   g->hdrs = l4 + l4hl;
   g->payload = len - g->hdrs;
+  if (!g->tcp && g->payload > (uint32_t)VXS_USO_MAX_SEGS * g->mss) return false;
+  // Each segment's IP length field must hold its headers and payload.
+  if (g->hdrs - g->l3 + g->mss > 65535 + (g->v6 ? 40u : 0u)) return false;
   return true;
 }
 
@@ -253,6 +290,51 @@ static void fix_segment(uint8_t *h, const struct gso_frame *g, uint32_t i, uint3
     uint16_t c = (uint16_t)~vxs_csum_fold(vxs_csum_add(th, l4len, sum));
     vxs_csum_store(th + 6, c == 0 ? 0xffff : c);
   }
+}
+
+int vxs_tso_split(const uint8_t *vh, const uint8_t *f, uint32_t len, uint8_t *dst, uint32_t dst_off,
+                  uint32_t dst_end, const uint8_t *encap, uint32_t elen, uint32_t max_msg, uint32_t *out,
+                  size_t nout) {
+  struct gso_frame g;
+  if (!parse_gso(vh, f, len, &g)) return -1;
+  uint32_t full = elen + g.hdrs + g.mss;
+  uint32_t per = max_msg / full;
+  if (per > UDP_GSO_MAX_SEGS) per = UDP_GSO_MAX_SEGS;
+  if (per == 0) return -1;
+  uint32_t nseg = g.payload == 0 ? 1 : (g.payload + g.mss - 1) / g.mss;
+  uint64_t need = (uint64_t)nseg * (elen + g.hdrs) + g.payload;
+  if (need > dst_end - dst_off) return 0;
+  uint32_t nmsg = (nseg + per - 1) / per;
+  if ((size_t)nmsg * 3 > nout) return -2;
+
+  const uint32_t seq0 = g.tcp ? vxs_get32(f + g.l4 + 4) : 0;
+  const uint16_t id0 = g.v6 ? 0 : vxs_get16(f + g.l3 + 4);
+  const uint8_t *payload = f + g.hdrs;
+  uint32_t pos = dst_off, m = 0;
+  for (uint32_t i = 0; i < nseg; i++) {
+    if (i % per == 0) out[3 * m] = pos;
+    uint32_t done = i * g.mss;
+    uint32_t seglen = g.payload - done < g.mss ? g.payload - done : g.mss;
+    uint8_t *s = dst + pos;
+    memcpy(s, encap, elen);
+    memcpy(s + elen, f, g.hdrs);
+    memcpy(s + elen + g.hdrs, payload + done, seglen);
+    fix_segment(s + elen, &g, i, nseg, seglen, seq0, id0);
+    pos += elen + g.hdrs + seglen;
+    if (i % per == per - 1 || i + 1 == nseg) {
+      out[3 * m + 1] = pos - out[3 * m];
+      out[3 * m + 2] = i % per == 0 ? 0 : full;
+      m++;
+    }
+  }
+  return (int)m;
+}
+
+// Whether byte ranges [a, a + alen) and [b, b + blen) share a byte: two views of one
+// ArrayBuffer have different base pointers but may cover the same memory.
+static bool ranges_overlap(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen) {
+  uintptr_t a0 = (uintptr_t)a, b0 = (uintptr_t)b;
+  return alen > 0 && blen > 0 && a0 < b0 + blen && b0 < a0 + alen;
 }
 
 // tsoSplit(src, frameOff, frameLen, dst, dstOff, dstEnd, encap, encapLen, maxMessage, out)
@@ -292,44 +374,15 @@ static napi_value tso_split(napi_env env, napi_callback_info info) {
                     encap_len_buf);
     return NULL;
   }
-  if (src == dst && (uint64_t)dst_off < (uint64_t)off + len && off - VNET_HDR_LEN < dst_end) {
-    vxs_throw_range(env, "destination %u..%u overlaps the frame at %u", dst_off, dst_end, off);
+  const uint8_t *vh = src + off - VNET_HDR_LEN;
+  if (ranges_overlap(vh, (size_t)len + VNET_HDR_LEN, dst + dst_off, dst_end - dst_off) ||
+      ranges_overlap(encap, elen, dst + dst_off, dst_end - dst_off)) {
+    vxs_throw_range(env, "destination (%u bytes at %u) overlaps the frame or the encap template",
+                    dst_end - dst_off, dst_off);
     return NULL;
   }
-  const uint8_t *vh = src + off - VNET_HDR_LEN, *f = src + off;
-  struct gso_frame g;
-  if (!parse_gso(vh, f, len, &g)) return vxs_i32(env, -1);
-  uint32_t full = elen + g.hdrs + g.mss;
-  uint32_t per = max_msg / full;
-  if (per > UDP_GSO_MAX_SEGS) per = UDP_GSO_MAX_SEGS;
-  if (per == 0) return vxs_i32(env, -1);
-  uint32_t nseg = g.payload == 0 ? 1 : (g.payload + g.mss - 1) / g.mss;
-  uint64_t need = (uint64_t)nseg * (elen + g.hdrs) + g.payload;
-  if (need > dst_end - dst_off) return vxs_i32(env, 0);
-  uint32_t nmsg = (nseg + per - 1) / per;
-  if ((size_t)nmsg * 3 > nout) return vxs_i32(env, -2);
-
-  const uint32_t seq0 = g.tcp ? vxs_get32(f + g.l4 + 4) : 0;
-  const uint16_t id0 = g.v6 ? 0 : vxs_get16(f + g.l3 + 4);
-  const uint8_t *payload = f + g.hdrs;
-  uint32_t pos = dst_off, m = 0;
-  for (uint32_t i = 0; i < nseg; i++) {
-    if (i % per == 0) out[3 * m] = pos;
-    uint32_t done = i * g.mss;
-    uint32_t seglen = g.payload - done < g.mss ? g.payload - done : g.mss;
-    uint8_t *s = dst + pos;
-    memcpy(s, encap, elen);
-    memcpy(s + elen, f, g.hdrs);
-    memcpy(s + elen + g.hdrs, payload + done, seglen);
-    fix_segment(s + elen, &g, i, nseg, seglen, seq0, id0);
-    pos += elen + g.hdrs + seglen;
-    if (i % per == per - 1 || i + 1 == nseg) {
-      out[3 * m + 1] = pos - out[3 * m];
-      out[3 * m + 2] = i % per == 0 ? 0 : full;
-      m++;
-    }
-  }
-  return vxs_i32(env, (int32_t)m);
+  return vxs_i32(env, vxs_tso_split(vh, vh + VNET_HDR_LEN, len, dst, dst_off, dst_end, encap, elen, max_msg,
+                                    out, nout));
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-// fd readiness: a uv_poll_t on Node's loop that calls one JS function per readable wakeup.
+// fd readiness: a uv_poll_t on Node's loop that calls one JS function per readable wakeup
+// (with an Error argument, once, when polling the fd failed).
 #include <errno.h>
 #include <stdlib.h>
 #include <uv.h>
@@ -54,19 +55,25 @@ static void on_cleanup(void *data) { stop(data, true); }
 static void on_poll(uv_poll_t *h, int status, int events) {
   struct vxs_poll *p = h->data;
   if (!p->active) return;
-  // On a poll error libuv would keep reporting it; stop polling and let JS find the error
-  // on its next read.
+  // On a poll error (libuv reports EPOLLERR as UV_EBADF) libuv would keep reporting it: stop
+  // polling and hand the error to the callback, which decides to re-arm (pollStart again) or
+  // give up. Without it the handle would sit stopped but "active" and the loop stall silently.
   if (status < 0) uv_poll_stop(h);
   napi_env env = p->env;
   napi_handle_scope scope;
   if (napi_open_handle_scope(env, &scope) != napi_ok) return;
-  napi_value cb, recv, result;
+  napi_value cb, recv, result, err = NULL;
+  if (status < 0)
+    err = vxs_errno_error(env, -status, "uv_poll", "the fd reported an error; watch it again or close it",
+                          "polling fd %d failed", p->fd);
   if (napi_get_reference_value(env, p->callback, &cb) == napi_ok && cb != NULL &&
       napi_get_global(env, &recv) == napi_ok) {
     p->in_callback = true;
     // make_callback (not call_function): runs process.nextTick and microtasks afterwards,
     // and keeps async_hooks / AsyncLocalStorage context right. Its receiver must be an object.
-    napi_status st = napi_make_callback(env, p->async, recv, cb, 0, NULL, &result);
+    // A throw from the callback becomes an uncaught exception: callers that must survive it
+    // (src/io/fd-watch.ts) catch inside the callback.
+    napi_status st = napi_make_callback(env, p->async, recv, cb, err != NULL ? 1 : 0, &err, &result);
     p->in_callback = false;
     if (st == napi_pending_exception) {
       napi_value exc;
@@ -81,7 +88,7 @@ static void on_poll(uv_poll_t *h, int status, int events) {
   napi_close_handle_scope(env, scope);
 }
 
-// pollStart(fd, onReadable) -> handle
+// pollStart(fd, onReadable(err?)) -> handle
 static napi_value poll_start(napi_env env, napi_callback_info info) {
   napi_value argv[2], ext, name;
   int fd;

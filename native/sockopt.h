@@ -11,7 +11,8 @@ int vxs_socket_family(int fd);
 void vxs_remember_family(int fd, int family);
 // Forgets it when the fd is closed (its number may come back as something else).
 void vxs_forget_family(int fd);
-// Grows the kernel buffers (0 = leave as is); as root past net.core.[rw]mem_max.
-void vxs_socket_buffers(int fd, uint32_t rcv, uint32_t snd);
+// Grows the kernel buffers (0 = leave as is); as root past net.core.[rw]mem_max. *_set: the
+// sizes the kernel reports afterwards (it doubles what it grants for bookkeeping), 0 if unknown.
+void vxs_socket_buffers(int fd, uint32_t rcv, uint32_t snd, uint32_t *rcv_set, uint32_t *snd_set);
 
 #endif

@@ -43,7 +43,8 @@ static bool local_addr(napi_env env, const uint8_t *a16, uint16_t port, int af,
 }
 
 // udpOpen(family, addr16, port, { gro, gso, reuseAddr, reusePort, rcvBuf, sndBuf })
-//   -> { fd, port, gro, gso }: gro/gso say what is active, not what was asked for.
+//   -> { fd, port, gro, gso, rcvBuf, sndBuf }: gro/gso say what is active, rcvBuf/sndBuf what the
+//   kernel set (as it reports it: twice what it grants), not what was asked for.
 static napi_value udp_open(napi_env env, napi_callback_info info) {
   napi_value argv[4], obj;
   int af;
@@ -79,11 +80,24 @@ static napi_value udp_open(napi_env env, napi_callback_info info) {
   }
   vxs_remember_family(fd, af);
   int one = 1;
-  // A v6 tunnel socket carries IPv6 only; IPv4 peers get their own socket.
-  if (af == AF_INET6) setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
-  if (reuse_addr) setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  if (reuse_port) setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
-  vxs_socket_buffers(fd, rcvbuf, sndbuf);
+  // A v6 tunnel socket carries IPv6 only; IPv4 peers get their own socket. Each option asked
+  // for must hold: a socket without it would behave differently from what was configured.
+  const char *failed = NULL;
+  if (af == AF_INET6 && setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one) < 0)
+    failed = "setsockopt(IPV6_V6ONLY)";
+  else if (reuse_addr && setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0)
+    failed = "setsockopt(SO_REUSEADDR)";
+  else if (reuse_port && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) < 0)
+    failed = "setsockopt(SO_REUSEPORT)";
+  if (failed != NULL) {
+    int err = errno;
+    vxs_forget_family(fd);
+    close(fd);
+    vxs_throw_errno(env, err, failed, NULL, "cannot open a UDP socket on %s port %u", text, port);
+    return NULL;
+  }
+  uint32_t rcv_set, snd_set;
+  vxs_socket_buffers(fd, rcvbuf, sndbuf, &rcv_set, &snd_set);
   if (bind(fd, &sa.sa, salen) < 0) {
     int err = errno;
     vxs_forget_family(fd);
@@ -94,11 +108,16 @@ static napi_value udp_open(napi_env env, napi_callback_info info) {
   }
   union vxs_sockaddr bound;
   socklen_t blen = sizeof bound;
-  uint16_t bound_port = (uint16_t)port;
-  if (getsockname(fd, &bound.sa, &blen) == 0) {
-    uint8_t ignored[16];
-    vxs_sockaddr_to16(&bound, ignored, &bound_port);
+  uint16_t bound_port = 0;
+  uint8_t ignored[16];
+  if (getsockname(fd, &bound.sa, &blen) < 0) {
+    int err = errno;
+    vxs_forget_family(fd);
+    close(fd);
+    vxs_throw_errno(env, err, "getsockname", NULL, "cannot read the port of the UDP socket on %s", text);
+    return NULL;
   }
+  vxs_sockaddr_to16(&bound, ignored, &bound_port);
   // Offloads are probed here and reported; without them the caller sends and receives
   // one datagram per packet, which always works.
   bool gro = want_gro && setsockopt(fd, SOL_UDP, UDP_GRO, &one, sizeof one) == 0;
@@ -110,7 +129,8 @@ static napi_value udp_open(napi_env env, napi_callback_info info) {
   }
   if (napi_create_object(env, &obj) != napi_ok || !vxs_set_i32(env, obj, "fd", fd) ||
       !vxs_set_i32(env, obj, "port", bound_port) || !vxs_set_bool(env, obj, "gro", gro) ||
-      !vxs_set_bool(env, obj, "gso", gso)) {
+      !vxs_set_bool(env, obj, "gso", gso) || !vxs_set_double(env, obj, "rcvBuf", rcv_set) ||
+      !vxs_set_double(env, obj, "sndBuf", snd_set)) {
     vxs_forget_family(fd);
     close(fd);
     return NULL;

@@ -114,7 +114,8 @@ export class EgressLoop {
     if (this.observers.active) this.observers.egressBatch(rx, n, tap);
     const vnet = this.vnet;
     // One pass over the batch finishes partial checksums; GSO frames keep theirs for the split.
-    if (vnet) this.addon!.vnetFinishBatch(slab, rx.slotSize, rx.headroom, rx.lengths, n);
+    // Frames whose checksum cannot be finished come back with length 0: counted here, skipped below.
+    if (vnet) est.drop(DropReason.badOffload, this.addon!.vnetFinishBatch(slab, rx.slotSize, rx.headroom, rx.lengths, n));
     let frames = 0;
     let bytes = 0;
     const senders = this.tx.length;
@@ -123,6 +124,7 @@ export class EgressLoop {
       let len = rx.lengths[i]!;
       let gso = false;
       if (vnet) {
+        if (len === 0) continue;
         gso = len > VIRTIO_NET_HDR_LEN && (slab[off + 1]! & ~VIRTIO_NET_HDR_GSO_ECN) !== 0;
         off += VIRTIO_NET_HDR_LEN;
         len -= VIRTIO_NET_HDR_LEN;

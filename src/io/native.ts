@@ -18,6 +18,10 @@ export interface NativeIoCounters {
   malformed: number;
   /** UDP_SEGMENT sends the kernel refused, re-sent segment by segment. */
   gsoFallbacks: number;
+  /** Sockets whose UDP_SEGMENT was switched off after the kernel refused it (see udpGsoActive). */
+  gsoDisabled: number;
+  /** TAP frames whose NEEDS_CSUM offsets lie outside the frame, dropped by vnetFinishBatch. */
+  badChecksumOffsets: number;
   /** Most recent counted error, e.g. "EMSGSIZE (sendmmsg)"; "" when none. */
   lastError: string;
 }
@@ -27,7 +31,7 @@ export interface UdpOpenOptions {
   gso?: boolean;
   reuseAddr?: boolean;
   reusePort?: boolean;
-  /** Socket buffer sizes in bytes (0 = kernel default). */
+  /** Socket buffer sizes in bytes (0 = kernel default); udpOpen reports what the kernel set. */
   rcvBuf?: number;
   sndBuf?: number;
 }
@@ -56,8 +60,12 @@ export interface NativeAddon {
              lengths: Uint32Array, max: number): number;
   writeFrames(fd: number, slab: Buffer, offsets: Uint32Array, lengths: Uint32Array,
               count: number): number;
-  // Readiness: one JS callback per wakeup (uv_poll, UV_READABLE).
-  pollStart(fd: number, onReadable: () => void): PollHandle;
+  /**
+   * Readiness: one JS callback per wakeup (uv_poll, UV_READABLE). When polling fails (EPOLLERR:
+   * a deleted TAP, a socket error) the callback gets the Error once and the handle stops: call
+   * pollStop, then pollStart again or give the fd up. A throw from the callback is uncaught.
+   */
+  pollStart(fd: number, onReadable: (err?: Error) => void): PollHandle;
   pollStop(handle: PollHandle): void;
   /** false: this poll alone does not keep the process alive (uv_unref). */
   pollSetRef(handle: PollHandle, ref: boolean): void;
@@ -68,7 +76,7 @@ export interface NativeAddon {
   spinReadable(fds: Uint32Array, count: number, budgetUs: number): number;
   // UDP sockets (recvmmsg/sendmmsg).
   udpOpen(family: 4 | 6, addr16: Uint8Array, port: number, options: UdpOpenOptions):
-    { fd: number; port: number; gro: boolean; gso: boolean };
+    { fd: number; port: number; gro: boolean; gso: boolean; rcvBuf: number; sndBuf: number };
   udpJoinGroup(fd: number, group16: Uint8Array, ifindex: number, ttl: number, loop: boolean): void;
   udpRecv(fd: number, slab: Buffer, slotSize: number, headroom: number, lengths: Uint32Array,
           srcAddrs: Uint8Array, srcPorts: Uint16Array, segSizes: Uint16Array, max: number): number;
@@ -76,7 +84,7 @@ export interface NativeAddon {
           dstAddrs: Uint8Array, dstPorts: Uint16Array, segSizes: Uint16Array, count: number): number;
   // Raw IPPROTO_GRE (47) sockets: payload starts at the GRE header (IPv4 header stripped).
   greOpen(family: 4 | 6, addr16: Uint8Array, options?: { rcvBuf?: number; sndBuf?: number }):
-    { fd: number };
+    { fd: number; rcvBuf: number; sndBuf: number };
   greRecv(fd: number, slab: Buffer, slotSize: number, headroom: number, lengths: Uint32Array,
           srcAddrs: Uint8Array, max: number): number;
   greSend(fd: number, slab: Buffer, offsets: Uint32Array, lengths: Uint32Array,
@@ -84,7 +92,10 @@ export interface NativeAddon {
   ioCounters(): NativeIoCounters;
   // Offloads in software (native/offload.c). Frames read from a TAP with IFF_VNET_HDR lie
   // behind a 10-byte virtio-net header.
-  /** Finishes the partial checksum of every non-GSO NEEDS_CSUM frame of a TAP batch (clears the flag). */
+  /**
+   * Finishes the partial checksum of every non-GSO NEEDS_CSUM frame of a TAP batch (clears the
+   * flag). A frame whose checksum offsets lie outside it gets length 0 (skip it); returns how many.
+   */
   vnetFinishBatch(slab: Buffer, slotSize: number, headroom: number, lengths: Uint32Array, count: number): number;
   /**
    * Splits the GSO super-frame at src[frameOff, +frameLen) (virtio-net header in the 10 bytes

@@ -77,7 +77,8 @@ describe("native addon argument checks", () => {
   it("reports its counters with the most recent error", () => {
     const c = addon.ioCounters();
     expect(Object.keys(c).sort()).toEqual(
-      ["gsoFallbacks", "lastError", "malformed", "readErrors", "recvErrors", "sendErrors", "truncated", "writeErrors"],
+      ["badChecksumOffsets", "gsoDisabled", "gsoFallbacks", "lastError", "malformed", "readErrors", "recvErrors", "sendErrors",
+        "truncated", "writeErrors"],
     );
   });
 });
