@@ -2,6 +2,7 @@
 import { Command, InvalidArgumentError, Option } from "commander";
 import { runUp, type UpFlags } from "./up.js";
 import { runQuery } from "./query.js";
+import { runDecode, type DecodeFlags } from "./decode.js";
 import { DEFAULT_CONTROL_PATH } from "../control/control-server.js";
 
 function integer(name: string, min: number, max: number) {
@@ -96,6 +97,14 @@ for (const [name, description] of [
     .addOption(controlOption())
     .action(async (o: { control: string; json?: boolean }) => runQuery(name, o));
 }
+
+program
+  .command("decode <input...>")
+  .description("decode packets: hex bytes, a .pcap/.pcapng file, or - for either on stdin (outer IP/UDP/VXLAN or GRE, inner Ethernet/802.1Q/ARP/IP/TCP/UDP/ICMP)")
+  .option("--json", "machine-readable output")
+  .addOption(new Option("--link <start>", "where packets start (default: the capture's link type; hex: guessed, Ethernet then IP)").choices(["auto", "eth", "ip", "vxlan", "gre"]))
+  .option("--vxlan-port <n>", "also decode this UDP port as VXLAN (repeat)", (v: string, prev: number[] = []) => [...prev, integer("--vxlan-port", 1, 65535)(v)])
+  .action(async (inputs: string[], o: DecodeFlags) => runDecode(inputs, o));
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   const message = err instanceof Error ? err.message : String(err);
