@@ -36,8 +36,9 @@ export function decodeEthernet(w: Walk, off: number, end: number): void {
   let last = eth;
   while (isVlanTpid(ethType(buf, at))) {
     const tpid = ethType(buf, at);
+    const kind = tpid === TPID_8021AD ? "802.1ad" : "802.1Q";
     if (at + ETH_HEADER_LEN + VLAN_TAG_LEN > end) {
-      w.problem(eth, `802.1Q: a tag (TPID ${hex16(tpid)}) at offset ${at - off + 12} needs 4 more bytes than the ${end - at - 12} captured`,
+      w.problem(eth, `${kind}: the tag at offset ${at - off + 12} and the ethertype after it need ${at - off + ETH_HEADER_LEN + VLAN_TAG_LEN} bytes, ${end - off} captured`,
         tags === 0 ? reason ?? undefined : undefined);
       return;
     }
@@ -48,7 +49,6 @@ export function decodeEthernet(w: Walk, off: number, end: number): void {
     const vid = vlanVid(buf, at);
     const pcp = vlanPcp(buf, at);
     const dei = vlanDei(buf, at);
-    const kind = tpid === TPID_8021AD ? "802.1ad" : "802.1Q";
     last = w.layer("vlan", at + 12, `${kind} vid ${vid} pcp ${pcp}${dei ? " dei" : ""}`, { tpid, vid, pcp, dei });
     at += VLAN_TAG_LEN;
   }
