@@ -52,6 +52,7 @@ program
   .option("--busy-poll <usec>", "spin for this long after the last packet instead of sleeping (lower latency, costs a CPU while traffic flows; 0 = off)", integer("--busy-poll", 0, 1_000_000))
   .option("--no-offloads", "plain TAPs: no virtio-net header, checksum or TSO offload")
   .option("--control <path>", `control socket (default ${DEFAULT_CONTROL_PATH})`)
+  .option("--metrics <addr:port>", "serve Prometheus metrics on http://ADDR:PORT/metrics (default: off)")
   .option("--dry-run", "print what would be created and exit")
   .action(async (flags: UpFlags) => runUp(flags));
 

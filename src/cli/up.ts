@@ -4,6 +4,7 @@ import { ControlServer, DEFAULT_CONTROL_PATH } from "../control/control-server.j
 import { controlHandlers } from "../control/handlers.js";
 import { plan, SwitchInstance, type Plan } from "../dataplane/instance.js";
 import { tierUpSooner } from "../dataplane/jit-tiering.js";
+import { startMetrics } from "../control/metrics-server.js";
 
 export interface UpFlags {
   config?: string;
@@ -35,6 +36,8 @@ export interface UpFlags {
   offloads?: boolean;
   control?: string;
   dryRun?: boolean;
+  /** ADDR:PORT of the Prometheus endpoint; off when absent. */
+  metrics?: string;
 }
 
 /** Flags -> the same object a config file holds, so both go through one validation. */
@@ -130,12 +133,18 @@ export async function runUp(flags: UpFlags): Promise<void> {
     instance.close();
     throw new Error(`cannot listen on control socket ${control.path}: ${(err as NodeJS.ErrnoException).code ?? err}`);
   }
+  const metrics = await startMetrics(flags.metrics ?? cfg.metrics, instance, log).catch((err: unknown) => {
+    control.close();
+    instance.close();
+    throw err;
+  });
   let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) return;
     stopping = true;
     log(`${signal}: stopping, removing TAPs`);
     control.close();
+    metrics?.close();
     instance.close();
     process.exit(0);
   };
