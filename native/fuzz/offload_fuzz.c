@@ -359,9 +359,9 @@ static void fuzz_gro(uint64_t iter) {
   uint8_t *out = xmalloc(out_len);
   uint32_t max_rec = 1 + below(16);
   uint32_t *recs = xmalloc(max_rec * 6 * sizeof *recs);
-  uint32_t cursor[3] = {0, 0, 0};
-  struct vxs_fuzz_value v[12];
-  struct vxs_fuzz_info info = {{0}, 12};
+  uint32_t cursor[4] = {0, 0, 0, 0};
+  struct vxs_fuzz_value v[13];
+  struct vxs_fuzz_info info = {{0}, 13};
   info.argv[0] = vxs_fuzz_bytes(&v[0], slab, (size_t)count * slot);
   info.argv[1] = vxs_fuzz_number(&v[1], slot);
   info.argv[2] = vxs_fuzz_number(&v[2], headroom);
@@ -370,10 +370,12 @@ static void fuzz_gro(uint64_t iter) {
   info.argv[5] = vxs_fuzz_bytes(&v[5], addrs, (size_t)count * 16);
   info.argv[6] = vxs_fuzz_number(&v[6], count);
   info.argv[7] = vxs_fuzz_number(&v[7], elen);
-  info.argv[8] = vxs_fuzz_u32s(&v[8], cursor, 3);
+  info.argv[8] = vxs_fuzz_u32s(&v[8], cursor, 4);
   info.argv[9] = vxs_fuzz_bytes(&v[9], out, out_len);
   info.argv[10] = vxs_fuzz_u32s(&v[10], recs, max_rec * 6);
   info.argv[11] = vxs_fuzz_number(&v[11], max_rec);
+  // maxFrame: no limit, a 1450-byte link, or anything (oversize TCP becomes GSO frames).
+  info.argv[12] = vxs_fuzz_number(&v[12], chance(3) ? 0 : chance(2) ? 1464 : below(70000));
   for (int call = 0; call < 64 && cursor[0] < count; call++) {
     env.thrown = false;
     napi_value r = fn(&env, &info);

@@ -3,6 +3,7 @@ import { isIP } from "node:net";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { runUp, type UpFlags } from "./up.js";
 import { runQuery } from "./query.js";
+import { runDecode, type DecodeFlags } from "./decode.js";
 import { UsageError } from "./usage-error.js";
 import { DEFAULT_CONTROL_PATH } from "../control/control-server.js";
 import { macFromString } from "../wire/mac.js";
@@ -71,6 +72,7 @@ program
   .option("--busy-poll <usec>", "spin for this long after the last packet instead of sleeping (lower latency, costs a CPU while traffic flows; 0 = off)", integer("--busy-poll", 0, 1_000_000))
   .option("--no-offloads", "plain TAPs: no virtio-net header, checksum or TSO offload")
   .option("--control <path>", `control socket (default ${DEFAULT_CONTROL_PATH})`)
+  .option("--metrics <addr:port>", "serve Prometheus metrics on http://ADDR:PORT/metrics (default: off)")
   .option("--dry-run", "print what would be created and exit")
   .action(async (flags: UpFlags) => runUp(flags));
 
@@ -119,6 +121,13 @@ for (const [name, description] of [
     .action(async (o: { control: string; json?: boolean }) => runQuery(name, o));
 }
 
+program
+  .command("decode <input...>")
+  .description("decode packets: hex bytes, a .pcap/.pcapng file, or - for either on stdin (outer IP/UDP/VXLAN or GRE, inner Ethernet/802.1Q/ARP/IP/TCP/UDP/ICMP)")
+  .option("--json", "machine-readable output")
+  .addOption(new Option("--link <start>", "where packets start (default: the capture's link type; hex: guessed, Ethernet then IP)").choices(["auto", "eth", "ip", "vxlan", "gre"]))
+  .option("--vxlan-port <n>", "also decode this UDP port as VXLAN (repeat)", (v: string, prev: number[] = []) => [...prev, integer("--vxlan-port", 1, 65535)(v)])
+  .action(async (inputs: string[], o: DecodeFlags) => runDecode(inputs, o));
 /** "vxswitch fdb add" for a subcommand: where `--help` explains it. */
 function commandPath(cmd: Command): string {
   const names: string[] = [];

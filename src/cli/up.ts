@@ -6,6 +6,7 @@ import { ControlServer, DEFAULT_CONTROL_PATH } from "../control/control-server.j
 import { controlHandlers } from "../control/handlers.js";
 import { plan, SwitchInstance, type Plan } from "../dataplane/instance.js";
 import { tierUpSooner } from "../dataplane/jit-tiering.js";
+import { startMetrics } from "../control/metrics-server.js";
 
 export interface UpFlags {
   config?: string;
@@ -37,6 +38,8 @@ export interface UpFlags {
   offloads?: boolean;
   control?: string;
   dryRun?: boolean;
+  /** ADDR:PORT of the Prometheus endpoint; off when absent. */
+  metrics?: string;
 }
 
 /** Flags that go with -c FILE: where to listen and whether to start at all, not how to switch. */
@@ -177,12 +180,18 @@ export async function runUp(flags: UpFlags): Promise<void> {
     control.close();
     throw err;
   }
+  const metrics = await startMetrics(flags.metrics ?? cfg.metrics, instance, log).catch((err: unknown) => {
+    control.close();
+    instance.close();
+    throw err;
+  });
   let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) return;
     stopping = true;
     log(`${signal}: stopping, removing TAPs`);
     control.close();
+    metrics?.close();
     instance.close();
     process.exit(0);
   };

@@ -5,6 +5,7 @@ import { parseDocument } from "yaml";
 import { z } from "zod";
 import { formatConfigPath } from "./config-path.js";
 import { nonDecimalNumbers } from "./yaml-numbers.js";
+import { tryParseListenAddress } from "./listen-address.js";
 
 const ipAddress = z.string().refine((s) => isIP(s) !== 0, { message: "must be an IPv4 or IPv6 address" });
 
@@ -65,6 +66,8 @@ export const ConfigSchema = z
     offloads: z.boolean().default(true),
     underlayMtu: z.number().int().min(576).max(65535).optional(),
     control: z.string().optional(),
+    /** ADDR:PORT of the Prometheus endpoint (`--metrics`); off when absent. */
+    metrics: z.string().refine((s) => tryParseListenAddress(s) !== null, { message: "must be ADDR:PORT, e.g. 127.0.0.1:9464 or [::1]:9464" }).optional(),
     /** Multicast group mode: flood to this group (e.g. 239.1.1.1) and learn peers from traffic. */
     group: ipAddress.refine(isMulticastAddress, { message: "must be a multicast address (224.0.0.0/4 or ff00::/8)" }).optional(),
     /** Multicast TTL / hop limit of group traffic (default 1, like kernel vxlan). */

@@ -1,5 +1,5 @@
 // VXLAN (RFC 7348) as an Encapsulation: the 8-byte header from src/wire/vxlan.ts written in the headroom.
-import { VXLAN_FLAG_I, VXLAN_HEADER_LEN, vxlanFlags, vxlanVni, writeVxlanHeader } from "../wire/vxlan.js";
+import { checkVxlan, VXLAN_HEADER_LEN, VxlanReason, vxlanVni, writeVxlanHeader } from "../wire/vxlan.js";
 import { DropReason } from "./stats.js";
 import { decapDrop, type Encapsulation } from "./encap.js";
 import type { SegmentRuntime } from "./runtime.js";
@@ -20,8 +20,9 @@ export class VxlanEncap implements Encapsulation {
 
   decap(buf: Buffer, off: number, len: number): number {
     if (len < VXLAN_HEADER_LEN + MIN_INNER) return decapDrop(DropReason.runt);
-    // Reserved bits are ignored on receipt (RFC 7348 section 5); only I must be set.
-    if ((vxlanFlags(buf, off) & VXLAN_FLAG_I) === 0) return decapDrop(DropReason.vxlanFlagI);
+    // One check with `vxswitch decode`: reserved bits ignored (RFC 7348 section 5), I must be set.
+    const reason = checkVxlan(buf, off, len);
+    if (reason !== null) return decapDrop(reason === VxlanReason.iFlagClear ? DropReason.vxlanFlagI : DropReason.runt);
     this.decapId = vxlanVni(buf, off);
     return off + VXLAN_HEADER_LEN;
   }

@@ -12,6 +12,8 @@ export * from "./ipv6.js";
 export * from "./udp.js";
 export * from "./tcp.js";
 export * from "./arp.js";
+export * from "./icmp.js";
 export * from "./virtio-net.js";
 export * from "./pcap.js";
+export * from "./pcapng.js";
 export * from "./flow-hash.js";

@@ -24,6 +24,12 @@ export const PCAP_RECORD_HEADER_LEN = 16;
 export const LINKTYPE_ETHERNET = 1;
 /** Raw IP packets (no link header), e.g. what a raw GRE socket sees with its IP header. */
 export const LINKTYPE_RAW = 101;
+/** Linux "cooked" captures (tcpdump -i any): a 16-byte (SLL) or 20-byte (SLL2) header with the ethertype. */
+export const LINKTYPE_LINUX_SLL = 113;
+export const LINKTYPE_LINUX_SLL2 = 276;
+/** Raw IPv4 / raw IPv6 packets. */
+export const LINKTYPE_IPV4 = 228;
+export const LINKTYPE_IPV6 = 229;
 export const PCAP_DEFAULT_SNAPLEN = 262144;
 
 /** Writes a little-endian, microsecond global header; returns 24. */
