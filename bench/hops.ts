@@ -7,7 +7,7 @@ import { parseArgs } from "node:util";
 import { pathToFileURL } from "node:url";
 import { Capture } from "../src/lab/capture.js";
 import { startVxswitchMesh, stopMesh, type MeshMember } from "../src/lab/mesh.js";
-import { nsExec, sleep } from "../src/lab/netns.js";
+import { sleep } from "../src/lab/netns.js";
 import { startTincSwitch, stopTinc, type TincNode } from "../src/lab/tinc.js";
 import { Lab } from "../src/lab/topology.js";
 import { percentile, ping } from "../src/lab/traffic.js";
@@ -110,7 +110,6 @@ async function main(): Promise<number> {
   let tinc: TincNode[] | undefined;
   const captures: Array<{ host: string; point: Point; capture: Capture }> = [];
   try {
-    for (const host of lab.hosts) await nsExec(lab.switchNs, ["ethtool", "-K", host.name, "tx", "off"]);
     await lab.checkUnderlay();
     let tap = "vxtap42";
     if (settings.system === "tinc") {

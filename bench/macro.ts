@@ -1,6 +1,8 @@
 // `npm run bench`: the netns macro benchmark. Builds the same two-host lab for each system in
-// turn (raw underlay, kernel vxlan, vxswitch --io dgram and batch, tinc), measures TCP, 64-byte
-// UDP, ping RTT, daemon CPU per GB and RSS, prints ratios to kernel vxlan, and records the run.
+// turn (raw underlay, kernel vxlan, vxswitch's modes, Open vSwitch userspace, tinc), measures TCP,
+// 64-byte UDP, ping RTT, daemon CPU per GB and RSS, prints ratios to kernel vxlan, and records
+// the run. Underlays keep the offloads a new veth has; a second table repeats kernel vxlan and
+// vxswitch on an underlay with TX checksum offload off.
 import { execFileSync } from "node:child_process";
 import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { loadavg, release } from "node:os";
@@ -16,6 +18,7 @@ import {
   counterLines,
   markdownTable,
   offloadLines,
+  onUnderlay,
   svgChart,
   targetLines,
   targetMarkdown,
@@ -36,8 +39,9 @@ const USAGE = `usage: npm run bench -- [--quick] [--only ${SYSTEM_IDS.join(",")}
                        [--udp-seconds N] [--pings N] [--udp-rate RATE] [--wait-quiet S] [--no-record]
 
 For each system builds two hosts as network namespaces vxs-<pid>-... behind an underlay bridge
-(198.18.0.0/24, TX checksum offload off on every underlay veth end) with a container behind each
-host's br0 (10.42.0.N/24), then measures container to container: ping RTT (avg, p99), iperf3 TCP
+(198.18.0.0/24, veths with the offloads the kernel gives them; the *-txoff systems turn TX checksum
+offload off on every underlay veth end) with a container behind each host's br0 (10.42.0.N/24),
+then measures container to container: ping RTT (avg, p99), iperf3 TCP
 with 1 and 4 streams, iperf3 UDP with 64-byte payloads (delivered frames/s and loss), the CPU
 seconds per delivered GB of the overlay daemons during the 1-stream run, and their peak RSS.
 Prints a table with ratios to kernel vxlan, writes bench/out/<date>.json and .svg and appends the
@@ -169,9 +173,12 @@ function newestFdbFigure(outDir: string): FdbFigure | undefined {
   return undefined;
 }
 
-/** TX checksum offload off on the switch namespace's veth ends too (Lab turns it off on each u0). */
+/** The offloads-off lab: TX checksum offload off on both ends of every underlay veth. */
 async function underlayTxOff(lab: Lab): Promise<void> {
-  for (const host of lab.hosts) await nsExec(lab.switchNs, ["ethtool", "-K", host.name, "tx", "off"]);
+  for (const host of lab.hosts) {
+    await nsExec(host.ns, ["ethtool", "-K", host.underlayIf, "tx", "off"]);
+    await nsExec(lab.switchNs, ["ethtool", "-K", host.name, "tx", "off"]);
+  }
 }
 
 async function runRound(id: SystemId, round: number, settings: Settings, log: (line: string) => void): Promise<RoundRecord> {
@@ -189,7 +196,7 @@ async function runRound(id: SystemId, round: number, settings: Settings, log: (l
   let running: RunningSystem | undefined;
   try {
     lab = await Lab.create({ hosts: 2, label: `bench-${id}` });
-    if (spec.underlayTxOffload !== true) await underlayTxOff(lab);
+    if (spec.underlay === "tx-off") await underlayTxOff(lab);
     await lab.checkUnderlay();
     running = await spec.start(lab);
     const sys = running;
@@ -229,7 +236,7 @@ function resultsHeader(): string {
 
 Recorded by \`npm run bench\` (bench/macro.ts): one section per run, newest last. Each run builds the
 same two-host network-namespace lab for every system and measures container to container; the
-ratios in parentheses are to kernel vxlan **of the same run** (absolute numbers drift between
+ratios in parentheses are to kernel vxlan **of the same run and lab** (absolute numbers drift between
 machines and runs, ratios within a run hold). Raw figures per run are written to
 bench/out/<date>.json and a bar chart to bench/out/<date>.svg on the machine that ran it. Columns:
 
@@ -246,6 +253,13 @@ function backgroundSummary(systems: readonly SystemRecord[]): string {
   return systems.map((s) => `${s.id} ${s.backgroundBusyPercent.map((p) => `${p.toFixed(0)}%`).join("/")}`).join(", ");
 }
 
+/** The second table: the lab with TX checksum offload off on every underlay veth end. */
+function txOffSection(systems: readonly SystemRecord[]): string[] {
+  const txOff = onUnderlay(systems, "tx-off");
+  if (txOff.length === 0) return [];
+  return ["", "Underlay with TX checksum offload off on every veth end (no TSO/GSO on the underlay; not how users run it); ratios to kernel vxlan on that lab:", "", markdownTable(txOff)];
+}
+
 function recordMarkdown(record: BenchRecord, jsonFile: string, svgFile: string, settings: Settings): string {
   const m = record.machine;
   const o = settings.measure;
@@ -256,12 +270,15 @@ function recordMarkdown(record: BenchRecord, jsonFile: string, svgFile: string, 
     `- command: \`${record.command}\``,
     `- machine: ${m.cpus} CPUs (nproc), ${m.cpuModel}, Linux ${m.kernel}, node ${m.node}, ${m.iperf3}, ${m.tinc ?? "tinc not installed"}; load average ${m.loadAverage.toFixed(2)} at start`,
     `- vxswitch under test: the working tree at git ${record.git.commit}${record.git.modifiedFiles > 0 ? ` + ${record.git.modifiedFiles} uncommitted changes` : ""}`,
-    `- settings: ${settings.repeat === 1 ? "1 round" : `${settings.repeat} interleaved rounds (each test: its median round)`}, TCP ${o.tcpSeconds} s per run after ${o.warmupSeconds} s of warm-up, UDP ${o.udpLength}-byte payloads at -b ${o.udpRate} for ${o.udpSeconds} s, ${o.pings} pings at ${o.pingInterval} s; TX checksum offload off on every underlay veth end, for every system`,
+    `- settings: ${settings.repeat === 1 ? "1 round" : `${settings.repeat} interleaved rounds (each test: its median round)`}, TCP ${o.tcpSeconds} s per run after ${o.warmupSeconds} s of warm-up, UDP ${o.udpLength}-byte payloads at -b ${o.udpRate} for ${o.udpSeconds} s, ${o.pings} pings at ${o.pingInterval} s; underlay veths with the offloads a new veth has (Open vSwitch turns TX checksum offload off on its own veths, as it needs)`,
     `- other work on the machine (CPU busy just before each round, all CPUs): ${backgroundSummary(record.systems)}`,
     ...offloadLines(record.systems).map((l) => `- ${l}`),
     `- raw data (kept locally, bench/out/ is git-ignored): [${jsonFile}](${jsonFile.replace(/^bench\//, "")}), chart: [${svgFile}](${svgFile.replace(/^bench\//, "")})`,
     "",
-    markdownTable(record.systems),
+    "Underlay as users have it (default veth offloads); ratios to kernel vxlan on it:",
+    "",
+    markdownTable(onUnderlay(record.systems, "default")),
+    ...txOffSection(record.systems),
     "",
     "Targets:",
     "",
@@ -331,7 +348,9 @@ async function main(): Promise<number> {
     systems,
     targets: checkTargets(systems, newestFdbFigure(outDir)),
   };
-  console.log(`\nResults (ratios to kernel vxlan of this run):\n\n${textTable(systems)}\n`);
+  console.log(`\nResults, underlay as users have it (ratios to kernel vxlan of this run on it):\n\n${textTable(onUnderlay(systems, "default"))}\n`);
+  const txOff = onUnderlay(systems, "tx-off");
+  if (txOff.length > 0) console.log(`Underlay with TX checksum offload off (ratios to kernel vxlan on that lab):\n\n${textTable(txOff)}\n`);
   console.log(targetLines(record.targets).join("\n"));
   console.log(`\nother work on the machine (CPU busy before each round): ${backgroundSummary(systems)}`);
   const offloads = offloadLines(systems);

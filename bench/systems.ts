@@ -1,18 +1,24 @@
 // The systems the macro benchmark compares, each set up on a fresh two-host lab: the underlay
-// routed without an overlay, kernel vxlan, vxswitch in each I/O mode, and tinc in switch mode.
+// routed without an overlay, kernel vxlan, vxswitch in each mode, Open vSwitch's userspace
+// datapath, and tinc in switch mode. Every underlay keeps the offloads a new veth has, as users
+// have it; a second, clearly named lab turns TX checksum offload off on every underlay veth end.
 import { addKernelVxlan } from "../src/lab/kernel-vxlan.js";
 import { startVxswitchMesh, stopMesh } from "../src/lab/mesh.js";
-import { ipIn, sysctlIn } from "../src/lab/netns.js";
+import { ipIn, nsExec, sysctlIn } from "../src/lab/netns.js";
+import { OvsTunnelHost, ovsVersion } from "../src/lab/ovs.js";
 import { startTincSwitch, stopTinc, tincVersion } from "../src/lab/tinc.js";
 import type { Lab } from "../src/lab/topology.js";
 import { vxswitchBuilt, vxswitchCli, type IoMode, type VxswitchStats } from "../src/lab/vxswitch-process.js";
 import type { Daemon } from "./measure.js";
 
-export const SYSTEM_IDS = ["raw", "kernel", "kernel-tso", "dgram", "batch", "busy", "tinc"] as const;
+export const SYSTEM_IDS = ["raw", "kernel", "batch", "busy", "gre", "dgram", "ovs-vxlan", "ovs-gre", "tinc", "kernel-txoff", "batch-txoff"] as const;
 export type SystemId = (typeof SYSTEM_IDS)[number];
 
-/** The baseline the ratios are taken against. */
-export const BASELINE: SystemId = "kernel";
+/** The underlay a system runs on: default veth offloads (as users have them), or TX checksum offload off on every veth end. */
+export type Underlay = "default" | "tx-off";
+
+/** The baseline the ratios are taken against: the kernel's vxlan on the same underlay. */
+export const BASELINE: Record<Underlay, SystemId> = { default: "kernel", "tx-off": "kernel-txoff" };
 
 const VNI = 42;
 
@@ -40,12 +46,8 @@ export interface SystemSpec {
   label: string;
   /** How it is set up, for the record. */
   setup: string;
-  /**
-   * Leave TX checksum offload (and so TSO/GSO) on the underlay veths. Only the kernel peers can
-   * take that: a veth then hands the other end packets whose checksums were never filled in,
-   * which userspace receivers count as corrupt. Default off for every other system.
-   */
-  underlayTxOffload?: boolean;
+  /** The underlay it runs on (default: the offloads a new veth has). */
+  underlay?: Underlay;
   /** Why it cannot run here, or undefined when it can. */
   unavailable(): Promise<string | undefined>;
   start(lab: Lab): Promise<RunningSystem>;
@@ -80,32 +82,23 @@ const kernel: SystemSpec = {
   },
 };
 
-/**
- * The same kernel vxlan with the veths' offloads left on: GSO super-packets pass veth to veth
- * without ever being segmented, which no real link does. A reference for how fast the kernel can
- * go on this machine, not the baseline: vxswitch cannot run on that lab at all (see
- * underlayTxOffload).
- */
-const kernelTso: SystemSpec = {
-  ...kernel,
-  id: "kernel-tso",
-  label: "kernel vxlan, veth offloads on",
-  setup: `${kernel.setup}; TX checksum offload (and with it TSO/GSO) left on the underlay veths`,
-  underlayTxOffload: true,
-};
+/** The offloads-off lab: TX checksum offload (and with it TSO/GSO) off on every underlay veth end. */
+function onTxOff(spec: SystemSpec, id: SystemId): SystemSpec {
+  return { ...spec, id, label: `${spec.label}, underlay tx off`, setup: `${spec.setup}; ethtool -K tx off on every underlay veth end`, underlay: "tx-off" };
+}
 
 /** Busy-poll window of the "busy" system: longer than the 10 ms between the benchmark's pings. */
 const BUSY_POLL_US = 20_000;
 
-function vxswitch(io: IoMode, id: SystemId = io, extraArgs: readonly string[] = []): SystemSpec {
-  const flags = [`--io ${io}`, ...extraArgs].join(" ");
+function vxswitch(io: IoMode, id: SystemId, extraArgs: readonly string[] = [], gre = false): SystemSpec {
+  const flags = [...(gre ? [`--encap gre --key ${VNI}`] : []), `--io ${io}`, ...extraArgs].join(" ");
   return {
     id,
     label: `vxswitch ${flags}`,
-    setup: `vxswitch up --local <u0 addr> --remote <peer> --vni ${VNI} --tap vxtap${VNI} --bridge br0 ${flags} (offloads as the binary decides)`,
+    setup: `vxswitch up --local <u0 addr> --remote <peer> ${gre ? "" : `--vni ${VNI} `}--tap vxtap${VNI} --bridge br0 ${flags} (offloads as the binary decides)`,
     unavailable: async () => (vxswitchBuilt() ? undefined : "vxswitch is not built: run `npm run build`"),
     async start(lab) {
-      const mesh = await startVxswitchMesh(lab, { vni: VNI, io, extraArgs });
+      const mesh = await startVxswitchMesh(lab, { vni: VNI, greKey: gre ? VNI : undefined, io, extraArgs });
       const info: Record<string, unknown> = {};
       for (const { host, vx } of mesh) {
         const status = await vxswitchCli(host.ns, ["status", "--control", vx.control, "--json"]).catch((error: unknown) => String(error));
@@ -136,8 +129,57 @@ const tinc: SystemSpec = {
   },
 };
 
-export const SYSTEMS: Record<SystemId, SystemSpec> = { raw, kernel, "kernel-tso": kernelTso, dgram: vxswitch("dgram"), batch: vxswitch("batch"),
-  busy: vxswitch("batch", "busy", ["--busy-poll", String(BUSY_POLL_US)]), tinc };
+/**
+ * Open vSwitch's userspace ("netdev") datapath on both hosts, the layout OVS documents for
+ * userspace tunnelling (u0 in br-phy with the underlay address, tunnel port and container in
+ * br-int). It reads its veths with AF_PACKET and wants TX checksum offload off on them: done on
+ * its own side only (its u0 and its containers' veths), as its users are told to.
+ */
+function ovs(type: "vxlan" | "gre"): SystemSpec {
+  return {
+    id: `ovs-${type}`,
+    label: `Open vSwitch userspace ${type === "vxlan" ? "VXLAN" : "GRE"}`,
+    setup: `ovs-vswitchd datapath_type=netdev, br-phy (u0) + br-int (${type} port key 42, container); ethtool -K tx off on OVS's own veths`,
+    unavailable: async () => ((await ovsVersion()) === undefined ? "Open vSwitch is not installed (scripts/install-deps.sh installs it)" : undefined),
+    async start(lab) {
+      const hosts: OvsTunnelHost[] = [];
+      try {
+        for (const host of lab.hosts) {
+          await nsExec(host.ns, ["ethtool", "-K", host.underlayIf, "tx", "off"]);
+          const o = await OvsTunnelHost.create(host);
+          hosts.push(o);
+          for (const other of lab.hosts) if (other !== host) await o.addTunnel({ type, remote: other.underlayV4, key: VNI });
+        }
+      } catch (error) {
+        await Promise.all(hosts.map((h) => h.stop().catch(() => undefined)));
+        throw error;
+      }
+      return {
+        daemons: hosts.map((h) => ({ host: h.host.name, pid: requirePid(h.ovs.vswitchd.pid, h.host.name) })),
+        info: { version: await ovsVersion() },
+        stop: async () => {
+          await Promise.all(hosts.map((h) => h.stop()));
+        },
+      };
+    },
+  };
+}
+
+const batch = vxswitch("batch", "batch");
+
+export const SYSTEMS: Record<SystemId, SystemSpec> = {
+  raw,
+  kernel,
+  batch,
+  busy: vxswitch("batch", "busy", ["--busy-poll", String(BUSY_POLL_US)]),
+  gre: vxswitch("batch", "gre", [], true),
+  dgram: vxswitch("dgram", "dgram"),
+  "ovs-vxlan": ovs("vxlan"),
+  "ovs-gre": ovs("gre"),
+  tinc,
+  "kernel-txoff": onTxOff(kernel, "kernel-txoff"),
+  "batch-txoff": onTxOff(batch, "batch-txoff"),
+};
 
 function switchCounters(host: string, stats: VxswitchStats): SwitchCounters {
   const drops = (d: VxswitchStats["egress"]): number => Object.values(d.drops).reduce<number>((sum, n) => sum + (typeof n === "number" ? n : 0), 0);

@@ -4,6 +4,8 @@ import { VxswitchProcess, type IoMode, type StartOptions } from "./vxswitch-proc
 
 export interface MeshOptions {
   vni?: number;
+  /** Ethernet over GRE with this key instead of VXLAN (the VNI is then not passed). */
+  greKey?: number;
   tap?: string;
   bridge?: string;
   io?: IoMode;
@@ -30,7 +32,7 @@ export async function startVxswitchMesh(lab: Lab, options: MeshOptions = {}): Pr
         {
           local: lab.localOf(host, options.family ?? 4),
           remotes: lab.remotesOf(host, options.family ?? 4),
-          vni,
+          ...(options.greKey === undefined ? { vni } : { encap: "gre" as const, key: options.greKey }),
           tap: options.tap ?? `vxtap${vni}`,
           bridge: options.bridge ?? "br0",
           io: options.io,
