@@ -43,6 +43,22 @@ static inline uint64_t vxs_csum_add(const uint8_t *p, size_t len, uint64_t sum) 
   return sum;
 }
 
+// Copies src[0, len) to dst and adds it to an unfolded sum in the same pass (the payload of a
+// segment is read once, not once to copy and once more to checksum). Same rules as vxs_csum_add.
+static inline uint64_t vxs_csum_copy(uint8_t *dst, const uint8_t *src, size_t len, uint64_t sum) {
+  while (len >= 32) {
+    uint32_t w[8];
+    memcpy(w, src, sizeof w);
+    memcpy(dst, w, sizeof w);
+    sum += (uint64_t)w[0] + w[1] + w[2] + w[3] + w[4] + w[5] + w[6] + w[7];
+    src += 32;
+    dst += 32;
+    len -= 32;
+  }
+  memcpy(dst, src, len);
+  return vxs_csum_add(src, len, sum);
+}
+
 // Folds to 16 bits with end-around carry; the value is in memory (native) order.
 static inline uint16_t vxs_csum_fold(uint64_t sum) {
   sum = (sum & 0xffffffffu) + (sum >> 32);

@@ -261,10 +261,12 @@ static bool parse_gso(const uint8_t *vh, const uint8_t *f, uint32_t len, struct 
 }
 
 // Writes segment i's headers (copied from the super-frame at h) for a payload of seglen bytes
-// already in place behind them, and computes its checksums in full.
+// already in place behind them (payload_sum: its unfolded sum, taken while it was copied), and
+// computes its checksums in full.
 static void fix_segment(uint8_t *h, const struct gso_frame *g, uint32_t i, uint32_t nseg,
-                        uint32_t seglen, uint32_t seq0, uint16_t id0) {
+                        uint32_t seglen, uint32_t seq0, uint16_t id0, uint64_t payload_sum) {
   uint32_t l4len = g->hdrs - g->l4 + seglen;
+  uint32_t l4hl = g->hdrs - g->l4;
   uint8_t *ip = h + g->l3, *th = h + g->l4;
   if (!g->v6) {
     uint32_t ihl = (uint32_t)(ip[0] & 15) * 4;
@@ -282,12 +284,12 @@ static void fix_segment(uint8_t *h, const struct gso_frame *g, uint32_t i, uint3
     if (i + 1 < nseg) th[13] &= (uint8_t)~(TCP_FIN | TCP_PSH);
     if (i > 0) th[13] &= (uint8_t)~TCP_CWR;
     th[16] = th[17] = 0;
-    uint16_t c = (uint16_t)~vxs_csum_fold(vxs_csum_add(th, l4len, sum));
+    uint16_t c = (uint16_t)~vxs_csum_fold(vxs_csum_add(th, l4hl, sum + payload_sum));
     vxs_csum_store(th + 16, c);
   } else {
     vxs_put16(th + 4, l4len);
     th[6] = th[7] = 0;
-    uint16_t c = (uint16_t)~vxs_csum_fold(vxs_csum_add(th, l4len, sum));
+    uint16_t c = (uint16_t)~vxs_csum_fold(vxs_csum_add(th, l4hl, sum + payload_sum));
     vxs_csum_store(th + 6, c == 0 ? 0xffff : c);
   }
 }
@@ -318,8 +320,9 @@ int vxs_tso_split(const uint8_t *vh, const uint8_t *f, uint32_t len, uint8_t *ds
     uint8_t *s = dst + pos;
     memcpy(s, encap, elen);
     memcpy(s + elen, f, g.hdrs);
-    memcpy(s + elen + g.hdrs, payload + done, seglen);
-    fix_segment(s + elen, &g, i, nseg, seglen, seq0, id0);
+    // The transport header is a multiple of 4 bytes long: the payload's sum adds on its own.
+    uint64_t psum = vxs_csum_copy(s + elen + g.hdrs, payload + done, seglen, 0);
+    fix_segment(s + elen, &g, i, nseg, seglen, seq0, id0, psum);
     pos += elen + g.hdrs + seglen;
     if (i % per == per - 1 || i + 1 == nseg) {
       out[3 * m + 1] = pos - out[3 * m];
