@@ -399,8 +399,10 @@ enum pkt_kind {
 
 struct gro_pkt {
   enum pkt_kind kind;
-  bool candidate;  // may start or join a super-frame: data, no SYN/RST/URG, checksums verified
+  bool candidate;  // may start or join a super-frame: data, no SYN/RST/URG, IPv4 header checksum
+                   // verified (the TCP checksum is verified as the payload is copied: see hsum)
   bool partial;    // its TCP checksum is a partial one (pseudo-header sum only): trusted as is
+  uint64_t hsum;   // pseudo-header + TCP header sum: with the payload's sum, 0xffff when valid
   bool v6;
   uint32_t l4, hdrs, payload, seq;
   uint16_t id;
@@ -434,8 +436,15 @@ static void parse_tcp(const uint8_t *f, uint32_t len, uint32_t l4, uint32_t end,
   uint16_t now;
   memcpy(&now, f + l4 + 16, 2);
   p->partial = now == vxs_csum_fold(sum);
-  if (!p->partial && vxs_csum_fold(vxs_csum_add(f + l4, end - l4, sum)) != 0xffff) return;
+  p->hsum = vxs_csum_add(f + l4, thl, sum);
   p->candidate = true;
+}
+
+// Copies a candidate's payload to dst while summing it: false (dst then holds garbage the caller
+// ignores) when its complete TCP checksum is wrong. One pass over the payload, not two.
+static bool copy_verified(uint8_t *dst, const uint8_t *f, const struct gro_pkt *p) {
+  uint64_t sum = vxs_csum_copy(dst, f + p->hdrs, p->payload, p->hsum);
+  return p->partial || vxs_csum_fold(sum) == 0xffff;
 }
 
 static void parse_pkt(const uint8_t *f, uint32_t len, struct gro_pkt *p) {
@@ -597,19 +606,29 @@ static void gro_close_all(struct gro_state *st) {
 static bool gro_place(struct gro_state *st, const uint8_t *f, uint32_t flen, const struct gro_pkt *p,
                       uint32_t src, uint32_t encap_off, const uint8_t *encap) {
   if (st->nrec == st->max_rec) return false;
-  uint32_t room = p->candidate ? GRO_MAX_FRAME : flen;
+  bool candidate = p->candidate;
+  uint32_t room = candidate ? GRO_MAX_FRAME : flen;
   uint32_t need = align8(GRO_PAD + VNET_HDR_LEN + room);
   if ((uint64_t)st->pos + need > st->out_len) {
     gro_close_all(st);
     if ((uint64_t)st->pos + need > st->out_len) return false;
   }
-  if (p->candidate && st->nflows == GRO_FLOWS) gro_close(st, 0);
+  if (candidate && st->nflows == GRO_FLOWS) gro_close(st, 0);
   uint32_t vnet_off = st->pos + GRO_PAD;
   uint8_t *frame = st->out + vnet_off + VNET_HDR_LEN;
-  memcpy(frame, f, flen);
+  if (candidate) {
+    memcpy(frame, f, p->hdrs);
+    // A wrong TCP checksum: the frame goes to the TAP as it came, for the receiver to drop.
+    if (!copy_verified(frame + p->hdrs, f, p)) {
+      candidate = false;
+      room = flen;
+    }
+  } else {
+    memcpy(frame, f, flen);
+  }
   memset(frame - VNET_HDR_LEN, 0, VNET_HDR_LEN);
   uint32_t start, field;
-  if (!p->candidate && l4_partial(frame, flen, &start, &field)) {
+  if (!candidate && l4_partial(frame, flen, &start, &field)) {
     vnet_needs_csum(frame - VNET_HDR_LEN, start, field);
     st->partials++;
   }
@@ -621,7 +640,7 @@ static bool gro_place(struct gro_state *st, const uint8_t *f, uint32_t flen, con
   rec[4] = 1;
   rec[5] = flen;
   st->pos = align8(vnet_off + VNET_HDR_LEN + room);
-  if (p->candidate) {
+  if (candidate) {
     struct gro_flow *fl = &st->flows[st->nflows++];
     fl->rec = st->nrec;
     fl->frame = frame;
@@ -748,8 +767,7 @@ static napi_value gro_coalesce(napi_env env, napi_callback_info info) {
         while (i < st.nflows && !same_flow(&st, &st.flows[i], f, &p, d, pkt)) i++;
         if (i < st.nflows) {
           struct gro_flow *fl = &st.flows[i];
-          if (can_merge(fl, f, &p)) {
-            memcpy(fl->frame + fl->len, f + p.hdrs, p.payload);
+          if (can_merge(fl, f, &p) && copy_verified(fl->frame + fl->len, f, &p)) {
             fl->len += p.payload;
             fl->next_seq += p.payload;
             fl->packets++;
