@@ -31,7 +31,7 @@ const RULES: Rule[] = [
   {
     name: "copies and checksums in vxswitch (TSO split, coalescing, memcpy)",
     matches: (s) =>
-      (s.dso.includes("vxswitch_native") && /tso_split|parse_tcp|csum|gro_(place|coalesce)|memcpy/.test(s.symbol)) || (s.dso.startsWith("libc") && /mem(move|cpy)/.test(s.symbol)),
+      (s.dso.includes("vxswitch_native") && /tso_split|parse_tcp|csum|copy|gro_(place|coalesce)|memcpy/.test(s.symbol)) || (s.dso.startsWith("libc") && /mem(move|cpy)/.test(s.symbol)),
   },
   { name: "the rest of vxswitch's C (batch calls, argument checks)", matches: (s) => s.dso.includes("vxswitch_native") },
   { name: "JavaScript and V8", matches: (s) => s.dso.startsWith("[JIT]") || s.dso === "node" || s.dso.startsWith("libnode") || s.dso.startsWith("libstdc++") },
