@@ -67,7 +67,8 @@ export class Forwarder {
   learnAndDecide(vni: number, from: number, srcMac: number, dstMac: number, dstIsGroup: boolean = isMulticastMac(dstMac)): number {
     const seg = this.#segments.get(vni);
     if (seg === undefined) return DROP_UNKNOWN_VNI;
-    this.#fdb.learn(vni, srcMac, from);
+    // The endpoints go along so a tunnel cannot take a MAC a local port is using (move hold).
+    this.#fdb.learn(vni, srcMac, from, this.#endpoints);
     return this.#decideIn(seg, vni, from, dstMac, dstIsGroup);
   }
 
