@@ -17,7 +17,7 @@ import { LocalDelivery } from "./local-delivery.js";
 import type { PeerTable } from "./peer-table.js";
 import { DropReason, type DataplaneStats, type DropReasonName } from "./stats.js";
 import type { Observers } from "./observers.js";
-import { TooBigResponder, exceedsOverlay } from "./too-big.js";
+import { TooBigResponder, exceedsOverlay, gsoSegmentLength } from "./too-big.js";
 
 export interface EgressOptions {
   batchSize: number;
@@ -163,8 +163,8 @@ export class EgressLoop {
         port = tap.access!;
       }
       const segment = port.segment;
-      // Longer than this segment's overlay carries (super-frames are split to fit later).
-      if (!gso && exceedsOverlay(slab, off, len, segment.mtu)) {
+      // Longer than this segment's overlay carries; for a super-frame: its segments are.
+      if (gso ? gsoSegmentLength(slab, off, len, slab.readUInt16LE(off - VIRTIO_NET_HDR_LEN + 4)) > segment.mtu + 14 : exceedsOverlay(slab, off, len, segment.mtu)) {
         est.drop(this.tooBig.answer(port, slab, off, len, segment.mtu) ? DropReason.tooBig : DropReason.oversize);
         continue;
       }

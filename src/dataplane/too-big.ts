@@ -42,6 +42,32 @@ export function exceedsOverlay(buf: Buffer, off: number, len: number, mtu: numbe
   return type !== TPID_8021Q && type !== TPID_8021AD;
 }
 
+/**
+ * The wire length of one segment of the GSO super-frame at buf[off, off+len) cut at gsoSize:
+ * Ethernet + IP + TCP/UDP headers (read from the frame, not from the virtio-net header's
+ * hdr_len, which the kernel fills with its linear length) + gsoSize. 0 when unreadable (left to
+ * the splitter, which refuses it with a counted reason).
+ */
+export function gsoSegmentLength(buf: Buffer, off: number, len: number, gsoSize: number): number {
+  if (len < ETH_HEADER_LEN + IPV4_MIN_HEADER_LEN) return 0;
+  const type = buf.readUInt16BE(off + 12);
+  const ip = off + ETH_HEADER_LEN;
+  let l4: number;
+  let proto: number;
+  if (type === ETHERTYPE_IPV4) {
+    l4 = ip + (buf[ip]! & 0x0f) * 4;
+    proto = buf[ip + 9]!;
+  } else if (type === ETHERTYPE_IPV6) {
+    l4 = ip + IPV6_HEADER_LEN;
+    proto = buf[ip + 6]!;
+  } else {
+    return 0;
+  }
+  if (l4 + 20 > off + len) return 0;
+  const l4Len = proto === 6 ? (buf[l4 + 12]! >> 4) * 4 : proto === 17 ? 8 : 0;
+  return l4Len === 0 ? 0 : l4 - off + l4Len + gsoSize;
+}
+
 /** Where answers go: the loop's local delivery (it tags them for a trunk port). */
 export interface AnswerSink {
   copy(port: PortRuntime, buf: Buffer, off: number, len: number): boolean;

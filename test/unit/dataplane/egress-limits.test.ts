@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { buildRig } from "../../helpers/dataplane-rig.js";
 import { buildOffloadRig } from "../../helpers/offload-rig.js";
-import { tcpFrame, pattern } from "../../helpers/offload-frames.js";
+import { gsoFrame, tcpFrame, pattern } from "../../helpers/offload-frames.js";
 import { checksumIsValid } from "../../../src/wire/checksum.js";
 import { ipv6PseudoHeaderSum } from "../../../src/wire/ipv6.js";
 import { TOO_BIG_BURST, TooBigResponder, buildTooBig } from "../../../src/dataplane/too-big.js";
@@ -149,6 +149,32 @@ describe("egress: frames longer than the segment's overlay MTU + 14 (+4 tagged)"
     rig.egress[0]!.onReadable();
     expect(rig.taps[0]!.written).toHaveLength(TOO_BIG_BURST);
     expect(rig.stats.egress.toJSON().drops).toEqual({ tooBig: TOO_BIG_BURST, oversize: 50 - TOO_BIG_BURST });
+  });
+});
+
+describe("egress: TCP super-frames whose segments do not fit the overlay (a container at MTU 1500 with TSO)", () => {
+  it("answers a super-frame cut at MSS 1448 with ICMP fragmentation needed, mtu 1450, and sends nothing", () => {
+    const rig = buildOffloadRig({ gso: true });
+    rig.socket.record = true;
+    rig.tap.record = true;
+    rig.tap.frames = [gsoFrame(tcpFrame({ payload: pattern(1448 * 4) }), 1448)];
+    rig.tap.perBatch = 1;
+    rig.egress.onReadable();
+    expect(rig.socket.sent).toHaveLength(0);
+    expect(rig.stats.egress.toJSON().drops).toEqual({ tooBig: 1 });
+    const answer = rig.tap.written[0]!.subarray(10);
+    expect([answer[34], answer[35]]).toEqual([3, 4]);
+    expect(answer.readUInt16BE(40)).toBe(1450);
+  });
+
+  it("splits and sends a super-frame whose segments fit (MSS 1398 = 1450 - 52)", () => {
+    const rig = buildOffloadRig({ gso: true });
+    rig.socket.record = true;
+    rig.tap.frames = [gsoFrame(tcpFrame({ payload: pattern(1398 * 4) }), 1398)];
+    rig.tap.perBatch = 1;
+    rig.egress.onReadable();
+    expect(rig.socket.sent.length).toBeGreaterThan(0);
+    expect(rig.stats.egress.toJSON().drops).toEqual({});
   });
 });
 
