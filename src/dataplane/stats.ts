@@ -22,6 +22,8 @@ export const DropReason = {
   serviceTag: 15,
   /** Longer than the segment's overlay carries, answered with ICMP "fragmentation needed" / "packet too big". */
   tooBig: 16,
+  /** A tunnel frame from a MAC in use on a local port (spoofed or looped): not delivered, the FDB unchanged. */
+  moveRefused: 17,
 } as const;
 export type DropReasonName = keyof typeof DropReason;
 export const DROP_REASON_NAMES = Object.keys(DropReason) as DropReasonName[];

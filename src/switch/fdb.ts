@@ -196,7 +196,7 @@ export class Fdb {
     const table = this.#table(vni) ?? this.#createTable(vni);
     const learned = table.learned;
     const slot = learned.find(mac);
-    if (slot < 0) return this.#learnNew(table, mac, endpoint);
+    if (slot < 0) return this.#learnNew(table, mac, endpoint, kinds);
     const stamp = learned.stampAt(slot);
     const aged = this.#aged(stamp);
     const current = learned.endpointAt(slot);
@@ -237,11 +237,17 @@ export class Fdb {
     return table;
   }
 
-  #learnNew(table: VniTable, mac: number, endpoint: number): LearnResult {
+  #learnNew(table: VniTable, mac: number, endpoint: number, kinds: EndpointKinds | undefined): LearnResult {
     if (table.statics.size !== 0) {
       const fixed = table.statics.get(mac);
       if (fixed !== undefined) {
-        if (fixed.endpoint !== endpoint) this.counters.staticConflicts++;
+        if (fixed.endpoint === endpoint) return STATIC;
+        this.counters.staticConflicts++;
+        // A tunnel claiming a static local MAC (the TAP's own): refused like any local MAC.
+        if (kinds !== undefined && kinds.isTunnel(endpoint) && !kinds.isTunnel(fixed.endpoint)) {
+          this.counters.moveRefused++;
+          return MOVE_REFUSED;
+        }
         return STATIC;
       }
     }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { Endpoints } from "../../../src/switch/endpoints.js";
 import { Fdb, MOVED, MOVE_REFUSED, REFRESHED, STATIC, learnResultName } from "../../../src/switch/fdb.js";
-import { FLOOD, Forwarder } from "../../../src/switch/forwarder.js";
+import { DROP_MOVE_REFUSED, Forwarder, dropReasonName } from "../../../src/switch/forwarder.js";
 import { Segments } from "../../../src/switch/segments.js";
 import { parseMac } from "../../../src/wire/mac.js";
 
@@ -97,19 +97,21 @@ describe("MAC move protection (a local MAC is not moved to a tunnel by a single 
     at(0);
     fwd.learnAndDecide(VNI, tap, VICTIM, OTHER, false);
     at(10);
-    // The spoofer's frame is still forwarded (to the victim, which is local) but does not move it.
-    expect(fwd.learnAndDecide(VNI, peer1, VICTIM, OTHER, false)).toBe(FLOOD);
-    expect(fwd.learnAndDecide(VNI, peer2, OTHER, VICTIM, false)).toBe(tap);
+    // The spoofer's frame is dropped (delivering it would teach the host's bridge the same lie).
+    expect(fwd.learnAndDecide(VNI, peer1, VICTIM, OTHER, false)).toBe(DROP_MOVE_REFUSED);
+    expect(fwd.learnAndDecide(VNI, peer1, OTHER, VICTIM, false)).toBe(tap);
     expect(fdb.counters.moveRefused).toBe(1);
+    expect(dropReasonName(DROP_MOVE_REFUSED)).toBe("moveRefused");
   });
 
-  it("never moves a static entry (the switch's own TAP MAC), from a tunnel or anywhere", () => {
+  it("never moves a static entry (the switch's own TAP MAC); a tunnel's claim on it is refused", () => {
     const { endpoints, fdb, tap, peer1, at } = world();
     fdb.addStatic(VNI, VICTIM, tap);
     at(60_000);
-    expect(fdb.learn(VNI, VICTIM, peer1, endpoints)).toBe(STATIC);
+    expect(fdb.learn(VNI, VICTIM, peer1, endpoints)).toBe(MOVE_REFUSED);
+    expect(fdb.learn(VNI, VICTIM, peer1)).toBe(STATIC);
     expect(fdb.lookup(VNI, VICTIM)).toBe(tap);
-    expect(fdb.counters.staticConflicts).toBe(1);
+    expect(fdb.counters.staticConflicts).toBe(2);
   });
 
   it("refreshes as before when the claim comes from where the MAC already is", () => {
