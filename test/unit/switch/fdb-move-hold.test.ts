@@ -93,7 +93,7 @@ describe("MAC move protection (a local MAC is not moved to a tunnel by a single 
   });
 
   it("the forwarder applies the hold: a spoofed tunnel frame leaves unicast to the victim on the TAP", () => {
-    const { fdb, fwd, tap, peer1, peer2, at } = world();
+    const { fdb, fwd, tap, peer1, at } = world();
     at(0);
     fwd.learnAndDecide(VNI, tap, VICTIM, OTHER, false);
     at(10);
