@@ -19,6 +19,8 @@ export interface UpFlags {
   address?: string;
   port?: number;
   mtu?: number;
+  tapMtu?: number;
+  mac?: string;
   io?: string;
   encap?: string;
   greCsum?: boolean;
@@ -86,7 +88,7 @@ export function configFromFlags(f: UpFlags): Config {
     ttl: f.ttl,
     dev: f.dev,
     maxLearnedPeers: f.maxLearnedPeers,
-    segments: [{ vni: f.vni, key: f.key, tap: f.tap, bridge: f.bridge, address: f.address, mtu: f.mtu, ...trunkFromFlags(f) }],
+    segments: [{ vni: f.vni, key: f.key, tap: f.tap, bridge: f.bridge, address: f.address, mtu: f.mtu, tapMtu: f.tapMtu, mac: f.mac, ...trunkFromFlags(f) }],
   });
 }
 

@@ -30,6 +30,15 @@ export const SegmentSchema = z.object({
   bridge: ifName.optional(),
   address: cidr.optional(),
   mtu: z.number().int().min(68).max(65535).optional(),
+  /**
+   * The TAP's link MTU when it should be larger than the overlay's (e.g. 1500 for containers left
+   * at 1500): the bridge then hands vxswitch full-size frames, and those that do not fit the
+   * overlay are answered with ICMP "fragmentation needed" / "packet too big".
+   */
+  tapMtu: z.number().int().min(68).max(65535).optional(),
+  /** The TAP's MAC (unicast); default: derived from the host, the local address and the TAP name. */
+  mac: z.string().regex(/^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}$/, "must be a MAC address like 02:00:00:00:00:01")
+    .refine((m) => (parseInt(m.slice(0, 2), 16) & 1) === 0, "must be a unicast MAC (the first byte's low bit clear)").optional(),
   /** The TAP carries 802.1Q-tagged frames; `vlans` maps each VLAN to its own segment. */
   trunk: z.boolean().optional(),
   /** Trunk only: VLAN id ("1".."4094") -> VNI (VXLAN) or GRE key. Checked in ConfigSchema. */

@@ -105,6 +105,8 @@ function fdbMetrics(r: Registry, source: MetricsSource): void {
     () => [[{ cause: "ageing" }, counter("aged")], [{ cause: "capacity" }, counter("evicted")]]);
   scrapedCounter(r, "vxswitch_fdb_static_conflicts_total", "Frames whose source MAC has a static entry behind another endpoint", [],
     () => [[{}, counter("staticConflicts")]]);
+  scrapedCounter(r, "vxswitch_fdb_moves_refused_total", "Tunnel frames claiming a MAC a local port sent from within the move hold time (the entry stayed local)", [],
+    () => [[{}, counter("moveRefused")]]);
 }
 
 function ioMetrics(r: Registry, source: MetricsSource): void {

@@ -7,7 +7,7 @@ import type { Forwarder } from "../switch/forwarder.js";
 import { FLOOD, dropReasonName } from "../switch/forwarder.js";
 import { readMac } from "../wire/mac.js";
 import { flowSourcePort } from "../wire/flow-hash.js";
-import { TPID_8021Q, stripVlanTag } from "../wire/ethernet.js";
+import { ETH_VLAN_HEADER_LEN, TPID_8021AD, TPID_8021Q, stripVlanTag } from "../wire/ethernet.js";
 import type { Encapsulation } from "./encap.js";
 import { SegmentScratch, TAP_SUPER_FRAME, maxGsoMessage, shiftVnetHeader } from "./offload.js";
 import { VIRTIO_NET_HDR_GSO_ECN, VIRTIO_NET_HDR_LEN } from "../wire/virtio-net.js";
@@ -17,6 +17,7 @@ import { LocalDelivery } from "./local-delivery.js";
 import type { PeerTable } from "./peer-table.js";
 import { DropReason, type DataplaneStats, type DropReasonName } from "./stats.js";
 import type { Observers } from "./observers.js";
+import { TooBigResponder, exceedsOverlay, gsoSegmentLength } from "./too-big.js";
 
 export interface EgressOptions {
   batchSize: number;
@@ -48,6 +49,8 @@ export class EgressLoop {
   /** The socket each tx batch is sent on. */
   private readonly txSockets: TunnelSocket[];
   private readonly local: LocalDelivery;
+  /** Frames too big for the overlay get ICMP back through `local`. */
+  readonly tooBig: TooBigResponder;
   private readonly vnet: boolean;
   private readonly addon: NativeAddon | undefined;
   private readonly scratch: SegmentScratch | undefined;
@@ -94,6 +97,7 @@ export class EgressLoop {
     } else {
       this.local = new LocalDelivery(allTaps, this.rx.slab, opts.batchSize, opts.batchSize * (opts.maxFrame + 8), opts.maxFrame);
     }
+    this.tooBig = new TooBigResponder(this.local);
   }
 
   /** Drains what the TAP has ready, one batch at a time, bounded so other loops get their turn. */
@@ -135,8 +139,14 @@ export class EgressLoop {
       }
       let port: PortRuntime | undefined;
       if (tap.trunk) {
-        if (slab.readUInt16BE(off + 12) !== TPID_8021Q) {
-          est.drop(DropReason.untagged);
+        const tpid = slab.readUInt16BE(off + 12);
+        if (tpid !== TPID_8021Q) {
+          est.drop(tpid === TPID_8021AD ? DropReason.serviceTag : DropReason.untagged);
+          continue;
+        }
+        // The tag and a whole Ethernet header behind it, before the VLAN is read or the tag stripped.
+        if (len < ETH_VLAN_HEADER_LEN) {
+          est.drop(DropReason.runt);
           continue;
         }
         port = tap.byVlan.get(slab.readUInt16BE(off + 14) & 0x0fff);
@@ -152,11 +162,12 @@ export class EgressLoop {
       } else {
         port = tap.access!;
       }
-      if (len > this.opts.maxFrame && !gso) {
-        est.drop(DropReason.oversize);
+      const segment = port.segment;
+      // Longer than this segment's overlay carries; for a super-frame: its segments are.
+      if (gso ? gsoSegmentLength(slab, off, len, slab.readUInt16LE(off - VIRTIO_NET_HDR_LEN + 4)) > segment.mtu + 14 : exceedsOverlay(slab, off, len, segment.mtu)) {
+        est.drop(this.tooBig.answer(port, slab, off, len, segment.mtu) ? DropReason.tooBig : DropReason.oversize);
         continue;
       }
-      const segment = port.segment;
       const vni = segment.id;
       const dstIsGroup = (slab[off]! & 1) === 1;
       const decision = forwarder.learnAndDecide(vni, port.id, readMac(slab, off + 6), dstIsGroup ? -1 : readMac(slab, off), dstIsGroup);

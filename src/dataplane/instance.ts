@@ -4,7 +4,7 @@ import { writeFileSync } from "node:fs";
 import type { Config } from "../control/config.js";
 import { overlayMtu, segmentPorts } from "../control/config.js";
 import { HEADROOM } from "../io/batch.js";
-import { TapDevice } from "../io/tap-device.js";
+import type { TapDevice } from "../io/tap-device.js";
 import type { TunnelSocket } from "../io/tunnel-socket.js";
 import { GRO_MAX_DATAGRAM, UdpBatchSocket } from "../io/udp-batch-socket.js";
 import { DgramSocket } from "../io/dgram-socket.js";
@@ -29,6 +29,9 @@ import type { PortRuntime, SegmentRuntime, TapRuntime, TunnelSockets } from "./r
 import { DataplaneStats } from "./stats.js";
 import { interfaceOfAddress } from "./underlay.js";
 import { rawSocketDrops, udpSocketDrops } from "../io/socket-drops.js";
+import { TapKeeper, type TapKeeperCounters, type TapState } from "./tap-keeper.js";
+import { tapMacFor } from "./tap-mac.js";
+import { formatMac, readMac } from "../wire/mac.js";
 import { BusyPoll, MAX_BUSY_POLL_SOURCES, type BusyPollCounters, type BusyPollSource } from "./busy-poll.js";
 
 /** How many sockets send, so the outer source port follows the inner flow (ECMP/RSS spreading). */
@@ -45,6 +48,10 @@ export interface PlannedSegment {
   createBridge: boolean;
   address?: string;
   mtu: number;
+  /** The TAP's link MTU: the overlay MTU, or larger (tapMtu) so the bridge hands over full-size frames to answer. */
+  tapMtu: number;
+  /** Configured TAP MAC; undefined: derived (stable per host, local address and TAP name). */
+  mac?: string;
   mtuSource: string;
   /** The largest overlay MTU the underlay carries unfragmented: underlay MTU minus the encapsulation. */
   mtuLimit: number;
@@ -71,7 +78,9 @@ export interface InstanceStatus {
   gre?: { checksum: boolean; sequence: boolean };
   /** UDP socket offloads, and what the TAPs do (virtio-net header, checksum, TSO, USO). */
   offloads: { udpGro: boolean; udpGso: boolean; sourcePortSockets: number } & TapOffloads;
-  segments: { id: number; tap: string; vlan?: number; bridge?: string; mtu: number }[];
+  segments: { id: number; tap: string; vlan?: number; bridge?: string; mtu: number; tapMtu?: number }[];
+  /** Each TAP's MAC and health: "recreating" after it was deleted, "stopped" when that failed for good. */
+  taps: ({ name: string; mac: string; state: TapState } & TapKeeperCounters)[];
   /** unicastOnly: made by a static FDB entry (`fdb add --dst`), never flooded to. */
   peers: { address: string; dynamic: boolean; unicastOnly?: boolean; rxFrames: number; txFrames: number }[];
   group?: { address: string; dev: string | undefined; ttl: number; txFrames: number };
@@ -136,6 +145,8 @@ export function plan(cfg: Config): Plan {
         createBridge: firstUse && !bridgeExists(s.bridge!),
         address: s.address,
         mtu: s.mtu ?? derived,
+        tapMtu: Math.max(s.tapMtu ?? 0, s.mtu ?? derived),
+        mac: s.mac,
         mtuLimit: derived,
         mtuSource: s.mtu !== undefined ? "configured" : `underlay ${underlayInterface ?? "(assumed)"} mtu ${underlayMtu} - ${underlayMtu - derived} overhead`,
       };
@@ -155,7 +166,9 @@ export class SwitchInstance {
   private readonly segmentRuntimes = new Map<number, SegmentRuntime>();
   private readonly portsById = new Map<number, PortRuntime>();
   private readonly taps: TapRuntime[] = [];
-  private readonly devices: TapDevice[] = [];
+  /** One per TAP, by TapRuntime.index: the TAP, recreated if it is deleted under us. */
+  private readonly keepers: TapKeeper[] = [];
+  private readonly tapMacs: Buffer[] = [];
   private readonly tapProbe: TapOffloadProbe;
   private readonly createdBridges: string[] = [];
   private sockets: TunnelSockets | undefined;
@@ -284,25 +297,49 @@ export class SwitchInstance {
         this.addPort(s, opened);
         continue;
       }
-      if (s.bridge !== undefined && s.createBridge) {
-        native.bridgeAdd(s.bridge);
-        this.createdBridges.push(s.bridge);
-        disableMulticastSnooping(s.bridge, this.log);
-        native.linkSetUp(s.bridge, true);
-      }
-      const device = this.tapProbe.open(s.tap);
-      this.devices.push(device);
-      const tap: TapRuntime = { device, trunk: s.vlan !== 0, index: this.taps.length, access: undefined, byVlan: new Map() };
+      if (s.bridge !== undefined && s.createBridge) this.createBridge(s.bridge);
+      const mac = tapMacFor(s.mac, this.config.local, s.tap);
+      const keeper = TapKeeper.open(s.tap, {
+        open: (name) => this.tapProbe.open(name),
+        setup: (device) => this.setUpTap(device, s, mac),
+        log: this.log,
+      });
+      this.keepers.push(keeper);
+      this.tapMacs.push(mac);
+      const tap: TapRuntime = { device: keeper, trunk: s.vlan !== 0, index: this.taps.length, access: undefined, byVlan: new Map() };
       this.taps.push(tap);
       byName.set(s.tap, tap);
-      device.setMtu(s.mtu);
-      if (s.bridge !== undefined) device.attach(s.bridge);
-      device.up();
-      if (s.address !== undefined) {
-        const [addr, len] = s.address.split("/");
-        native.linkAddAddress(s.bridge ?? s.tap, parseAddress(addr!), Number(len));
-      }
       this.addPort(s, tap);
+    }
+  }
+
+  private createBridge(bridge: string): void {
+    native.bridgeAdd(bridge);
+    if (!this.createdBridges.includes(bridge)) this.createdBridges.push(bridge);
+    disableMulticastSnooping(bridge, this.log);
+    native.linkSetUp(bridge, true);
+  }
+
+  /**
+   * A TAP as the segment wants it, at start and again when it is recreated: its stable MAC (so
+   * neighbours' ARP entries survive restarts), MTU, bridge (ours is made again if it went too),
+   * link up, and the address when it sits on the TAP (or on a bridge we had to make again).
+   */
+  private setUpTap(device: TapDevice, s: PlannedSegment, mac: Buffer): void {
+    device.setMac(mac);
+    device.setMtu(s.tapMtu);
+    let addressHome = s.bridge === undefined;
+    if (s.bridge !== undefined) {
+      if (!bridgeExists(s.bridge) && this.createdBridges.includes(s.bridge)) {
+        this.createBridge(s.bridge);
+        addressHome = true;
+      }
+      device.attach(s.bridge);
+    }
+    device.up();
+    if (s.address !== undefined && addressHome) {
+      const [addr, len] = s.address.split("/");
+      native.linkAddAddress(s.bridge ?? s.tap, parseAddress(addr!), Number(len));
     }
   }
 
@@ -316,6 +353,8 @@ export class SwitchInstance {
     if (s.vlan === 0) tap.access = port;
     else tap.byVlan.set(s.vlan, port);
     this.portsById.set(portId, port);
+    // The switch's own TAP MAC lives on its port and is never learned elsewhere (static).
+    this.fdb.addStatic(s.id, readMac(this.tapMacs[tap.index]!, 0), portId);
     this.segments.addSegment(s.id, { mtu: s.mtu, greKey: this.config.encap === "gre" ? s.id : undefined });
     this.segments.attachPort(s.id, portId, s.vlan);
     const where = s.vlan === 0 ? `tap ${s.tap}` : `trunk tap ${s.tap} vlan ${s.vlan}`;
@@ -325,7 +364,8 @@ export class SwitchInstance {
   private startLoops(): void {
     const sockets = this.sockets!;
     const batchSize = this.config.batch;
-    const maxMtu = Math.max(...this.plan.segments.map((s) => s.mtu));
+    // Slots hold what the TAP's link lets through, which may be more than the overlay carries.
+    const maxMtu = Math.max(...this.plan.segments.map((s) => Math.max(s.mtu, s.tapMtu)));
     const maxFrame = maxMtu + 14 + 4;
     const tapSlot = this.tapProbe.tapSlotSize(HEADROOM, maxFrame);
     const vnetHdr = this.tapProbe.offloads.tapVnetHdr;
@@ -340,11 +380,11 @@ export class SwitchInstance {
         vnetHdr,
         family: this.plan.family,
       });
-      this.devices[tap.index]!.onReadable(() => {
+      this.keepers[tap.index]!.onReadable(() => {
         loop.onReadable();
         this.busyPoll?.kick();
       });
-      spinSources.push({ fd: this.devices[tap.index]!.fd, onReadable: () => loop.onReadable() });
+      spinSources.push({ fd: this.keepers[tap.index]!.fd, onReadable: () => loop.onReadable() });
     }
     const ingress = new IngressLoop(sockets.main, this.taps, this.segmentRuntimes, this.portsById, this.encap, this.fdb, this.forwarder, this.peers, this.stats, this.observers, {
       batchSize,
@@ -484,7 +524,8 @@ export class SwitchInstance {
       port: this.config.encap === "gre" ? 0 : this.config.port,
       gre: this.config.encap === "gre" ? { checksum: this.config.greChecksum, sequence: this.config.greSequence } : undefined,
       offloads: { udpGro: s?.main.gro ?? false, udpGso: s?.main.gso ?? false, sourcePortSockets: s?.senders.length ?? 0, ...this.tapProbe.offloads },
-      segments: this.plan.segments.map((p) => ({ id: p.id, tap: p.tap, ...(p.vlan !== 0 ? { vlan: p.vlan } : {}), bridge: p.bridge, mtu: p.mtu })),
+      segments: this.plan.segments.map((p) => ({ id: p.id, tap: p.tap, ...(p.vlan !== 0 ? { vlan: p.vlan } : {}), bridge: p.bridge, mtu: p.mtu, ...(p.tapMtu !== p.mtu ? { tapMtu: p.tapMtu } : {}) })),
+      taps: this.keepers.map((k, i) => ({ name: k.name, mac: formatMac(readMac(this.tapMacs[i]!, 0)), state: k.state, ...k.counters })),
       peers: this.peers.all().map((p) => ({ address: p.address, dynamic: p.dynamic, ...(this.unicastOnly.has(p.id) ? { unicastOnly: true } : {}), rxFrames: p.rxFrames, txFrames: p.txFrames })),
       ...(this.group !== undefined && this.plan.multicast !== undefined
         ? { group: { address: this.group.address, dev: this.plan.multicast.dev, ttl: this.plan.multicast.ttl, txFrames: this.group.txFrames } }
@@ -498,15 +539,9 @@ export class SwitchInstance {
   close(): void {
     if (this.sweepTimer) clearInterval(this.sweepTimer);
     this.busyPoll?.stop();
-    for (const device of this.devices) {
-      try {
-        device.close();
-      } catch {
-        // Already gone.
-      }
-    }
+    for (const keeper of this.keepers) keeper.close();
     this.taps.length = 0;
-    this.devices.length = 0;
+    this.keepers.length = 0;
     if (this.sockets) {
       for (const s of [this.sockets.main, ...this.sockets.senders]) s.close();
       this.sockets = undefined;

@@ -18,6 +18,12 @@ export const DropReason = {
   oversize: 13,
   /** A TAP super-frame whose headers do not match its virtio-net header (cannot be split). */
   badOffload: 14,
+  /** An 802.1ad (QinQ, 0x88a8) outer tag on a trunk TAP, whose VLAN map is for 802.1Q tags. */
+  serviceTag: 15,
+  /** Longer than the segment's overlay carries, answered with ICMP "fragmentation needed" / "packet too big". */
+  tooBig: 16,
+  /** A tunnel frame from a MAC in use on a local port (spoofed or looped): not delivered, the FDB unchanged. */
+  moveRefused: 17,
 } as const;
 export type DropReasonName = keyof typeof DropReason;
 export const DROP_REASON_NAMES = Object.keys(DropReason) as DropReasonName[];

@@ -40,16 +40,21 @@ function describe(err: unknown): string {
 export class FdWatch {
   private handle: PollHandle | undefined;
   private cb: (() => void) | undefined;
+  private onError: ((err: Error) => void) | undefined;
   private errorsInARow = 0;
   private rearmTimer: NodeJS.Timeout | undefined;
   private keepAlive = true;
 
   constructor(private readonly addon: NativeAddon, private readonly fd: number) {}
 
-  /** Calls cb once per readable wakeup (level-triggered: again while data stays unread). */
-  set(cb: () => void): void {
+  /**
+   * Calls cb once per readable wakeup (level-triggered: again while data stays unread). With
+   * onError, the owner handles poll errors: the watch stops and hands the error over.
+   */
+  set(cb: () => void, onError?: (err: Error) => void): void {
     this.stop();
     this.cb = cb;
+    this.onError = onError;
     this.start();
   }
 
@@ -63,6 +68,7 @@ export class FdWatch {
     if (this.rearmTimer) clearTimeout(this.rearmTimer);
     this.rearmTimer = undefined;
     this.cb = undefined;
+    this.onError = undefined;
     this.release();
   }
 
@@ -95,6 +101,17 @@ export class FdWatch {
 
   private onPollError(err: Error): void {
     counters.pollErrors++;
+    const owner = this.onError;
+    if (owner !== undefined) {
+      this.stop();
+      try {
+        owner(err);
+      } catch (thrown) {
+        counters.callbackErrors++;
+        log(`fd ${this.fd}: error callback threw (counted): ${describe(thrown)}`);
+      }
+      return;
+    }
     this.errorsInARow++;
     this.release();
     if (this.errorsInARow > MAX_POLL_ERRORS) {

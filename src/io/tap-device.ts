@@ -104,9 +104,13 @@ export class TapDevice {
     return this.addon.writeFrames(this.fd, tx.slab, tx.offsets, tx.lengths, tx.count);
   }
 
-  /** Calls cb once per wakeup while frames are waiting; replaces an earlier callback. */
-  onReadable(cb: () => void): void {
-    this.watch.set(cb);
+  /**
+   * Calls cb once per wakeup while frames are waiting; replaces an earlier callback. With
+   * onError, a poll error (the TAP was deleted) stops the watch and goes there instead of
+   * being retried.
+   */
+  onReadable(cb: () => void, onError?: (err: Error) => void): void {
+    this.watch.set(cb, onError);
   }
 
   /** Stops polling and closes the fd, which removes the TAP. Idempotent. */

@@ -13,10 +13,20 @@ export const MOVED = 2;
 export const STATIC = 3;
 /** learn(): a group (multicast/broadcast) or all-zero source address, never learned. */
 export const IGNORED = 4;
+/**
+ * learn(): a tunnel claimed a MAC that a local port sent from less than moveHoldMs ago; the
+ * entry stays on the local port (one spoofed or looped frame cannot steal a local host).
+ */
+export const MOVE_REFUSED = 5;
 
-export type LearnResult = typeof LEARNED | typeof REFRESHED | typeof MOVED | typeof STATIC | typeof IGNORED;
+export type LearnResult = typeof LEARNED | typeof REFRESHED | typeof MOVED | typeof STATIC | typeof IGNORED | typeof MOVE_REFUSED;
 
-const LEARN_RESULT_NAMES = ["learned", "refreshed", "moved", "static", "ignored"] as const;
+const LEARN_RESULT_NAMES = ["learned", "refreshed", "moved", "static", "ignored", "moveRefused"] as const;
+
+/** What learn() needs to know of endpoints to guard local MACs: which ids are tunnels. */
+export interface EndpointKinds {
+  isTunnel(id: number): boolean;
+}
 
 export function learnResultName(code: LearnResult): string {
   return LEARN_RESULT_NAMES[code];
@@ -32,6 +42,13 @@ export const DEFAULT_AGEING_MS = 300_000;
  * ~768 KiB, a million ~48 MiB.
  */
 export const DEFAULT_MAX_ENTRIES = 16_384;
+/**
+ * A MAC learned on a local port moves to a tunnel only after the local port has been silent
+ * from it this long: a host that moved away stops sending here, a spoofer's frame does not
+ * make the real host stop. Long enough to cover a chatty host's gaps, short enough that a
+ * migrated VM is reachable again within a couple of seconds.
+ */
+export const DEFAULT_MOVE_HOLD_MS = 1000;
 
 /** A static entry (`bridge fdb add ... static`): kept apart from the learned table, never aged or evicted. */
 interface StaticEntry {
@@ -63,6 +80,8 @@ export class FdbCounters {
   ignored = 0;
   /** Frames whose source MAC has a static entry behind another endpoint (spoofing or miswiring). */
   staticConflicts = 0;
+  /** Tunnel frames claiming a MAC a local port sent from within moveHoldMs: the entry stayed local. */
+  moveRefused = 0;
 }
 
 export interface FdbOptions {
@@ -72,6 +91,8 @@ export interface FdbOptions {
   ageingMs?: number;
   /** Monotonic clock in ms read by tick() without an argument; default performance.now(). */
   now?: () => number;
+  /** Quiet time on the local port before a tunnel may take one of its MACs (DEFAULT_MOVE_HOLD_MS; 0 = moves at once). */
+  moveHoldMs?: number;
 }
 
 interface VniTable {
@@ -92,6 +113,7 @@ function stampOf(nowMs: number): number {
 export class Fdb {
   readonly counters = new FdbCounters();
   readonly maxEntries: number;
+  readonly moveHoldMs: number;
   #ageingMs: number;
   readonly #clock: () => number;
   #now: number;
@@ -102,11 +124,15 @@ export class Fdb {
   #lastTable: VniTable | undefined;
 
   constructor(options: FdbOptions = {}) {
-    const { maxEntries = DEFAULT_MAX_ENTRIES, ageingMs = DEFAULT_AGEING_MS, now = () => performance.now() } = options;
+    const { maxEntries = DEFAULT_MAX_ENTRIES, ageingMs = DEFAULT_AGEING_MS, now = () => performance.now(), moveHoldMs = DEFAULT_MOVE_HOLD_MS } = options;
     if (!Number.isInteger(maxEntries) || maxEntries < 1) {
       throw new RangeError(`invalid FDB size ${maxEntries} (maxEntries is an integer >= 1)`);
     }
+    if (!Number.isInteger(moveHoldMs) || moveHoldMs < 0 || moveHoldMs > MAX_AGEING_MS) {
+      throw new RangeError(`invalid move hold time ${moveHoldMs} ms (an integer >= 0)`);
+    }
     this.maxEntries = maxEntries;
+    this.moveHoldMs = moveHoldMs;
     this.#ageingMs = 0;
     this.ageingMs = ageingMs;
     this.#clock = now;
@@ -157,8 +183,12 @@ export class Fdb {
     return -1;
   }
 
-  /** Learns that mac (a frame's source) is behind endpoint in vni. */
-  learn(vni: number, mac: number, endpoint: number): LearnResult {
+  /**
+   * Learns that mac (a frame's source) is behind endpoint in vni. With `kinds`, a move from a
+   * local port to a tunnel waits until the port has been quiet from mac for moveHoldMs
+   * (MOVE_REFUSED meanwhile, the entry and its age untouched).
+   */
+  learn(vni: number, mac: number, endpoint: number, kinds?: EndpointKinds): LearnResult {
     if (mac === 0 || isMulticastMac(mac)) {
       this.counters.ignored++;
       return IGNORED;
@@ -166,8 +196,15 @@ export class Fdb {
     const table = this.#table(vni) ?? this.#createTable(vni);
     const learned = table.learned;
     const slot = learned.find(mac);
-    if (slot < 0) return this.#learnNew(table, mac, endpoint);
-    const aged = this.#aged(learned.stampAt(slot));
+    if (slot < 0) return this.#learnNew(table, mac, endpoint, kinds);
+    const stamp = learned.stampAt(slot);
+    const aged = this.#aged(stamp);
+    const current = learned.endpointAt(slot);
+    if (!aged && current !== endpoint && kinds !== undefined && ((this.#stamp - stamp) | 0) < this.moveHoldMs
+      && kinds.isTunnel(endpoint) && !kinds.isTunnel(current)) {
+      this.counters.moveRefused++;
+      return MOVE_REFUSED;
+    }
     learned.touch(slot, this.#stamp);
     if (aged) {
       // Aged but not yet swept: it is gone, and this is a new entry in the same slot.
@@ -176,7 +213,7 @@ export class Fdb {
       learned.setEndpoint(slot, endpoint);
       return LEARNED;
     }
-    if (learned.endpointAt(slot) === endpoint) {
+    if (current === endpoint) {
       this.counters.refreshed++;
       return REFRESHED;
     }
@@ -200,11 +237,17 @@ export class Fdb {
     return table;
   }
 
-  #learnNew(table: VniTable, mac: number, endpoint: number): LearnResult {
+  #learnNew(table: VniTable, mac: number, endpoint: number, kinds: EndpointKinds | undefined): LearnResult {
     if (table.statics.size !== 0) {
       const fixed = table.statics.get(mac);
       if (fixed !== undefined) {
-        if (fixed.endpoint !== endpoint) this.counters.staticConflicts++;
+        if (fixed.endpoint === endpoint) return STATIC;
+        this.counters.staticConflicts++;
+        // A tunnel claiming a static local MAC (the TAP's own): refused like any local MAC.
+        if (kinds !== undefined && kinds.isTunnel(endpoint) && !kinds.isTunnel(fixed.endpoint)) {
+          this.counters.moveRefused++;
+          return MOVE_REFUSED;
+        }
         return STATIC;
       }
     }

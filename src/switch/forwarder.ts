@@ -1,7 +1,7 @@
 // The forwarding decision for one frame: one endpoint, flood, or drop with a reason (split horizon, hairpin).
 import { isMulticastMac } from "../wire/mac.js";
 import type { Endpoints } from "./endpoints.js";
-import type { Fdb } from "./fdb.js";
+import { MOVE_REFUSED, type Fdb } from "./fdb.js";
 import type { Segment, Segments } from "./segments.js";
 
 /** Send a copy to every target of floodTargets(vni, from) except from. */
@@ -15,12 +15,18 @@ export const DROP_UNKNOWN_VNI = -4;
 /** A flood with nobody to flood to (the source is the segment's only member in reach). */
 export const DROP_NO_TARGET = -5;
 
+/**
+ * A tunnel frame whose source MAC is in use on a local port (move refused): delivering it would
+ * teach the host's bridge that the local host sits behind the TAP, so it is dropped.
+ */
+export const DROP_MOVE_REFUSED = -6;
+
 /** Every drop code, in order: DROP_REASONS[i] === -2 - i, so `-2 - code` indexes a counter array. */
-export const DROP_REASONS = [DROP_SAME_PORT, DROP_SPLIT_HORIZON, DROP_UNKNOWN_VNI, DROP_NO_TARGET] as const;
+export const DROP_REASONS = [DROP_SAME_PORT, DROP_SPLIT_HORIZON, DROP_UNKNOWN_VNI, DROP_NO_TARGET, DROP_MOVE_REFUSED] as const;
 export type DropCode = (typeof DROP_REASONS)[number];
 
 // camelCase, the keys of the dataplane's DropReason table and of metrics labels.
-const DROP_NAMES = ["hairpin", "splitHorizon", "unknownVni", "noTarget"] as const;
+const DROP_NAMES = ["hairpin", "splitHorizon", "unknownVni", "noTarget", "moveRefused"] as const;
 export type DropName = (typeof DROP_NAMES)[number];
 
 /** True for a decision that is a drop (not an endpoint, not FLOOD). */
@@ -67,7 +73,8 @@ export class Forwarder {
   learnAndDecide(vni: number, from: number, srcMac: number, dstMac: number, dstIsGroup: boolean = isMulticastMac(dstMac)): number {
     const seg = this.#segments.get(vni);
     if (seg === undefined) return DROP_UNKNOWN_VNI;
-    this.#fdb.learn(vni, srcMac, from);
+    // The endpoints go along so a tunnel cannot take a MAC a local port is using (move hold).
+    if (this.#fdb.learn(vni, srcMac, from, this.#endpoints) === MOVE_REFUSED) return DROP_MOVE_REFUSED;
     return this.#decideIn(seg, vni, from, dstMac, dstIsGroup);
   }
 

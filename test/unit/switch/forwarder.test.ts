@@ -157,7 +157,7 @@ describe("Forwarder", () => {
   });
 
   it("names every drop reason, and tells drops from endpoints and flood", () => {
-    expect(DROP_REASONS.map(dropReasonName)).toEqual(["hairpin", "splitHorizon", "unknownVni", "noTarget"]);
+    expect(DROP_REASONS.map(dropReasonName)).toEqual(["hairpin", "splitHorizon", "unknownVni", "noTarget", "moveRefused"]);
     DROP_REASONS.forEach((code, i) => expect(-2 - code).toBe(i));
     expect(dropReasonName(FLOOD)).toBe("flood");
     expect(dropReasonName(3)).toBe("unicast");
