@@ -63,6 +63,9 @@ export async function runCapture(flags: CaptureFlags): Promise<void> {
     onHeader: (header) => {
       const h = header as CaptureHeader;
       writer = new PcapWriter(out, h.linktype, h.snaplen);
+      // Like tcpdump's "listening on": the capture is attached from here on.
+      const what = h.outer ? `outer ${h.encap} packets (link-type RAW)` : "inner Ethernet frames (link-type EN10MB)";
+      process.stderr.write(`capturing ${what}; Ctrl-C to stop\n`);
     },
     onItem: (item) => {
       const { t, d } = item as { t: number; d: string };

@@ -44,7 +44,7 @@ export async function runTrace(flags: TraceFlags): Promise<void> {
     count: flags.count,
     duration: flags.duration,
   }, {
-    onHeader: () => {},
+    onHeader: () => process.stderr.write("tracing; Ctrl-C to stop\n"),
     onItem: (item) => {
       const e = item as TraceEvent;
       process.stdout.write(flags.json ? `${JSON.stringify(e)}\n` : `${e.line}\n`);
