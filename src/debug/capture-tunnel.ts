@@ -1,9 +1,8 @@
 // The segment id and inner frame of a tunnel payload (VXLAN header or GRE header first), for capture and trace.
 import { GRE_BASE_LEN, GRE_FLAG_K, greFlags, greHeaderLength, greKey } from "../wire/gre.js";
 import { VXLAN_HEADER_LEN, vxlanVni } from "../wire/vxlan.js";
-
-/** The segment id a keyless GRE packet lands in (as GreEncap decides). */
-const GRE_KEYLESS_ID = 0;
+// The segment id a keyless GRE packet lands in, as the dataplane decides it.
+import { GRE_KEYLESS_ID } from "../dataplane/gre-encap.js";
 
 export interface TunnelPayload {
   /** VNI or GRE key (keyless GRE: 0). */
