@@ -4,6 +4,8 @@ import { Command, CommanderError, InvalidArgumentError, Option } from "commander
 import { runUp, type UpFlags } from "./up.js";
 import { runQuery } from "./query.js";
 import { runDecode, type DecodeFlags } from "./decode.js";
+import { runCapture, type CaptureFlags } from "./capture.js";
+import { runTrace, type TraceFlags } from "./trace.js";
 import { UsageError } from "./usage-error.js";
 import { DEFAULT_CONTROL_PATH } from "../control/control-server.js";
 import { macFromString } from "../wire/mac.js";
@@ -130,6 +132,40 @@ program
   .addOption(new Option("--link <start>", "where packets start (default: the capture's link type; hex: guessed, Ethernet then IP)").choices(["auto", "eth", "ip", "vxlan", "gre"]))
   .option("--vxlan-port <n>", "also decode this UDP port as VXLAN (repeat)", (v: string, prev: number[] = []) => [...prev, integer("--vxlan-port", 1, 65535)(v)])
   .action(async (inputs: string[], o: DecodeFlags) => runDecode(inputs, o));
+function seconds(value: string): number {
+  const n = Number(value);
+  if (value.trim() === "" || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError("--duration must be a number of seconds > 0");
+  return n;
+}
+
+program
+  .command("capture")
+  .description("capture frames the running switch handles into a pcap (inner Ethernet frames, or --outer tunnel packets); -w - | tshark -r - works")
+  .option("--vni <n>", "only this segment (VNI or GRE key)", integer("--vni", 0, 0xffffffff))
+  .option("--peer <addr>", "only frames to or from this peer", ipAddress)
+  .option("--mac <mac>", "only frames with this source or destination MAC", macAddress)
+  .option("--inner", "inner Ethernet frames (the default)")
+  .option("--outer", "outer packets with their IP/UDP/VXLAN or IP/GRE headers (raw IP pcap)")
+  .option("-c, --count <n>", "stop after this many frames", integer("--count", 1, 1_000_000_000))
+  .option("--duration <s>", "stop after this many seconds", seconds)
+  .option("-w, --write <file>", "pcap file to write, - for stdout")
+  .addOption(controlOption())
+  .action(async (o: CaptureFlags) => runCapture(o));
+
+program
+  .command("trace")
+  .description("live: one line per frame and the switch's decision (or drop reason); --packet: what the switch would do with a frame, and why")
+  .option("--vni <n>", "only this segment (VNI or GRE key); with --packet-hex: the frame's segment", integer("--vni", 0, 0xffffffff))
+  .option("--peer <addr>", "only frames from this peer", ipAddress)
+  .option("--mac <mac>", "only frames with this source or destination MAC", macAddress)
+  .option("-c, --count <n>", "stop after this many lines", integer("--count", 1, 1_000_000_000))
+  .option("--duration <s>", "stop after this many seconds", seconds)
+  .option("--packet <spec>", "explain a hypothetical frame: 'vni 42 src MAC dst MAC [from PEER|from tap [NAME]]' (nothing is sent or learned)")
+  .option("--packet-hex <hex>", "explain this Ethernet frame (hex); --vni / --packet 'vni N from ...' give where it arrives")
+  .option("--json", "machine-readable output")
+  .addOption(controlOption())
+  .action(async (o: TraceFlags) => runTrace(o));
+
 /** "vxswitch fdb add" for a subcommand: where `--help` explains it. */
 function commandPath(cmd: Command): string {
   const names: string[] = [];

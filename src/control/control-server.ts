@@ -3,6 +3,7 @@
 import { createServer, type Server, type Socket } from "node:net";
 import { answerLine, encodeAnswer, type ControlHandler } from "./dispatch.js";
 import { LineReader } from "./line-reader.js";
+import { serveStream, StreamReply } from "./stream.js";
 import { listenPrivately, prepareSocketPath, removeIfOurs, type SocketIdentity } from "./socket-file.js";
 
 export type { ControlHandler, ControlRequest } from "./dispatch.js";
@@ -137,7 +138,13 @@ class ControlSession {
     const conn = this.conn;
     while (this.next < this.pending.length && !conn.destroyed) {
       const line = this.pending[this.next++]!;
-      const written = conn.write(encodeAnswer(await answerLine(line, this.handlers)));
+      const answer = await answerLine(line, this.handlers);
+      if (answer.ok && answer.result instanceof StreamReply) {
+        // A stream owns the connection until it ends, then closes it; later lines are not answered.
+        await serveStream(conn, answer.result.stream, this.opts.maxUnreadBytes, (value) => `${JSON.stringify(value)}\n`);
+        return;
+      }
+      const written = conn.write(encodeAnswer(answer));
       if (!written && conn.writableLength > this.opts.maxUnreadBytes) await writable(conn);
     }
     this.pending = [];

@@ -2,6 +2,13 @@
 import type { SwitchInstance } from "../dataplane/instance.js";
 import type { ControlHandler, ControlRequest } from "./control-server.js";
 import { macFromString } from "../wire/mac.js";
+import { StreamReply } from "./stream.js";
+import { captureStream } from "../debug/capture-session.js";
+import { traceStream } from "../debug/trace-session.js";
+import { packetSpecOf, tracePacket } from "../debug/trace-packet.js";
+
+/** Streams at once (captures and traces): each one costs the loops a copy per matching frame. */
+const MAX_STREAMS = 4;
 
 export interface FdbRow {
   mac: string;
@@ -56,6 +63,9 @@ export function controlHandlers(instance: SwitchInstance): Record<string, Contro
     },
     "fdb-del": (req) => ({ deleted: instance.removeFdbEntry(numberArg(req, "vni"), macArg(req)) }),
     "fdb-flush": () => ({ flushed: instance.flushLearned() }),
+    capture: (req) => streamOf(instance, () => captureStream(instance.debugView(), req)),
+    trace: (req) => streamOf(instance, () => traceStream(instance.debugView(), req)),
+    "trace-packet": (req) => tracePacket(instance.debugView(), packetSpecOf(req)),
     status: () => instance.status(),
     peers: () => instance.status().peers,
     stats: () => {
@@ -65,4 +75,10 @@ export function controlHandlers(instance: SwitchInstance): Record<string, Contro
       return { egress: instance.stats.egress.toJSON(), ingress, fdb: instance.fdbCounters(), peers: instance.peerCounters(), io: instance.ioCounters() };
     },
   };
+}
+
+/** A stream reply, refused when MAX_STREAMS observers are attached already. */
+function streamOf(instance: SwitchInstance, make: () => ConstructorParameters<typeof StreamReply>[0]): StreamReply {
+  if (instance.observers.count >= MAX_STREAMS) throw new Error(`${MAX_STREAMS} captures/traces are running already; stop one first`);
+  return new StreamReply(make());
 }

@@ -126,6 +126,7 @@ export class EgressLoop {
     for (let i = 0; i < n; i++) {
       let off = rx.offsetOf(i);
       let len = rx.lengths[i]!;
+      if (this.observers.active) this.observers.egressFrame(slab, off, len, tap);
       let gso = false;
       if (vnet) {
         if (len === 0) continue;
@@ -171,6 +172,7 @@ export class EgressLoop {
       const vni = segment.id;
       const dstIsGroup = (slab[off]! & 1) === 1;
       const decision = forwarder.learnAndDecide(vni, port.id, readMac(slab, off + 6), dstIsGroup ? -1 : readMac(slab, off), dstIsGroup);
+      if (this.observers.active) this.observers.decided("egress", decision, vni, port.id);
       const hlen = encap.headerLength(segment);
       if (decision === FLOOD) {
         est.flooded++;
@@ -229,6 +231,7 @@ export class EgressLoop {
       frames++;
       bytes += len;
     }
+    if (this.observers.active) this.observers.batchEnd("egress");
     this.flushTx();
     this.local.flush(this.onShortLocal);
     est.frames += frames;
@@ -324,6 +327,7 @@ export class EgressLoop {
     for (let s = 0; s < this.tx.length; s++) {
       const txb = this.tx[s]!;
       if (txb.count === 0) continue;
+      if (this.observers.active) this.observers.egressSend(txb, this.txSockets[s]!);
       const sent = this.txSockets[s]!.send(txb);
       if (sent < txb.count) est.drop(DropReason.txError, txb.count - sent);
       txb.clear();

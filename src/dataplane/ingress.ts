@@ -107,6 +107,7 @@ export class IngressLoop {
       if (peer === undefined) {
         peer = this.opts.learnPeers ? this.addDynamicPeer(rx.srcAddrs, i * 16) : undefined;
         if (peer === undefined) {
+          if (this.observers.active) this.observers.ingressFrame(rx.srcAddrs, i * 16, rx.slab, base, rx.slab, -1, total, 1);
           ist.drop(DropReason.unknownPeer);
           continue;
         }
@@ -114,9 +115,11 @@ export class IngressLoop {
       // A UDP_GRO datagram holds several packets of segSize bytes (the last may be shorter).
       const seg = rx.segSizes[i]! || total;
       for (let o = base, end = base + total; o < end; o += seg) {
+        if (this.observers.active) this.observers.ingressFrame(rx.srcAddrs, i * 16, rx.slab, o, rx.slab, -1, Math.min(seg, end - o), 1);
         this.packet(peer, o, Math.min(seg, end - o));
       }
     }
+    if (this.observers.active) this.observers.batchEnd("ingress");
     this.local.flush(this.onShort);
     ist.batches++;
   }
@@ -155,6 +158,7 @@ export class IngressLoop {
     const vni = segment.id;
     const dstIsGroup = (slab[inner]! & 1) === 1;
     const decision = this.forwarder.learnAndDecide(vni, peer.id, readMac(slab, inner + 6), dstIsGroup ? -1 : readMac(slab, inner), dstIsGroup);
+    if (this.observers.active) this.observers.decided("ingress", decision, vni, peer.id);
     if (flen > this.opts.maxFrame) {
       this.deliverSegments(segment, decision);
       return;
@@ -218,6 +222,7 @@ export class IngressLoop {
       for (let j = 0; j < k; j++) this.coalescedFrame(j);
       this.local.flush(this.onShort);
     } while (k > 0 && c.cursor[0]! < n);
+    if (this.observers.active) this.observers.batchEnd("ingress");
     if (c.runts > 0) this.stats.ingress.drop(DropReason.runt, c.runts);
     this.stats.ingress.partialChecksums += c.partialChecksums;
   }
@@ -232,6 +237,7 @@ export class IngressLoop {
     const packets = rec[r + 4]!;
     const rx = this.rx;
     const ist = this.stats.ingress;
+    if (this.observers.active) this.observers.ingressFrame(rx.srcAddrs, src, rx.slab, rec[r + 3]!, this.coalescer!.out, off, flen, packets);
     let peer = this.peers.lookup(rx.srcAddrs, src);
     if (peer === undefined) {
       peer = this.opts.learnPeers ? this.addDynamicPeer(rx.srcAddrs, src) : undefined;
@@ -264,6 +270,7 @@ export class IngressLoop {
     }
     const dstIsGroup = (out[off]! & 1) === 1;
     const decision = this.forwarder.learnAndDecide(segment.id, peer.id, readMac(out, off + 6), dstIsGroup ? -1 : readMac(out, off), dstIsGroup);
+    if (this.observers.active) this.observers.decided("ingress", decision, segment.id, peer.id);
     if (decision === FLOOD) {
       ist.flooded++;
       const ports = segment.ports;

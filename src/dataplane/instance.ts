@@ -21,6 +21,7 @@ import { VxlanEncap } from "./vxlan-encap.js";
 import { GreEncap, greOptionCount, greSegmentsOf } from "./gre-encap.js";
 import { GreSocket } from "../io/gre-socket.js";
 import { Observers } from "./observers.js";
+import type { DebugView } from "../debug/trace-view.js";
 import { describeOffloads, TapOffloadProbe, type TapOffloads } from "./offload.js";
 import { LearnedPeers, type LearnedPeerCounters } from "./learned-peers.js";
 import { groupBindAddress, joinGroup } from "./multicast-group.js";
@@ -420,6 +421,25 @@ export class SwitchInstance {
     this.busyPoll = new BusyPoll(loadNative(), sources, windowUs);
     const socket = this.sockets!.main.fd === undefined ? " (not the node:dgram socket, which has no fd: TAPs only)" : "";
     this.log(`busy-poll ${windowUs} µs after the last packet on ${sources.length} fds${socket}`);
+  }
+
+  /** What capture and trace read: the tables, counters and observer taps of this switch. */
+  debugView(): DebugView {
+    return {
+      encap: this.config.encap,
+      local: parseAddress(this.config.local),
+      port: this.config.encap === "gre" ? 0 : this.config.port,
+      vnetHdr: this.tapProbe.offloads.tapVnetHdr,
+      learnsPeers: this.learned !== undefined,
+      observers: this.observers,
+      stats: this.stats,
+      fdb: this.fdb,
+      endpoints: this.endpoints,
+      peers: this.peers,
+      forwarder: this.forwarder,
+      segment: (id) => this.segmentRuntimes.get(id),
+      modelSegment: (id) => this.segments.get(id),
+    };
   }
 
   /** Name of the (first) local port of a segment ("TAP", or "TAP.VLAN" on a trunk): `dev` in `fdb show`. */
