@@ -130,6 +130,7 @@ export function tracePacket(view: DebugView, spec: PacketSpec): PacketTrace {
     srcEntry: model === undefined ? undefined : entryOf(view, spec.vni, src),
     dstEntry: model === undefined ? undefined : entryOf(view, spec.vni, dst),
     isTunnel: (id) => view.endpoints.isTunnel(id),
+    moveHoldMs: view.fdb.moveHoldMs,
   });
   if (x.decision === DROP_UNKNOWN_VNI) {
     lines.push(`segment: no segment has ${view.encap === "gre" ? "key" : "VNI"} ${spec.vni}`, `decision: drop: ${DROP_WORDS.unknownVni}`);
@@ -173,6 +174,10 @@ function learnText(view: DebugView, x: Explanation, mac: string, label: string, 
     }
     case "static":
       return `${mac} has a static entry: kept as it is`;
+    case "refused": {
+      const now = entryOf(view, vni, parseMac(mac));
+      return `${mac} is in use on local port ${now === undefined ? "?" : endpointLabel(view, now.endpoint)}: a tunnel's claim is refused and the frame dropped (move hold ${view.fdb.moveHoldMs} ms)`;
+    }
     default:
       return "nothing (dropped before learning)";
   }

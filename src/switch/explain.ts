@@ -1,6 +1,6 @@
 // What the forwarder would do with a frame, and why: a read-only replay of learnAndDecide for `trace --packet`.
 import { isMulticastMac } from "../wire/mac.js";
-import { DROP_NO_TARGET, DROP_SAME_PORT, DROP_SPLIT_HORIZON, DROP_UNKNOWN_VNI, FLOOD } from "./forwarder.js";
+import { DROP_MOVE_REFUSED, DROP_NO_TARGET, DROP_SAME_PORT, DROP_SPLIT_HORIZON, DROP_UNKNOWN_VNI, FLOOD } from "./forwarder.js";
 
 /** An FDB entry as `fdb show` sees it. */
 export interface ExplainEntry {
@@ -23,9 +23,11 @@ export interface ExplainInput {
   srcEntry: ExplainEntry | undefined;
   dstEntry: ExplainEntry | undefined;
   isTunnel: (endpoint: number) => boolean;
+  /** The FDB's move hold: a tunnel's claim on a MAC a local port sent from this recently is refused. */
+  moveHoldMs: number;
 }
 
-export type LearnOutcome = "new" | "refresh" | "move" | "static" | "ignored" | "none";
+export type LearnOutcome = "new" | "refresh" | "move" | "static" | "ignored" | "refused" | "none";
 
 export interface Explanation {
   /** The forwarder's code: an endpoint id, FLOOD or a drop code. */
@@ -46,7 +48,11 @@ function learnOutcome(input: ExplainInput): LearnOutcome {
   const { srcMac, srcEntry, from } = input;
   if (srcMac === 0 || isMulticastMac(srcMac)) return "ignored";
   if (srcEntry === undefined) return "new";
-  if (srcEntry.isStatic) return "static";
+  // A tunnel claiming a local MAC: refused for a static one, and for a learned one the port
+  // used within the move hold (Fdb.learn's MOVE_REFUSED; the frame is dropped).
+  const claim = srcEntry.endpoint !== from && input.fromTunnel && !input.isTunnel(srcEntry.endpoint);
+  if (srcEntry.isStatic) return claim ? "refused" : "static";
+  if (claim && srcEntry.ageSeconds * 1000 < input.moveHoldMs) return "refused";
   return srcEntry.endpoint === from ? "refresh" : "move";
 }
 
@@ -60,6 +66,9 @@ export function explain(input: ExplainInput): Explanation {
     return { decision: DROP_UNKNOWN_VNI, learn: "none", lookup: "none", dstEntry: undefined, targets: [], splitHorizon: false };
   }
   const learn = learnOutcome(input);
+  if (learn === "refused") {
+    return { decision: DROP_MOVE_REFUSED, learn, lookup: "none", dstEntry: undefined, targets: [], splitHorizon: false };
+  }
   const result = { learn, dstEntry: undefined as ExplainEntry | undefined, targets: [] as number[], splitHorizon: false };
   if (!isMulticastMac(dstMac)) {
     // Learning comes first: a frame to its own source MAC finds the entry it just made.

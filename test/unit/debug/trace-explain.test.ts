@@ -42,6 +42,7 @@ function world() {
     srcEntry: entry(src),
     dstEntry: entry(dst),
     isTunnel: (id) => endpoints.isTunnel(id),
+    moveHoldMs: fdb.moveHoldMs,
   });
   return { fdb, forwarder, input, tap0, tap1, peer1, peer2 };
 }
@@ -109,7 +110,7 @@ describe("explain", () => {
     const tap = endpoints.addPort("t");
     segments.addSegment(VNI);
     segments.attachPort(VNI, tap);
-    const x = explain({ vni: VNI, from: tap, fromTunnel: false, srcMac: A, dstMac: MAC_BROADCAST, segment: segments.get(VNI), srcEntry: undefined, dstEntry: undefined, isTunnel: () => false });
+    const x = explain({ vni: VNI, from: tap, fromTunnel: false, srcMac: A, dstMac: MAC_BROADCAST, segment: segments.get(VNI), srcEntry: undefined, dstEntry: undefined, isTunnel: () => false, moveHoldMs: 1000 });
     expect(x.decision).toBe(DROP_NO_TARGET);
   });
 
