@@ -94,10 +94,10 @@ export function humanRate(n: number): string {
   return n >= 100 || n === 0 ? n.toFixed(0) : n.toFixed(1);
 }
 
-function table(rows: string[][]): string[] {
+/** Columns aligned: the first `names` columns left (names), the rest right (numbers). */
+function table(rows: string[][], names = 1): string[] {
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
-  // First column left-aligned (names), the rest right-aligned (numbers).
-  return rows.map((r) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join("  ").trimEnd());
+  return rows.map((r) => r.map((cell, c) => (c < names ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join("  ").trimEnd());
 }
 
 export function renderTop(v: TopView): string {
@@ -107,13 +107,13 @@ export function renderTop(v: TopView): string {
     ...v.directions.map((d) => [d.name, humanRate(d.framesPerSecond), d.mbitPerSecond.toFixed(1), d.batchFill.toFixed(1), humanRate(d.floodedPerSecond)]),
   ]));
   lines.push("");
-  lines.push(...table([["SEGMENT", "TAP", "MTU", "FDB"], ...v.segments.map((g) => [String(g.id), g.tap, String(g.mtu), g.fdbEntries === undefined ? "-" : String(g.fdbEntries)])]));
+  lines.push(...table([["SEGMENT", "TAP", "MTU", "FDB"], ...v.segments.map((g) => [String(g.id), g.tap, String(g.mtu), g.fdbEntries === undefined ? "-" : String(g.fdbEntries)])], 2));
   lines.push("");
   if (v.peers.length === 0) lines.push("PEERS: none");
-  else lines.push(...table([["PEER", "KIND", "RX/s", "TX/s", "RX", "TX"], ...v.peers.map((p) => [p.address, p.kind, humanRate(p.rxPerSecond), humanRate(p.txPerSecond), String(p.rx), String(p.tx)])]));
+  else lines.push(...table([["PEER", "KIND", "RX/s", "TX/s", "RX", "TX"], ...v.peers.map((p) => [p.address, p.kind, humanRate(p.rxPerSecond), humanRate(p.txPerSecond), String(p.rx), String(p.tx)])], 2));
   lines.push("");
   if (v.drops.length === 0) lines.push("DROPS: none");
-  else lines.push(...table([["DROPS", "REASON", "/s", "TOTAL"], ...v.drops.map((d) => [d.direction, d.reason, humanRate(d.perSecond), String(d.total)])]));
+  else lines.push(...table([["DROPS", "REASON", "/s", "TOTAL"], ...v.drops.map((d) => [d.direction, d.reason, humanRate(d.perSecond), String(d.total)])], 2));
   lines.push("");
   const fdb = v.fdb;
   lines.push(`FDB ${fdb.entries} entries; learned ${humanRate(fdb.learnedPerSecond)}/s, moved ${humanRate(fdb.movedPerSecond)}/s, aged ${humanRate(fdb.agedPerSecond)}/s, evicted ${humanRate(fdb.evictedPerSecond)}/s`);

@@ -69,7 +69,7 @@ export function configFromFlags(f: UpFlags): Config {
   if (f.config !== undefined) {
     const extra = settingFlagsGiven(f);
     if (extra.length > 0) {
-      throw new UsageError(`-c FILE holds the whole configuration; put ${extra.join(", ")} in the file instead (only --control, --dry-run and --log-* go with -c)`, "vxswitch up");
+      throw new UsageError(`-c FILE holds the whole configuration; put ${extra.join(", ")} in the file instead (only --control, --dry-run, --log-level and --log-format go with -c)`, "vxswitch up");
     }
     const cfg = loadConfigFile(f.config);
     return f.control !== undefined ? { ...cfg, control: f.control } : cfg;
