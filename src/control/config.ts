@@ -103,7 +103,7 @@ export const ConfigSchema = z
   .superRefine((cfg, ctx) => {
     const localFamily = isIP(cfg.local);
     cfg.peers.forEach((p, i) => {
-      if (isIP(p) !== localFamily) ctx.addIssue({ code: "custom", path: ["peers", i], message: `peer ${p} is not the same IP family as local ${cfg.local}` });
+      if (isIP(p) !== 0 && isIP(p) !== localFamily) ctx.addIssue({ code: "custom", path: ["peers", i], message: `peer ${p} is not the same IP family as local ${cfg.local}` });
       if (p === cfg.local) ctx.addIssue({ code: "custom", path: ["peers", i], message: `peer ${p} is the local address` });
     });
     if (cfg.group !== undefined) {

@@ -64,7 +64,14 @@ export function diffConfigs(running: Config, next: Config): ReloadDiff {
   const oldFdb = new Map(running.fdb.map((e) => [fdbKey(e), e]));
   const newFdb = new Map(next.fdb.map((e) => [fdbKey(e), e]));
   diff.fdbRemoved = [...oldFdb].filter(([k]) => !newFdb.has(k)).map(([, e]) => e);
-  diff.fdbAdded = [...newFdb].filter(([k, e]) => { const old = oldFdb.get(k); return old === undefined || !sameTarget(old, e); }).map(([, e]) => e);
+  // Removing a peer removes every entry naming it, so entries the file keeps toward it are made again.
+  const removedPeers = new Set(diff.peersRemoved);
+  diff.fdbAdded = [...newFdb]
+    .filter(([k, e]) => {
+      const old = oldFdb.get(k);
+      return old === undefined || !sameTarget(old, e) || (e.dst !== undefined && removedPeers.has(e.dst));
+    })
+    .map(([, e]) => e);
   if (running.ageing !== next.ageing) diff.ageing = { from: running.ageing, to: next.ageing };
   return diff;
 }

@@ -73,7 +73,7 @@ export class Reloader {
     try {
       next = loadConfigFile(this.path);
     } catch (err) {
-      if (err instanceof ConfigError) throw new Error(`reload refused, the running state is kept: ${err.message.replace(/\n\s*/g, "; ")}`);
+      if (err instanceof ConfigError) throw new Error(`reload refused, the running state is kept: invalid configuration in ${this.path}: ${err.problems.join("; ")}`);
       throw err;
     }
     if (this.control !== undefined) next = { ...next, control: this.control };

@@ -45,6 +45,11 @@ describe("diffConfigs", () => {
     expect(diff.ageing).toEqual({ from: 300, to: 60 });
   });
 
+  it("makes static entries toward a removed peer again when the file keeps them (removing a peer removes its entries)", () => {
+    const fdb = [{ mac: "52:54:00:00:00:01", vni: 42, dst: "198.18.0.3" }];
+    expect(diffConfigs(base({ fdb }), base({ fdb, peers: ["198.18.0.2"] })).fdbAdded).toEqual(fdb);
+  });
+
   it("finds nothing to do in the same file", () => {
     const diff = diffConfigs(base(), base());
     expect(diff).toEqual({ peersAdded: [], peersRemoved: [], fdbAdded: [], fdbRemoved: [] });
@@ -113,7 +118,7 @@ describe("Reloader", () => {
     const target = recorder();
     const reloader = new Reloader(path, loadConfigFile(path), target);
     writeFileSync(path, `${yaml(["198.18.0.2", "not-an-address"])}brige: br0\n`);
-    expect(() => reloader.reload()).toThrow(/^reload refused, the running state is kept: invalid configuration .*peers\[1\]: must be an IPv4 or IPv6 address; brige: unknown key/);
+    expect(() => reloader.reload()).toThrow(/^reload refused, the running state is kept: invalid configuration in \S+: peers\[1\]: must be an IPv4 or IPv6 address; brige: unknown key/);
     expect(target.calls).toEqual([]);
     expect(reloader.running.peers).toEqual(["198.18.0.2"]);
   });
