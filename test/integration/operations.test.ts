@@ -16,7 +16,7 @@ cleanUpLabsAfterAll();
 
 describeLab("operations on a running vxswitch (three hosts, h1 started from a config file)", () => {
   let lab: Lab;
-  let others: MeshMember[] = [];
+  const others: MeshMember[] = [];
   let h1: NsProcess | undefined;
   let file = "";
   let control = "";
