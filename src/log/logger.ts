@@ -8,8 +8,8 @@ export type LogFormat = (typeof LOG_FORMATS)[number];
 export interface LoggerOptions {
   level?: LogLevel;
   format?: LogFormat;
-  /** Where a finished line goes (stdout by default: one stream keeps the order of events). */
-  write?: (line: string) => void;
+  /** Where a finished line goes; by default errors and warnings to stderr, the rest to stdout. */
+  write?: (line: string, level: LogLevel) => void;
   now?: () => number;
   /** Repeats of a problem are summed and reported at most this often (default 60 s). */
   repeatIntervalMs?: number;
@@ -29,7 +29,7 @@ const TEXT_PREFIX: Record<LogLevel, string> = { error: "error: ", warn: "warning
 export class Logger {
   readonly level: LogLevel;
   readonly format: LogFormat;
-  readonly #write: (line: string) => void;
+  readonly #write: (line: string, level: LogLevel) => void;
   readonly #now: () => number;
   readonly #repeatMs: number;
   readonly #problems = new Map<string, ProblemState>();
@@ -37,7 +37,7 @@ export class Logger {
   constructor(opts: LoggerOptions = {}) {
     this.level = opts.level ?? "info";
     this.format = opts.format ?? "text";
-    this.#write = opts.write ?? ((line) => process.stdout.write(`${line}\n`));
+    this.#write = opts.write ?? ((line, level) => (RANK[level] <= RANK.warn ? process.stderr : process.stdout).write(`${line}\n`));
     this.#now = opts.now ?? Date.now;
     this.#repeatMs = opts.repeatIntervalMs ?? 60_000;
   }
@@ -49,11 +49,11 @@ export class Logger {
   log(level: LogLevel, message: string, fields: Record<string, unknown> = {}): void {
     if (!this.enabled(level)) return;
     if (this.format === "json") {
-      this.#write(JSON.stringify({ time: new Date(this.#now()).toISOString(), level, msg: message, ...fields }));
+      this.#write(JSON.stringify({ time: new Date(this.#now()).toISOString(), level, msg: message, ...fields }), level);
       return;
     }
     const extra = Object.entries(fields).map(([k, v]) => ` ${k}=${typeof v === "string" && !/\s/.test(v) ? v : JSON.stringify(v)}`).join("");
-    this.#write(`${TEXT_PREFIX[level]}${message}${extra}`);
+    this.#write(`${TEXT_PREFIX[level]}${message}${extra}`, level);
   }
 
   error(message: string, fields?: Record<string, unknown>): void {

@@ -61,7 +61,7 @@ describeLab("operations on a running vxswitch (three hosts, h1 started from a co
     await expectNoReplies(await ping(c(3).ns, c(1).address, { count: 3, interval: 0.2, timeout: 1 }), "c3 -> c1 while h3 is no peer of h1");
     await h1!.waitFor(/warning: packets from an address that is not a peer were dropped \(hint: add it with `vxswitch peers add ADDR`/, { timeoutMs: 5_000 });
     await ping(c(3).ns, c(1).address, { count: 3, interval: 0.2, timeout: 1 });
-    expect(h1!.stdout.match(/not a peer were dropped \(hint/g), h1!.stdout).toHaveLength(1);
+    expect(h1!.stderr.match(/not a peer were dropped \(hint/g), h1!.stderr).toHaveLength(1);
   });
 
   it("adds and removes a peer at run time: `peers add`, `peers del`, and the keyword form `vni 42`", async () => {
