@@ -3,6 +3,11 @@ import { isIP } from "node:net";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { runUp, type UpFlags } from "./up.js";
 import { runQuery } from "./query.js";
+import { runDown, runReload } from "./lifecycle.js";
+import { runTop, type TopFlags } from "./top.js";
+import { mergeKeywords } from "./keywords.js";
+import type { OutputFlags } from "./output.js";
+import { LOG_FORMATS, LOG_LEVELS } from "../log/logger.js";
 import { runDecode, type DecodeFlags } from "./decode.js";
 import { runCapture, type CaptureFlags } from "./capture.js";
 import { runTrace, type TraceFlags } from "./trace.js";
@@ -37,13 +42,24 @@ function ipAddress(value: string): string {
   return value;
 }
 
+function seconds(value: string): number {
+  const n = Number(value);
+  if (!/^\d+(\.\d+)?$/.test(value) || n < 0.1 || n > 3600) throw new InvalidArgumentError("must be seconds between 0.1 and 3600");
+  return n;
+}
+
+type QueryFlags = OutputFlags & { control: string; [arg: string]: unknown };
+
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
 const program = new Command();
 program
   .name("vxswitch")
   .description("Userspace VXLAN / Ethernet-over-GRE learning switch")
-  .version("0.1.0");
+  .version("0.1.0")
+  .option("-j, --json", "JSON output (as ip -j)")
+  .option("-p, --pretty", "indented JSON (as ip -p)")
+  .option("-s, --stats", "more statistics (as ip -s)");
 
 program
   .command("up")
@@ -77,53 +93,128 @@ program
   .option("--no-offloads", "plain TAPs: no virtio-net header, checksum or TSO offload")
   .option("--control <path>", `control socket (default ${DEFAULT_CONTROL_PATH})`)
   .option("--metrics <addr:port>", "serve Prometheus metrics on http://ADDR:PORT/metrics (default: off)")
+  .addOption(new Option("--log-level <level>", "least severe events logged (default info)").choices(LOG_LEVELS))
+  .addOption(new Option("--log-format <format>", "one line per event: text or JSON (default text)").choices(LOG_FORMATS))
   .option("--dry-run", "print what would be created and exit")
   .action(async (flags: UpFlags) => runUp(flags));
 
 const controlOption = (): Option => new Option("--control <path>", "control socket of the running vxswitch").default(DEFAULT_CONTROL_PATH);
 
+/** -j / -p / -s on a command, as well as before it (`vxswitch -j fdb show`, like `ip -j`). */
+function outputOptions(cmd: Command, withStats = false): Command {
+  cmd.option("-j, --json", "JSON output").option("-p, --pretty", "indented JSON (implies -j)");
+  if (withStats) cmd.option("-s, --stats", "more statistics");
+  return cmd;
+}
+
+/** The command's own options merged with those given before it (vxswitch -j ...). */
+function withGlobals<T>(cmd: Command): T {
+  return cmd.optsWithGlobals<T & Record<string, unknown>>();
+}
+
+const vniValue = integer("vni", 0, 0xffffffff);
+const devValue = (v: string): string => {
+  if (!/^[^\s/:]{1,15}(\.\d{1,4})?$/.test(v)) throw new InvalidArgumentError(`"${v}" is not an interface name`);
+  return v;
+};
+
 const fdb = program.command("fdb").description("the forwarding database (MAC table)");
-fdb
+outputOptions(fdb
   .command("show")
-  .description("list entries, like `bridge fdb show`")
-  .option("--vni <n>", "only this segment", integer("--vni", 0, 0xffffffff))
-  .option("--json", "machine-readable output")
-  .addOption(controlOption())
-  .action(async (o: { control: string; vni?: number; json?: boolean }) => runQuery("fdb", o));
+  .argument("[keywords...]", "dev TAP, vni N (iproute2 form)")
+  .description("list entries, like `bridge fdb show [dev TAP] [vni N]`; -s adds seconds since last update")
+  .option("--vni <n>", "only this segment", vniValue)
+  .option("--dev <tap>", "only this TAP", devValue)
+  .addOption(controlOption()), true)
+  .action(async (words: string[], _o: unknown, cmd: Command) => {
+    const o = mergeKeywords(words, { dev: devValue, vni: vniValue }, withGlobals<QueryFlags & { vni?: number; dev?: string }>(cmd), "vxswitch fdb show");
+    await runQuery("fdb", o);
+  });
 fdb
   .command("add")
   .argument("<mac>", "MAC address", macAddress)
-  .description("add a static entry: <mac> --vni N (--dst ADDR | --dev TAP); a --dst that is not a peer is reached by unicast only")
-  .requiredOption("--vni <n>", "segment", integer("--vni", 0, 0xffffffff))
+  .argument("[keywords...]", "dev TAP, dst ADDR, vni N (iproute2 form)")
+  .description("add a static entry: MAC [dev TAP] [dst ADDR] [vni N] (or --dev/--dst/--vni); the segment is vni, or the one of dev; with dst the entry points at that remote (a dst that is not a peer is reached by unicast only), else at the TAP")
+  .option("--vni <n>", "segment", vniValue)
   .option("--dst <addr>", "remote tunnel endpoint address", ipAddress)
-  .option("--dev <tap>", "local TAP")
+  .option("--dev <tap>", "local TAP (names the segment when --vni is not given)", devValue)
   .addOption(controlOption())
-  .action(async (mac: string, o: { control: string; vni: number; dst?: string; dev?: string }) => runQuery("fdb-add", { ...o, mac }));
+  .action(async (mac: string, words: string[], _o: unknown, cmd: Command) => {
+    const o = mergeKeywords(words, { dev: devValue, dst: ipAddress, vni: vniValue }, withGlobals<QueryFlags & { vni?: number; dst?: string; dev?: string }>(cmd), "vxswitch fdb add");
+    if (o.vni === undefined && o.dev === undefined) throw new UsageError("give the segment: vni N (or dev TAP)", "vxswitch fdb add");
+    if (o.dst === undefined && o.dev === undefined) throw new UsageError("give dst ADDR (a remote) or dev TAP (a local port)", "vxswitch fdb add");
+    await runQuery("fdb-add", { ...o, mac });
+  });
 fdb
   .command("del")
   .argument("<mac>", "MAC address", macAddress)
-  .description("delete an entry")
-  .requiredOption("--vni <n>", "segment", integer("--vni", 0, 0xffffffff))
+  .argument("[keywords...]", "dev TAP, vni N (iproute2 form)")
+  .description("delete an entry: MAC vni N (or dev TAP)")
+  .option("--vni <n>", "segment", vniValue)
+  .option("--dev <tap>", "the segment's TAP (instead of --vni)", devValue)
   .addOption(controlOption())
-  .action(async (mac: string, o: { control: string; vni: number }) => runQuery("fdb-del", { ...o, mac }));
+  .action(async (mac: string, words: string[], _o: unknown, cmd: Command) => {
+    const o = mergeKeywords(words, { dev: devValue, vni: vniValue }, withGlobals<QueryFlags & { vni?: number; dev?: string }>(cmd), "vxswitch fdb del");
+    if (o.vni === undefined && o.dev === undefined) throw new UsageError("give the segment: vni N (or dev TAP)", "vxswitch fdb del");
+    await runQuery("fdb-del", { ...o, mac });
+  });
 fdb
   .command("flush")
   .description("remove learned entries")
   .addOption(controlOption())
   .action(async (o: { control: string }) => runQuery("fdb-flush", o));
 
+const peers = program.command("peers").description("remote tunnel endpoints: show (default), add, del");
+outputOptions(peers
+  .command("show", { isDefault: true })
+  .description("remote tunnel endpoints and their counters")
+  .addOption(controlOption()))
+  .action(async (_o: unknown, cmd: Command) => runQuery("peers", withGlobals<QueryFlags>(cmd)));
+for (const [verb, what] of [["add", "add a flood peer to every segment, or to segment N only"], ["del", "remove a peer (with its FDB entries), or take it out of segment N only"]] as const) {
+  peers
+    .command(verb)
+    .argument("<addr>", "peer underlay address", ipAddress)
+    .argument("[keywords...]", "vni N (iproute2 form)")
+    .description(`${what}, on the running switch`)
+    .option("--vni <n>", "only this segment", vniValue)
+    .addOption(controlOption())
+    .action(async (address: string, words: string[], _o: unknown, cmd: Command) => {
+      const o = mergeKeywords(words, { vni: vniValue }, withGlobals<QueryFlags & { vni?: number }>(cmd), `vxswitch peers ${verb}`);
+      await runQuery(`peers-${verb}`, { ...o, address });
+    });
+}
+
 for (const [name, description] of [
   ["status", "encapsulation, I/O mode, offloads, segments, peers"],
-  ["peers", "remote tunnel endpoints and their counters"],
   ["stats", "dataplane counters and drop reasons"],
 ] as const) {
-  program
+  outputOptions(program
     .command(name)
     .description(description)
-    .option("--json", "machine-readable output")
-    .addOption(controlOption())
-    .action(async (o: { control: string; json?: boolean }) => runQuery(name, o));
+    .addOption(controlOption()))
+    .action(async (_o: unknown, cmd: Command) => runQuery(name, withGlobals<QueryFlags>(cmd)));
 }
+
+program
+  .command("reload")
+  .description("re-read the config file of `up -c FILE` and apply the difference (peers, static FDB entries, ageing); same as SIGHUP")
+  .addOption(controlOption())
+  .action(async (o: { control: string }) => runReload(o.control));
+
+program
+  .command("down")
+  .description("stop the running switch (its TAPs and the bridges it made go with it)")
+  .addOption(controlOption())
+  .action(async (o: { control: string }) => runDown(o.control));
+
+program
+  .command("top")
+  .description("live view: rates per direction and peer, drops by reason, FDB size, batch fill (q or Ctrl-C quits)")
+  .option("-d, --delay <seconds>", "refresh interval", seconds)
+  .option("-n, --iterations <n>", "stop after this many refreshes", integer("-n", 1, 1_000_000))
+  .option("--once", "print one snapshot (rates over one interval) and exit")
+  .addOption(controlOption())
+  .action(async (o: TopFlags) => runTop(o));
 
 program
   .command("decode <input...>")
@@ -132,12 +223,6 @@ program
   .addOption(new Option("--link <start>", "where packets start (default: the capture's link type; hex: guessed, Ethernet then IP)").choices(["auto", "eth", "ip", "vxlan", "gre"]))
   .option("--vxlan-port <n>", "also decode this UDP port as VXLAN (repeat)", (v: string, prev: number[] = []) => [...prev, integer("--vxlan-port", 1, 65535)(v)])
   .action(async (inputs: string[], o: DecodeFlags) => runDecode(inputs, o));
-function seconds(value: string): number {
-  const n = Number(value);
-  if (value.trim() === "" || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError("--duration must be a number of seconds > 0");
-  return n;
-}
-
 program
   .command("capture")
   .description("capture frames the running switch handles into a pcap (inner Ethernet frames, or --outer tunnel packets); -w - | tshark -r - works")

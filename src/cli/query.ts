@@ -2,18 +2,21 @@
 import { controlRequest } from "../control/control-client.js";
 import type { FdbRow } from "../control/handlers.js";
 import type { InstanceStatus } from "../dataplane/instance.js";
+import { formatJson, type OutputFlags } from "./output.js";
 
-interface QueryOptions {
+interface QueryOptions extends OutputFlags {
   control: string;
-  json?: boolean;
   [arg: string]: unknown;
 }
 
-export function formatFdb(rows: FdbRow[]): string {
+/** Like `bridge fdb show`: `MAC dev TAP [dst ADDR] vni N self [permanent]`, with -s `updated SECONDS` on learned entries. */
+export function formatFdb(rows: FdbRow[], flags: OutputFlags = {}): string {
   return rows
     .map((r) => {
-      const where = r.dst !== undefined ? `dev ${r.dev} dst ${r.dst}` : `dev ${r.dev}`;
-      return `${r.mac} ${where} vni ${r.vni} ${r.static ? "permanent" : `age ${Math.round(r.ageSeconds)}s`}`;
+      const dst = r.dst !== undefined ? ` dst ${r.dst}` : "";
+      const state = r.state !== undefined ? ` ${r.state}` : "";
+      const updated = flags.stats === true && r.updated !== undefined ? ` updated ${r.updated}` : "";
+      return `${r.mac} dev ${r.ifname}${dst} vni ${r.vni} ${r.flags.join(" ")}${state}${updated}`;
     })
     .join("\n");
 }
@@ -62,27 +65,46 @@ function formatIo(io: Record<string, number | string>): string {
   return `${counted.join(", ")}${typeof io.lastError === "string" && io.lastError !== "" ? `; last ${io.lastError}` : ""}`;
 }
 
+export function formatPeers(peers: InstanceStatus["peers"]): string {
+  return peers.map((p) => `${p.address}${p.dynamic ? " (learned)" : ""}${p.unicastOnly === true ? " (fdb only, not flooded)" : ""} rx ${p.rxFrames} tx ${p.txFrames}`).join("\n");
+}
+
+/** Sends one request and prints its answer: JSON with -j/-p, else the command's text form. */
 export async function runQuery(cmd: string, o: QueryOptions): Promise<void> {
-  const { control, json, ...args } = o;
+  const { control, json, pretty, stats, ...args } = o;
   const result = await controlRequest(control, { ...args, cmd });
-  if (json) {
-    console.log(JSON.stringify(result, null, 2));
+  if (json === true || pretty === true) {
+    console.log(formatJson(result, { pretty }));
     return;
   }
+  const text = formatAnswer(cmd, result, { stats });
+  if (text !== "") console.log(text);
+}
+
+function formatAnswer(cmd: string, result: unknown, flags: OutputFlags): string {
   switch (cmd) {
     case "fdb":
-      console.log(formatFdb(result as FdbRow[]));
-      break;
+      return formatFdb(result as FdbRow[], flags);
     case "status":
-      console.log(formatStatus(result as InstanceStatus));
-      break;
+      return formatStatus(result as InstanceStatus);
     case "stats":
-      console.log(formatStats(result as Parameters<typeof formatStats>[0]));
-      break;
+      return formatStats(result as Parameters<typeof formatStats>[0]);
     case "peers":
-      console.log((result as InstanceStatus["peers"]).map((p) => `${p.address}${p.dynamic ? " (learned)" : ""}${p.unicastOnly === true ? " (fdb only, not flooded)" : ""} rx ${p.rxFrames} tx ${p.txFrames}`).join("\n"));
-      break;
+      return formatPeers(result as InstanceStatus["peers"]);
+    case "fdb-add":
+    case "fdb-del":
+    case "peers-add":
+    case "peers-del":
+      // Quiet on success, like ip and bridge.
+      return "";
+    case "reload":
+      return formatReload(result as { changes: string[]; failed: string[] });
     default:
-      console.log(JSON.stringify(result));
+      return JSON.stringify(result);
   }
+}
+
+function formatReload(r: { changes: string[]; failed: string[] }): string {
+  if (r.changes.length === 0 && r.failed.length === 0) return "configuration unchanged";
+  return [...r.changes, ...r.failed.map((f) => `failed: ${f}`)].join("\n");
 }

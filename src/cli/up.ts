@@ -7,6 +7,12 @@ import { controlHandlers } from "../control/handlers.js";
 import { plan, SwitchInstance, type Plan } from "../dataplane/instance.js";
 import { tierUpSooner } from "../dataplane/jit-tiering.js";
 import { startMetrics } from "../control/metrics-server.js";
+import { applyStaticFdb, Reloader, type ReloadResult } from "../control/reload.js";
+import { Logger, type LogFormat, type LogLevel } from "../log/logger.js";
+import { ProblemWatch } from "../log/problem-watch.js";
+
+/** How long `down` waits before exiting, so its answer reaches the client first. */
+const DOWN_DELAY_MS = 50;
 
 export interface UpFlags {
   config?: string;
@@ -42,10 +48,12 @@ export interface UpFlags {
   dryRun?: boolean;
   /** ADDR:PORT of the Prometheus endpoint; off when absent. */
   metrics?: string;
+  logLevel?: LogLevel;
+  logFormat?: LogFormat;
 }
 
 /** Flags that go with -c FILE: where to listen and whether to start at all, not how to switch. */
-const FLAGS_WITH_CONFIG_FILE = new Set<keyof UpFlags>(["config", "control", "dryRun"]);
+const FLAGS_WITH_CONFIG_FILE = new Set<keyof UpFlags>(["config", "control", "dryRun", "logLevel", "logFormat"]);
 
 /** The switch settings given as flags, by their command-line names (`--gre-csum`, `--no-offloads`). */
 export function settingFlagsGiven(f: UpFlags): string[] {
@@ -63,7 +71,7 @@ export function configFromFlags(f: UpFlags): Config {
   if (f.config !== undefined) {
     const extra = settingFlagsGiven(f);
     if (extra.length > 0) {
-      throw new UsageError(`-c FILE holds the whole configuration; put ${extra.join(", ")} in the file instead (only --control and --dry-run go with -c)`, "vxswitch up");
+      throw new UsageError(`-c FILE holds the whole configuration; put ${extra.join(", ")} in the file instead (only --control, --dry-run, --log-level and --log-format go with -c)`, "vxswitch up");
     }
     const cfg = loadConfigFile(f.config);
     return f.control !== undefined ? { ...cfg, control: f.control } : cfg;
@@ -161,25 +169,42 @@ export function describePlan(cfg: Config, p: Plan): string {
 export async function runUp(flags: UpFlags): Promise<void> {
   const cfg = configFromFlags(flags);
   const p = plan(cfg);
-  const log = (line: string): void => console.log(line);
   if (flags.dryRun) {
     console.log(describePlan(cfg, p));
     for (const warning of mtuWarnings(p)) console.log(warning);
     return;
   }
-  for (const warning of mtuWarnings(p)) process.stderr.write(`vxswitch: ${warning}\n`);
+  const logger = new Logger({ level: flags.logLevel, format: flags.logFormat });
+  const log = (line: string): void => logger.info(line);
+  for (const warning of mtuWarnings(p)) logger.warn(warning);
   tierUpSooner();
   const instance = new SwitchInstance(cfg, p, log);
+  const reloader = new Reloader(flags.config, cfg, instance, flags.control);
+  let stop = (_why: string): void => {};
+  const reload = (trigger: string): ReloadResult => {
+    try {
+      const result = reloader.reload();
+      logReload(logger, trigger, result);
+      return result;
+    } catch (err) {
+      logger.error(`${trigger}: ${err instanceof Error ? err.message : String(err)}`);
+      throw err;
+    }
+  };
   // The control socket first: a second switch on the same path is refused before it opens
   // anything, and the first one's socket is never touched.
-  const control = new ControlServer(cfg.control ?? DEFAULT_CONTROL_PATH, controlHandlers(instance), { log });
+  const hooks = { reload: () => reload("reload"), down: () => setTimeout(() => stop("down (control socket)"), DOWN_DELAY_MS) };
+  const control = new ControlServer(cfg.control ?? DEFAULT_CONTROL_PATH, controlHandlers(instance, hooks), { log });
   await control.listen();
   // Whatever ends the process (an uncaught error too), the socket file goes with it, if still ours.
   process.once("exit", () => control.close());
   try {
     await instance.start();
+    const statics = applyStaticFdb(instance, cfg.fdb);
+    if (statics.failed.length > 0) throw new Error(`static FDB entries: ${statics.failed.join("; ")}`);
   } catch (err) {
     control.close();
+    instance.close();
     throw err;
   }
   const metrics = await startMetrics(flags.metrics ?? cfg.metrics, instance, log).catch((err: unknown) => {
@@ -187,11 +212,17 @@ export async function runUp(flags: UpFlags): Promise<void> {
     instance.close();
     throw err;
   });
+  const watch = new ProblemWatch(instance, logger);
+  const watchTimer = setInterval(() => watch.check(), 1000);
+  watchTimer.unref();
   let stopping = false;
-  const stop = (signal: string): void => {
+  stop = (why: string): void => {
     if (stopping) return;
     stopping = true;
-    log(`${signal}: stopping, removing TAPs`);
+    clearInterval(watchTimer);
+    watch.check();
+    logger.flushProblems();
+    log(`${why}: stopping, removing TAPs`);
     control.close();
     metrics?.close();
     instance.close();
@@ -199,13 +230,20 @@ export async function runUp(flags: UpFlags): Promise<void> {
   };
   process.on("SIGINT", () => stop("SIGINT"));
   process.on("SIGTERM", () => stop("SIGTERM"));
-  // SIGHUP is where `reload` hooks in: re-read the config, apply the difference. Until then it is
-  // logged and ignored, so a hang-up or `kill -HUP` never kills the switch without its cleanup.
-  process.on("SIGHUP", () => reload("SIGHUP", log));
+  // SIGHUP re-reads the config file (like `vxswitch reload`); a refused reload keeps the switch
+  // running as it was, so a hang-up never kills the switch without its cleanup.
+  process.on("SIGHUP", () => {
+    try {
+      reload("SIGHUP");
+    } catch {
+      // Logged by reload; the running state is kept.
+    }
+  });
   log(`ready: ${cfg.encap} ${p.segments.map((s) => `${s.id}@${s.vlan === 0 ? s.tap : `${s.tap}.${s.vlan}`}`).join(" ")} local ${cfg.encap === "gre" ? cfg.local : `${cfg.local}:${cfg.port}`} peers ${cfg.peers.join(",") || "-"}${cfg.group === undefined ? "" : ` group ${cfg.group}`} io ${instance.io} control ${control.path}`);
 }
 
-/** The one place a configuration reload will go (SIGHUP now, a `reload` command later). */
-function reload(trigger: string, log: (line: string) => void): void {
-  log(`${trigger}: reload not supported yet; ${trigger} ignored`);
+function logReload(logger: Logger, trigger: string, result: ReloadResult): void {
+  if (result.changes.length === 0 && result.failed.length === 0) logger.info(`${trigger}: configuration unchanged`);
+  for (const change of result.changes) logger.info(`${trigger}: ${change}`);
+  for (const failure of result.failed) logger.error(`${trigger}: ${failure}`);
 }

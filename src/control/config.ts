@@ -6,6 +6,7 @@ import { z } from "zod";
 import { formatConfigPath } from "./config-path.js";
 import { nonDecimalNumbers } from "./yaml-numbers.js";
 import { tryParseListenAddress } from "./listen-address.js";
+import { macFromString } from "../wire/mac.js";
 
 const ipAddress = z.string().refine((s) => isIP(s) !== 0, { message: "must be an IPv4 or IPv6 address" });
 
@@ -43,6 +44,24 @@ export const SegmentSchema = z.object({
   trunk: z.boolean().optional(),
   /** Trunk only: VLAN id ("1".."4094") -> VNI (VXLAN) or GRE key. Checked in ConfigSchema. */
   vlans: z.record(z.string(), z.number().int().min(0).max(0xffffffff)).optional(),
+}).strict();
+
+const macAddress = z.string().refine((s) => {
+  try {
+    macFromString(s);
+    return true;
+  } catch {
+    return false;
+  }
+}, { message: "must be a MAC address (six hex pairs, e.g. 52:54:00:12:34:56)" });
+
+/** A static FDB entry, as `fdb add MAC vni N dst ADDR | dev TAP`; applied at start and on reload. */
+export const StaticFdbSchema = z.object({
+  mac: macAddress,
+  /** The segment: VNI (VXLAN) or GRE key. */
+  vni: z.number().int().min(0).max(0xffffffff),
+  dst: ipAddress.optional(),
+  dev: ifName.optional(),
 }).strict();
 
 /** 224.0.0.0/4 or ff00::/8. */
@@ -86,12 +105,14 @@ export const ConfigSchema = z
     /** Most peers learned from traffic in group mode; packets from further new peers are refused. */
     maxLearnedPeers: z.number().int().min(1).max(1_000_000).default(1024),
     segments: z.array(SegmentSchema).min(1, "at least one segment (vni + tap) is needed"),
+    /** Static FDB entries (`permanent` in `fdb show`). */
+    fdb: z.array(StaticFdbSchema).default([]),
   })
   .strict()
   .superRefine((cfg, ctx) => {
     const localFamily = isIP(cfg.local);
     cfg.peers.forEach((p, i) => {
-      if (isIP(p) !== localFamily) ctx.addIssue({ code: "custom", path: ["peers", i], message: `peer ${p} is not the same IP family as local ${cfg.local}` });
+      if (isIP(p) !== 0 && isIP(p) !== localFamily) ctx.addIssue({ code: "custom", path: ["peers", i], message: `peer ${p} is not the same IP family as local ${cfg.local}` });
       if (p === cfg.local) ctx.addIssue({ code: "custom", path: ["peers", i], message: `peer ${p} is the local address` });
     });
     if (cfg.group !== undefined) {
@@ -128,7 +149,21 @@ export const ConfigSchema = z
       // "No key" and key 0 are one segment on receipt (as in Open vSwitch), so name it so.
       if (id !== undefined) useId(id, cfg.encap === "gre" && s.key === undefined ? `segments.${i} without a key` : `segments.${i}`, ["segments", i]);
     });
+    checkStaticFdb(cfg.fdb, ids, idName, localFamily, ctx);
   });
+
+/** Each static entry names a segment, and exactly one of dst (a peer address) or dev (a TAP); no (vni, mac) twice. */
+function checkStaticFdb(entries: z.infer<typeof StaticFdbSchema>[], ids: Map<number, string>, idName: string, family: number, ctx: Issues): void {
+  const seen = new Set<string>();
+  entries.forEach((e, i) => {
+    if (!ids.has(e.vni)) ctx.addIssue({ code: "custom", path: ["fdb", i, "vni"], message: `no segment has ${idName} ${e.vni}` });
+    if ((e.dst === undefined) === (e.dev === undefined)) ctx.addIssue({ code: "custom", path: ["fdb", i], message: "give exactly one of dst (a peer address) or dev (a TAP)" });
+    if (e.dst !== undefined && isIP(e.dst) !== family) ctx.addIssue({ code: "custom", path: ["fdb", i, "dst"], message: `${e.dst} is not the same IP family as local` });
+    const key = `${e.vni}/${e.mac.toLowerCase()}`;
+    if (seen.has(key)) ctx.addIssue({ code: "custom", path: ["fdb", i], message: `${e.mac} in ${idName} ${e.vni} is listed twice` });
+    seen.add(key);
+  });
+}
 
 type Issues = { addIssue(issue: { code: "custom"; path: (string | number)[]; message: string }): void };
 

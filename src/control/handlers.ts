@@ -1,4 +1,4 @@
-// What the control socket answers: FDB, peers, status and counters of a running instance.
+// What the control socket answers: FDB, peers, status and counters of a running instance, and run-time changes.
 import type { SwitchInstance } from "../dataplane/instance.js";
 import type { ControlHandler, ControlRequest } from "./control-server.js";
 import { macFromString } from "../wire/mac.js";
@@ -10,26 +10,35 @@ import { packetSpecOf, tracePacket } from "../debug/trace-packet.js";
 /** Streams at once (captures and traces): each one costs the loops a copy per matching frame. */
 const MAX_STREAMS = 4;
 
+/** One entry shaped like a row of `bridge -j fdb show`, where the fields mean the same. */
 export interface FdbRow {
   mac: string;
-  vni: number;
-  dev: string;
+  /** The segment's TAP ("TAP.VLAN" on a trunk). */
+  ifname: string;
+  /** Remote tunnel endpoint, for entries behind a peer. */
   dst?: string;
-  static: boolean;
-  ageSeconds: number;
+  vni: number;
+  /** Every entry lives in vxswitch's own table, as the kernel vxlan's show "self". */
+  flags: string[];
+  /** "permanent" for static entries; absent for learned ones (as bridge prints none). */
+  state?: "permanent";
+  /** Seconds since the entry was last learned (learned entries only). */
+  updated?: number;
 }
 
-export function fdbRows(instance: SwitchInstance, vni?: number): FdbRow[] {
+export function fdbRows(instance: SwitchInstance, filter: { vni?: number; dev?: string } = {}): FdbRow[] {
   const rows: FdbRow[] = [];
-  for (const e of instance.fdb.entries(vni)) {
+  for (const e of instance.fdb.entries(filter.vni)) {
     const peer = instance.peers.get(e.endpoint);
+    const ifname = peer ? instance.tapOfSegment(e.vni) : (instance.endpoints.name(e.endpoint) ?? "?");
+    if (filter.dev !== undefined && ifname !== filter.dev && ifname.split(".")[0] !== filter.dev) continue;
     rows.push({
       mac: e.mac,
+      ifname,
+      ...(peer ? { dst: peer.address } : {}),
       vni: e.vni,
-      dev: peer ? instance.tapOfSegment(e.vni) : (instance.endpoints.name(e.endpoint) ?? "?"),
-      dst: peer?.address,
-      static: e.isStatic,
-      ageSeconds: e.ageSeconds,
+      flags: ["self"],
+      ...(e.isStatic ? { state: "permanent" as const } : { updated: Math.round(e.ageSeconds) }),
     });
   }
   return rows;
@@ -41,6 +50,10 @@ function numberArg(req: ControlRequest, name: string): number {
   return v;
 }
 
+function optionalNumberArg(req: ControlRequest, name: string): number | undefined {
+  return req[name] === undefined ? undefined : numberArg(req, name);
+}
+
 function stringArg(req: ControlRequest, name: string): string | undefined {
   const v = req[name];
   if (v === undefined) return undefined;
@@ -48,31 +61,65 @@ function stringArg(req: ControlRequest, name: string): string | undefined {
   return v;
 }
 
-function macArg(req: ControlRequest): number {
-  const mac = stringArg(req, "mac");
-  if (mac === undefined) throw new Error("mac is required");
-  return macFromString(mac);
+function requiredString(req: ControlRequest, name: string): string {
+  const v = stringArg(req, name);
+  if (v === undefined) throw new Error(`${name} is required`);
+  return v;
 }
 
-export function controlHandlers(instance: SwitchInstance): Record<string, ControlHandler> {
+function macArg(req: ControlRequest): number {
+  return macFromString(requiredString(req, "mac"));
+}
+
+/** The segment of a request: vni if given, else the one whose TAP dev names (`fdb add MAC dev vxtap42 dst ...`). */
+function segmentArg(instance: SwitchInstance, req: ControlRequest): number {
+  const vni = optionalNumberArg(req, "vni");
+  if (vni !== undefined) return vni;
+  const dev = stringArg(req, "dev");
+  if (dev === undefined) throw new Error("vni is required (or dev naming the segment's TAP)");
+  const matches = instance.status().segments.filter((s) => (s.vlan === undefined ? s.tap : `${s.tap}.${s.vlan}`) === dev);
+  if (matches.length !== 1) throw new Error(matches.length === 0 ? `${dev} is not the TAP of a segment; give vni N` : `${dev} carries several segments; give vni N`);
+  return matches[0]!.id;
+}
+
+/** What the CLI's `reload` and `down` reach in the process that runs the switch. */
+export interface LifecycleHooks {
+  reload?: () => unknown;
+  /** Stops the switch after the answer went out. */
+  down?: () => void;
+}
+
+export function controlHandlers(instance: SwitchInstance, hooks: LifecycleHooks = {}): Record<string, ControlHandler> {
   return {
-    fdb: (req) => fdbRows(instance, typeof req.vni === "number" ? req.vni : undefined),
+    fdb: (req) => fdbRows(instance, { vni: optionalNumberArg(req, "vni"), dev: stringArg(req, "dev") }),
     "fdb-add": (req) => {
-      instance.addStaticEntry(numberArg(req, "vni"), macArg(req), stringArg(req, "dst"), stringArg(req, "dev"));
+      instance.addStaticEntry(segmentArg(instance, req), macArg(req), stringArg(req, "dst"), stringArg(req, "dev"));
       return { added: true };
     },
-    "fdb-del": (req) => ({ deleted: instance.removeFdbEntry(numberArg(req, "vni"), macArg(req)) }),
+    "fdb-del": (req) => ({ deleted: instance.removeFdbEntry(segmentArg(instance, req), macArg(req)) }),
     "fdb-flush": () => ({ flushed: instance.flushLearned() }),
     capture: (req) => streamOf(instance, () => captureStream(instance.debugView(), req)),
     trace: (req) => streamOf(instance, () => traceStream(instance.debugView(), req)),
     "trace-packet": (req) => tracePacket(instance.debugView(), packetSpecOf(req)),
     status: () => instance.status(),
     peers: () => instance.status().peers,
+    "peers-add": (req) => ({ added: instance.addFloodPeer(requiredString(req, "address"), optionalNumberArg(req, "vni")) }),
+    "peers-del": (req) => instance.removeFloodPeer(requiredString(req, "address"), optionalNumberArg(req, "vni")),
     stats: () => {
       const ingress = instance.stats.ingress.toJSON();
       const socketDrops = instance.socketDrops();
       if (socketDrops > 0) ingress.drops.socketReceiveQueue = socketDrops;
-      return { egress: instance.stats.egress.toJSON(), ingress, fdb: instance.fdbCounters(), peers: instance.peerCounters(), io: instance.ioCounters() };
+      const segments = instance.status().segments.map((s) => ({ id: s.id, tap: s.vlan === undefined ? s.tap : `${s.tap}.${s.vlan}`, fdbEntries: instance.fdb.size(s.id) }));
+      return { egress: instance.stats.egress.toJSON(), ingress, fdb: instance.fdbCounters(), segments, peers: instance.peerCounters(), io: instance.ioCounters() };
+    },
+    reload: () => {
+      if (hooks.reload === undefined) throw new Error("this switch cannot reload");
+      return hooks.reload();
+    },
+    down: () => {
+      if (hooks.down === undefined) throw new Error("this switch cannot be stopped over the control socket");
+      hooks.down();
+      return { stopping: true };
     },
   };
 }

@@ -100,6 +100,13 @@ export class EgressLoop {
     this.tooBig = new TooBigResponder(this.local);
   }
 
+  /** Peers added at run time (`peers add`, reload): room for a copy of every frame of a batch to each, grown between batches. */
+  reservePeers(peerCount: number): void {
+    const need = this.opts.batchSize * (peerCount + 2);
+    if (this.tx[0]!.capacity >= need) return;
+    for (let i = 0; i < this.tx.length; i++) this.tx[i] = new TxBatch(need, this.rx.slab);
+  }
+
   /** Drains what the TAP has ready, one batch at a time, bounded so other loops get their turn. */
   onReadable(): void {
     for (let rounds = 0; rounds < this.maxRounds; rounds++) {

@@ -170,6 +170,7 @@ export class SwitchInstance {
   /** One per TAP, by TapRuntime.index: the TAP, recreated if it is deleted under us. */
   private readonly keepers: TapKeeper[] = [];
   private readonly tapMacs: Buffer[] = [];
+  private readonly egressLoops: EgressLoop[] = [];
   private readonly tapProbe: TapOffloadProbe;
   private readonly createdBridges: string[] = [];
   private sockets: TunnelSockets | undefined;
@@ -381,6 +382,7 @@ export class SwitchInstance {
         vnetHdr,
         family: this.plan.family,
       });
+      this.egressLoops.push(loop);
       this.keepers[tap.index]!.onReadable(() => {
         loop.onReadable();
         this.busyPoll?.kick();
@@ -487,9 +489,7 @@ export class SwitchInstance {
 
   /** The peer at dst, or a new unicast-only one. */
   private unicastEndpoint(dst: string): number {
-    if (isIP(dst) !== this.plan.family) throw new Error(`${dst} is not an IPv${this.plan.family} address (the underlay is IPv${this.plan.family})`);
-    const addr16 = parseAddress(dst);
-    if (sameAddress(addr16, 0, parseAddress(this.config.local), 0)) throw new Error(`${dst} is this switch's own address`);
+    const addr16 = this.checkPeerAddress(dst);
     const known = this.peers.lookup(addr16, 0);
     if (known !== undefined) return known.id;
     const peer = this.addPeer(dst, false, false);
@@ -509,6 +509,98 @@ export class SwitchInstance {
     if (peer === undefined) return;
     this.removePeer(peer);
     this.log(`peer ${peer.address} removed with its last static FDB entry`);
+  }
+
+  /**
+   * `peers add ADDR [--vni N]` at run time: a flood peer of every segment, or of segment vni only
+   * (that segment then keeps its own peer list, starting from the mesh it had). An FDB-only peer
+   * at that address becomes a flood peer. The flood lists the loops read are replaced between batches.
+   */
+  addFloodPeer(address: string, vni?: number): string {
+    if (vni !== undefined && !this.segments.has(vni)) throw new Error(`no segment ${vni} (segments: ${[...this.segmentRuntimes.keys()].join(", ")})`);
+    const addr16 = this.checkPeerAddress(address);
+    let peer = this.peers.lookup(addr16, 0);
+    if (peer?.dynamic === true) throw new Error(`${address} is a peer learned from traffic; it cannot also be configured`);
+    const where = vni === undefined ? "every segment" : `segment ${vni}`;
+    if (peer !== undefined && !this.unicastOnly.has(peer.id)) {
+      const floodedIn = this.segments.all().filter((seg) => seg.peers.includes(peer!.id)).length;
+      if (vni === undefined ? this.segments.meshPeers.includes(peer.id) && floodedIn === this.segments.size : this.segments.get(vni)!.peers.includes(peer.id)) {
+        throw new Error(`${address} is already a peer of ${where}`);
+      }
+    }
+    if (peer === undefined) peer = this.addPeer(address, false, false);
+    else this.unicastOnly.delete(peer.id);
+    if (vni === undefined) {
+      this.segments.addMeshPeer(peer.id);
+      for (const seg of this.segments.all()) if (seg.ownPeers) this.segments.addPeer(seg.vni, peer.id);
+    } else {
+      this.segments.addPeer(this.ownPeerList(vni), peer.id);
+    }
+    this.syncFloodLists();
+    this.log(`peer ${address} added to ${where}`);
+    return where;
+  }
+
+  /**
+   * `peers del ADDR [--vni N]`: without vni the peer goes entirely (with its FDB entries, static
+   * ones too); with vni it leaves that segment's flood list and its learned entries there go.
+   */
+  removeFloodPeer(address: string, vni?: number): { fdbEntriesRemoved: number } {
+    const peer = this.peers.lookup(this.checkPeerAddress(address), 0);
+    if (peer === undefined || peer.dynamic) throw new Error(`${address} is not a configured peer`);
+    if (vni === undefined) {
+      let entries = 0;
+      for (const e of this.fdb.entries()) if (e.endpoint === peer.id) entries++;
+      this.unicastOnly.delete(peer.id);
+      this.removePeer(peer);
+      this.syncFloodLists();
+      this.log(`peer ${address} removed (${entries} FDB entries with it)`);
+      return { fdbEntriesRemoved: entries };
+    }
+    if (!this.segments.has(vni)) throw new Error(`no segment ${vni}`);
+    if (!this.segments.removePeer(this.ownPeerList(vni), peer.id)) throw new Error(`${address} is not a flood peer of segment ${vni}`);
+    const removed = this.fdb.flush(vni, peer.id);
+    this.syncFloodLists();
+    this.log(`peer ${address} removed from segment ${vni} (${removed} learned FDB entries with it)`);
+    return { fdbEntriesRemoved: removed };
+  }
+
+  /** Gives segment vni a peer list of its own (a copy of the mesh) if it follows the mesh; returns vni. */
+  private ownPeerList(vni: number): number {
+    const seg = this.segments.get(vni)!;
+    if (!seg.ownPeers) {
+      const mesh = [...seg.peers];
+      // addPeer on an empty own list would drop the mesh; seed it peer by peer instead.
+      if (mesh.length === 0) return vni;
+      for (const id of mesh) this.segments.addPeer(vni, id);
+    }
+    return vni;
+  }
+
+  /** The loops' flood targets per segment, rebuilt from the model (group first, as floodPeers orders them). */
+  private syncFloodLists(): void {
+    for (const rt of this.segmentRuntimes.values()) {
+      const ids = this.segments.get(rt.id)?.peers ?? [];
+      const list: Peer[] = [];
+      for (const id of ids) {
+        const p = id === this.group?.id ? this.group : this.peers.get(id);
+        if (p !== undefined) list.push(p);
+      }
+      rt.peers = list;
+    }
+    for (const loop of this.egressLoops) loop.reservePeers(this.peers.size + 1);
+  }
+
+  private checkPeerAddress(address: string): Uint8Array {
+    if (isIP(address) !== this.plan.family) throw new Error(`${address} is not an IPv${this.plan.family} address (the underlay is IPv${this.plan.family})`);
+    const addr16 = parseAddress(address);
+    if (sameAddress(addr16, 0, parseAddress(this.config.local), 0)) throw new Error(`${address} is this switch's own address`);
+    return addr16;
+  }
+
+  /** FDB ageing at run time (reload); 0 = never. */
+  setAgeing(seconds: number): void {
+    this.fdb.ageingMs = seconds * 1000;
   }
 
   flushLearned(): number {

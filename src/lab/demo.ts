@@ -1,18 +1,20 @@
 // `npm run demo`: three hosts in network namespaces, vxswitch on each, containers pinging across
 // the overlay; prints each host's FDB and counters, then tears everything down (also on Ctrl-C).
+import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { startVxswitchMesh, type MeshMember } from "./mesh.js";
-import { cleanupAll, formatExit } from "./netns.js";
-import { Lab } from "./topology.js";
+import { cleanupAll, formatExit, labTempDir, spawnIn } from "./netns.js";
+import { Lab, UNDERLAY_IF } from "./topology.js";
 import { ping, type PingResult } from "./traffic.js";
-import { totalDrops, vxswitchBuilt, type VxswitchStats } from "./vxswitch-process.js";
+import { totalDrops, vxswitchBuilt, vxswitchCli, type VxswitchStats } from "./vxswitch-process.js";
 
 const USAGE = `usage: npm run demo -- [--hosts N] [--io batch|dgram] [--count N]
 
 Builds N hosts (default 3) as network namespaces vxs-<pid>-... behind an underlay bridge
 (198.18.0.0/24), a container behind each host's br0 (10.42.0.N/24), runs vxswitch on every host
 (VXLAN VNI 42, full unicast mesh), pings every pair of containers, prints each host's FDB and
-counters, and removes everything again. Needs root.`;
+counters, then h1's status, fdb, a top snapshot and four underlay packets captured with tcpdump
+and decoded by vxswitch decode, and removes everything again. Needs root.`;
 
 interface PairResult {
   from: number;
@@ -120,6 +122,8 @@ async function main(): Promise<number> {
       }
     }
 
+    await showOperations(lab, mesh[0]!);
+
     heading("Summary");
     const answered = pairs.filter((p) => p.result.received === p.result.transmitted && p.result.transmitted > 0);
     const sent = pairs.reduce((n, p) => n + p.result.transmitted, 0);
@@ -145,6 +149,41 @@ async function main(): Promise<number> {
     await cleanupAll();
     console.log(`  removed ${removed} namespaces`);
   }
+}
+
+/** What an operator looks at on one host: status, fdb show, top --once, and a few packets decoded. */
+async function showOperations(lab: Lab, { host, vx }: MeshMember): Promise<void> {
+  const control = ["--control", vx.control];
+  const show = async (title: string, args: string[], toSwitch = true): Promise<void> => {
+    heading(`${host.name}: vxswitch ${title}`);
+    try {
+      console.log(indent(await vxswitchCli(host.ns, toSwitch ? [...args, ...control] : args), "  "));
+    } catch (error) {
+      console.log(`  (${title} failed: ${error instanceof Error ? error.message : String(error)})`);
+    }
+  };
+  await show("status", ["status"]);
+  await show("fdb show", ["fdb", "show"]);
+  // Some traffic while top samples, so its rates are not all zero.
+  const other = lab.container(lab.hosts[1]!.index);
+  const traffic = ping(lab.container(host.index).ns, other.address, { count: 10, interval: 0.1 });
+  await show("top --once", ["top", "--once"]);
+  await traffic;
+
+  heading(`${host.name}: tcpdump -c 4 on ${UNDERLAY_IF} (udp port 4789), then vxswitch decode`);
+  const file = join(labTempDir(), "demo-underlay.pcap");
+  const tcpdump = spawnIn(host.ns, ["tcpdump", "-i", UNDERLAY_IF, "-n", "-c", "4", "-s", "256", "-Z", "root", "-U", "-w", file, "udp port 4789"]);
+  try {
+    await tcpdump.waitFor(/listening on/, { stream: "stderr", timeoutMs: 10_000 });
+    await ping(lab.container(host.index).ns, other.address, { count: 2, interval: 0.2 });
+    const timeout = new Promise<"timeout">((r) => setTimeout(() => r("timeout"), 5_000).unref());
+    if ((await Promise.race([tcpdump.exited, timeout])) === "timeout") console.log("  (tcpdump saw fewer than 4 packets in 5 s; decoding what it wrote)");
+  } catch (error) {
+    console.log(`  (capture failed: ${error instanceof Error ? error.message : String(error)})`);
+  } finally {
+    await tcpdump.stop("SIGINT", 3_000);
+  }
+  await show(`decode ${file}`, ["decode", file], false);
 }
 
 main().then(

@@ -1,5 +1,5 @@
 // A running switch's control socket, config and CLI under hostile or careless use: odd JSON and a
-// 16 MB line while traffic flows, a permissive umask, a second `up` on the same path, SIGHUP,
+// 16 MB line while traffic flows, a permissive umask, a second `up` on the same path, SIGHUP without -c,
 // `fdb add --dst` to a new address, and usage errors on one line with exit code 2.
 import { existsSync, statSync } from "node:fs";
 import { createConnection } from "node:net";
@@ -105,10 +105,10 @@ describeLab("control socket, config and CLI of a running vxswitch (two hosts, VN
     expect(await h1().vx.status()).toMatchObject({ encap: "vxlan" });
   });
 
-  it("logs SIGHUP as not supported yet and keeps switching", async () => {
+  it("refuses SIGHUP's reload of a switch started from flags (no file to re-read) and keeps switching", async () => {
     const proc = h1().vx.proc;
     process.kill(proc.pid!, "SIGHUP");
-    await proc.waitFor(/SIGHUP: reload not supported yet; SIGHUP ignored/, { timeoutMs: 5000 });
+    await proc.waitFor(/SIGHUP: vxswitch was started from flags, not with -c FILE: there is no file to re-read/, { timeoutMs: 5000 });
     expect(h1().vx.running).toBe(true);
     await expectNoLoss(await ping(lab.container(1).ns, lab.container(2).address, { count: 2 }), "c1 -> c2 after SIGHUP");
   });

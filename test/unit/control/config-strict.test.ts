@@ -76,7 +76,7 @@ describe("-c FILE with flags", () => {
   it("refuses setting flags beside -c, naming them", () => {
     expect(() => configFromFlags({ config: file, vni: 7, mtu: 1400, offloads: true })).toThrow(UsageError);
     expect(() => configFromFlags({ config: file, vni: 7, greCsum: true, offloads: false })).toThrow(
-      "-c FILE holds the whole configuration; put --vni, --gre-csum, --no-offloads in the file instead (only --control and --dry-run go with -c)",
+      "-c FILE holds the whole configuration; put --vni, --gre-csum, --no-offloads in the file instead (only --control, --dry-run, --log-level and --log-format go with -c)",
     );
   });
 
