@@ -371,7 +371,9 @@ export class SwitchInstance {
     const maxFrame = maxMtu + 14 + 4;
     const tapSlot = this.tapProbe.tapSlotSize(HEADROOM, maxFrame);
     const vnetHdr = this.tapProbe.offloads.tapVnetHdr;
-    const tunnelSlot = sockets.main.gro ? GRO_MAX_DATAGRAM + HEADROOM : HEADROOM + this.plan.underlayMtu + 64;
+    // Room for a whole GSO datagram on every socket, UDP_GRO or not: a same-host sender's UDP
+    // tunnel GSO packet reaches any UDP socket unsegmented (up to 64 KiB, one tunnel header).
+    const tunnelSlot = GRO_MAX_DATAGRAM + HEADROOM;
     const spinSources: BusyPollSource[] = [];
     for (const tap of this.taps) {
       const loop = new EgressLoop(tap, this.taps, this.portsById, sockets, this.encap, this.fdb, this.forwarder, this.peers, this.stats, this.observers, {
