@@ -133,7 +133,7 @@ const tinc: SystemSpec = {
  * Open vSwitch's userspace ("netdev") datapath on both hosts, the layout OVS documents for
  * userspace tunnelling (u0 in br-phy with the underlay address, tunnel port and container in
  * br-int). It reads its veths with AF_PACKET and wants TX checksum offload off on them: done on
- * its own side only (its u0 and its containers' veths), as its users are told to.
+ * its own side only (both ends of its underlay link, its containers' veths), as its users are told to.
  */
 function ovs(type: "vxlan" | "gre"): SystemSpec {
   return {
@@ -145,7 +145,10 @@ function ovs(type: "vxlan" | "gre"): SystemSpec {
       const hosts: OvsTunnelHost[] = [];
       try {
         for (const host of lab.hosts) {
+          // Both ends of OVS's own link: what reaches it from the bridge then has its checksums
+          // completed on the way in (a veth with tx on would hand OVS partial ones).
           await nsExec(host.ns, ["ethtool", "-K", host.underlayIf, "tx", "off"]);
+          await nsExec(lab.switchNs, ["ethtool", "-K", host.name, "tx", "off"]);
           const o = await OvsTunnelHost.create(host);
           hosts.push(o);
           for (const other of lab.hosts) if (other !== host) await o.addTunnel({ type, remote: other.underlayV4, key: VNI });
