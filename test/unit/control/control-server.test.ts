@@ -131,7 +131,9 @@ describe("control socket requests", () => {
     measuring = false;
     expect(client.answers).toHaveLength(1);
     expect(client.answers[0]!.error).toMatch(/longer than 65536 bytes/);
-    expect(worstGapMs).toBeLessThan(50);
+    // The old server rescanned the growing line on every chunk: seconds of stall. 400 ms leaves
+    // room for a loaded 2-core machine (the client's own 16 MB write runs in this process too).
+    expect(worstGapMs).toBeLessThan(400);
     expect(process.memoryUsage().rss - rssBefore).toBeLessThan(100 * 1024 * 1024);
     expect(await new Client().ask(['{"cmd":"status"}'])).toHaveLength(1);
   });
