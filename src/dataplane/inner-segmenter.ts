@@ -1,9 +1,8 @@
 // Plain TAPs: an inner TCP frame longer than the link takes, cut into segments that fit.
 import { ETHERTYPE_IPV4, ETHERTYPE_IPV6 } from "../wire/ethernet.js";
+import { IPPROTO_TCP } from "../wire/ip.js";
 import { VIRTIO_NET_HDR_GSO_TCPV4, VIRTIO_NET_HDR_GSO_TCPV6, VIRTIO_NET_HDR_LEN, writeVirtioNetHdr } from "../wire/virtio-net.js";
 import { SegmentScratch } from "./offload.js";
-
-const PROTO_TCP = 6;
 
 /**
  * A sender's TCP GSO packet reaches a plain UDP socket whole when it crossed a same-host
@@ -45,10 +44,10 @@ export class InnerSegmenter {
     const type = slab.readUInt16BE(off + 12);
     let l4: number;
     let gso: number;
-    if (type === ETHERTYPE_IPV4 && slab[off + 14]! >> 4 === 4 && slab[off + 23] === PROTO_TCP) {
+    if (type === ETHERTYPE_IPV4 && slab[off + 14]! >> 4 === 4 && slab[off + 23] === IPPROTO_TCP) {
       l4 = 14 + (slab[off + 14]! & 0x0f) * 4;
       gso = VIRTIO_NET_HDR_GSO_TCPV4;
-    } else if (type === ETHERTYPE_IPV6 && slab[off + 14]! >> 4 === 6 && slab[off + 20] === PROTO_TCP) {
+    } else if (type === ETHERTYPE_IPV6 && slab[off + 14]! >> 4 === 6 && slab[off + 20] === IPPROTO_TCP) {
       l4 = 14 + 40;
       gso = VIRTIO_NET_HDR_GSO_TCPV6;
     } else {

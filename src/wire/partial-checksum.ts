@@ -1,13 +1,9 @@
 // Partial TCP/UDP checksums (CHECKSUM_PARTIAL left unfinished by a same-host sender): find and finish them.
-import { checksumAdd, foldChecksum } from "./checksum.js";
+import { foldChecksum } from "./checksum.js";
+import { ETHERTYPE_IPV4, ETHERTYPE_IPV6, isVlanTpid } from "./ethernet.js";
+import { IPPROTO_TCP, IPPROTO_UDP, pseudoHeaderSum } from "./ip.js";
 import { completePartialChecksum } from "./virtio-net.js";
 
-const ETH_P_IPV4 = 0x0800;
-const ETH_P_IPV6 = 0x86dd;
-const ETH_P_8021Q = 0x8100;
-const ETH_P_8021AD = 0x88a8;
-const PROTO_TCP = 6;
-const PROTO_UDP = 17;
 /** IPv6 extension headers walked to the transport header: hop-by-hop, routing, destination options. */
 const IPV6_WALKED = new Set([0, 43, 60]);
 
@@ -25,22 +21,20 @@ export function partialChecksumField(buf: Buffer, off: number, len: number, star
     if (l3 + 2 > frameEnd || tags > 2) return -1;
     type = buf.readUInt16BE(l3);
     l3 += 2;
-    if (type !== ETH_P_8021Q && type !== ETH_P_8021AD) break;
+    if (!isVlanTpid(type)) break;
     l3 += 2;
   }
   let l4: number;
   let end: number;
   let proto: number;
-  let pseudo: number;
-  if (type === ETH_P_IPV4) {
+  if (type === ETHERTYPE_IPV4) {
     if (l3 + 20 > frameEnd || buf[l3]! >> 4 !== 4) return -1;
     const ihl = (buf[l3]! & 0x0f) * 4;
     end = l3 + buf.readUInt16BE(l3 + 2);
     if (ihl < 20 || end > frameEnd || l3 + ihl > end || (buf.readUInt16BE(l3 + 6) & 0x3fff) !== 0) return -1;
     l4 = l3 + ihl;
     proto = buf[l3 + 9]!;
-    pseudo = checksumAdd(buf, l3 + 12, 8, proto + (end - l4));
-  } else if (type === ETH_P_IPV6) {
+  } else if (type === ETHERTYPE_IPV6) {
     if (l3 + 40 > frameEnd || buf[l3]! >> 4 !== 6) return -1;
     end = l3 + 40 + buf.readUInt16BE(l3 + 4);
     if (end > frameEnd) return -1;
@@ -51,14 +45,12 @@ export function partialChecksumField(buf: Buffer, off: number, len: number, star
       proto = buf[l4]!;
       l4 += (buf[l4 + 1]! + 1) * 8;
     }
-    const l4len = end - l4;
-    pseudo = checksumAdd(buf, l3 + 8, 32, proto + (l4len >>> 16) + (l4len & 0xffff));
   } else {
     return -1;
   }
-  const at = proto === PROTO_TCP ? 16 : proto === PROTO_UDP ? 6 : -1;
-  if (at < 0 || l4 + (proto === PROTO_TCP ? 20 : 8) > end) return -1;
-  if (buf.readUInt16BE(l4 + at) !== foldChecksum(pseudo)) return -1;
+  const at = proto === IPPROTO_TCP ? 16 : proto === IPPROTO_UDP ? 6 : -1;
+  if (at < 0 || l4 + (proto === IPPROTO_TCP ? 20 : 8) > end) return -1;
+  if (buf.readUInt16BE(l4 + at) !== foldChecksum(pseudoHeaderSum(buf, l3, proto, end - l4))) return -1;
   start.l4 = l4;
   start.end = end;
   return l4 + at;
