@@ -10,6 +10,7 @@ import { iperfClient, ping, sendFrame, startIperfServer, EXPERIMENTAL_ETHERTYPE 
 import { VxswitchProcess } from "../../src/lab/vxswitch-process.js";
 import { cleanUpLabsAfterAll, describeLab, expectNoLoss, requireVxswitchBuilt, switchState } from "../helpers/lab.js";
 import { expectHealthyTcp, FAST_PATH } from "../helpers/tcp-floors.js";
+import { waitFor } from "../helpers/wait.js";
 
 cleanUpLabsAfterAll();
 
@@ -168,7 +169,7 @@ describeLab("multicast group mode over IPv6 (group ff05::42): vxswitch on h1, h2
     const capture = await Capture.start({ ns: lab.switchNs, iface: "h1", filter: "udp port 4789", direction: "in", snaplen: 65535 });
     try {
       await sendFrame(lab.container(1).ns, "eth0", { payload: "v6 group broadcast" });
-      await new Promise((resolve) => setTimeout(resolve, 800));
+      await waitFor(() => capture.count(`eth.type == ${ether}`), (n) => n >= 1);
     } finally {
       await capture.stop();
     }

@@ -8,7 +8,6 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { Capture } from "../../src/lab/capture.js";
 import { addKernelVxlan } from "../../src/lab/kernel-vxlan.js";
-import { sleep } from "../../src/lab/netns.js";
 import { OvsInstance } from "../../src/lab/ovs.js";
 import { Lab, VXLAN_MTU_V4, type LabContainer, type LabHost } from "../../src/lab/topology.js";
 import { EXPERIMENTAL_ETHERTYPE, iperfClient, ping, sendFrame, startIperfServer } from "../../src/lab/traffic.js";
@@ -16,6 +15,7 @@ import { VxswitchProcess, vxswitchCli, type VxswitchStats } from "../../src/lab/
 import { because, cleanUpLabsAfterAll, describeLab, expectNoLoss, expectNoReplies, requireVxswitchBuilt, switchState } from "../helpers/lab.js";
 import { expectHealthyTcp, OVS_PATH } from "../helpers/tcp-floors.js";
 import { accessPort, TRUNK_BRIDGE } from "../helpers/trunk.js";
+import { waitFor } from "../helpers/wait.js";
 
 cleanUpLabsAfterAll();
 
@@ -179,7 +179,7 @@ describeLab("trunk mode: VLAN 100 -> VNI 1000, VLAN 200 -> VNI 2000 on one TAP",
     const underlay = await Capture.start({ ns: lab.switchNs, iface: h1.name, filter: "udp port 4789", direction: "in" });
     try {
       await sendFrame(untagged.ns, "eth0", { count: 3, payload: "untagged" });
-      await sleep(500);
+      await waitFor(() => trunk().stats(), (st) => drops(st, "untagged") - drops(before, "untagged") >= 3);
     } finally {
       await underlay.stop();
     }
@@ -191,8 +191,7 @@ describeLab("trunk mode: VLAN 100 -> VNI 1000, VLAN 200 -> VNI 2000 on one TAP",
   it("drops frames of a VLAN without a VNI (300) and counts them", async () => {
     const before = await trunk().stats();
     await sendFrame(v300.ns, "eth0", { count: 2, payload: "vlan 300" });
-    await sleep(500);
-    const after = await trunk().stats();
+    const after = await waitFor(() => trunk().stats(), (st) => drops(st, "unmappedVlan") - drops(before, "unmappedVlan") >= 2);
     expect(drops(after, "unmappedVlan") - drops(before, "unmappedVlan"), JSON.stringify(after.egress)).toBe(2);
   });
 
