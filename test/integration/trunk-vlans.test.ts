@@ -143,6 +143,8 @@ describeLab("trunk mode: VLAN 100 -> VNI 1000, VLAN 200 -> VNI 2000 on one TAP",
     try {
       await expectNoLoss(await ping(v100.ns, a1000.address, { count: 2 }), "VLAN 100");
       await expectNoLoss(await ping(v200.ns, a2000.address, { count: 2 }), "VLAN 200");
+      // tcpdump may not have written the last reply yet when ping has it (busy machine).
+      await waitFor(() => capture.count("icmp"), (n) => n >= 8);
     } finally {
       await capture.stop();
     }
@@ -157,6 +159,7 @@ describeLab("trunk mode: VLAN 100 -> VNI 1000, VLAN 200 -> VNI 2000 on one TAP",
     try {
       await expectNoLoss(await ping(a1000.ns, v100.address, { count: 2 }), "VNI 1000 -> VLAN 100");
       await expectNoLoss(await ping(a2000.ns, v200.address, { count: 2 }), "VNI 2000 -> VLAN 200");
+      await waitFor(() => capture.count("icmp"), (n) => n >= 8);
     } finally {
       await capture.stop();
     }
@@ -297,6 +300,8 @@ describeLab("trunk mode over GRE: VLAN 100 -> key 1000, VLAN 200 -> key 2000 on 
     try {
       await expectNoLoss(await ping(v100.ns, a1000.address, { count: 2 }), "VLAN 100");
       await expectNoLoss(await ping(v200.ns, a2000.address, { count: 2 }), "VLAN 200");
+      // tcpdump may not have written the last reply yet when ping has it (busy machine).
+      await waitFor(() => capture.count("icmp"), (n) => n >= 8);
     } finally {
       await capture.stop();
     }
