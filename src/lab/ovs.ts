@@ -3,7 +3,7 @@
 import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { ipIn, labTempDir, nsExec, nsExecResult, run, runResult, sleep, spawnIn, type NsProcess } from "./netns.js";
-import type { LabContainer, LabHost } from "./topology.js";
+import type { Lab, LabContainer, LabHost } from "./topology.js";
 import { assertUnderlayAddress, UNDERLAY_IF } from "./topology.js";
 
 const SCHEMA = "/usr/share/openvswitch/vswitch.ovsschema";
@@ -130,6 +130,21 @@ export class OvsInstance {
     return stats;
   }
 
+  /**
+   * Packets the kernel dropped at ovs-vswitchd's AF_PACKET sockets because their receive
+   * buffers were full (the sum of `ss -0 -m`'s d<N> over them). OVS reads its ports with these
+   * sockets; its own statistics count packets at the interface, before this loss.
+   */
+  async packetSocketDrops(): Promise<number> {
+    const text = await nsExec(this.ns, ["ss", "-a", "-m", "-p", "-0"]);
+    let drops = 0;
+    for (const line of text.split("\n")) {
+      if (!line.includes('"ovs-vswitchd"')) continue;
+      drops += Number(line.match(/skmem:\(.*\bd(\d+)\)/)?.[1] ?? 0);
+    }
+    return drops;
+  }
+
   /** The tail of ovs-vswitchd's log, for failure messages. */
   logTail(lines = 30): string {
     return tail(join(this.dir, "ovs-vswitchd.log"), lines);
@@ -167,6 +182,15 @@ export class OvsInstance {
  * A lab host turned into an OVS tunnel endpoint, the layout OVS documents for userspace
  * tunnelling: u0 becomes a port of br-phy, which takes over the underlay address; br-int holds
  * the tunnel ports and the host's containers (moved off the Linux bridge they were on).
+ *
+ * OVS reads u0 with AF_PACKET and checks every tunnel checksum it finds in software, blind to
+ * the kernel's "checksum not finished yet" mark. Peers on default offloads (vxswitch, kernel
+ * vxlan) send outer UDP checksums that a veth leaves partial (a NIC would finish them on the
+ * wire), so OVS would drop all of their VXLAN. The underlay switch's port toward the OVS host
+ * therefore finishes checksums in software (tx off on the switch namespace's end of this host's
+ * link): what OVS gets is what a real wire carries. Only frames toward OVS are affected; the
+ * peers' own links keep their default offloads. Turning tx off on u0 itself changes nothing for
+ * OVS (it computes every checksum it sends), so u0 keeps its defaults too.
  */
 export class OvsTunnelHost {
   private constructor(
@@ -174,9 +198,11 @@ export class OvsTunnelHost {
     readonly ovs: OvsInstance,
   ) {}
 
-  static async create(host: LabHost): Promise<OvsTunnelHost> {
+  static async create(lab: Lab, host: LabHost): Promise<OvsTunnelHost> {
     const ovs = await OvsInstance.start(host.ns);
     try {
+      // The switch namespace's end of a host's underlay veth is named after the host (see Lab).
+      await nsExec(lab.switchNs, ["ethtool", "-K", host.name, "tx", "off"]);
       const cidr = (await ipIn(host.ns, ["-4", "-o", "addr", "show", "dev", UNDERLAY_IF])).match(/inet (\S+)/)?.[1];
       if (cidr === undefined) throw new Error(`${host.name} has no IPv4 address on ${UNDERLAY_IF}`);
       await ovs.addBridge(OVS_PHYSICAL_BRIDGE);
@@ -225,7 +251,7 @@ export class OvsTunnelHost {
 /**
  * OVS userspace reads the container's veth with AF_PACKET, which hands over TX-offloaded
  * packets with unfinished checksums; it would tunnel them as they are. So the container
- * computes its checksums itself (tx off), as for the underlay veths.
+ * computes its checksums itself (tx off): OVS's own link, like the underlay port toward it.
  */
 async function attachContainerTo(ovs: OvsInstance, container: LabContainer, tag?: number): Promise<void> {
   await nsExec(container.ns, ["ethtool", "-K", container.ifname, "tx", "off"]);

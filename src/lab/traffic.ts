@@ -130,6 +130,10 @@ export interface IperfResult {
   /** UDP lost datagrams percentage (0 for TCP). */
   lostPercent: number;
   seconds: number;
+  /** Bytes the sender sent (retransmissions not counted twice). */
+  bytesSent: number;
+  /** TCP maximum segment size iperf3 saw (0 when it did not say, and for UDP). */
+  mss: number;
 }
 
 /** Runs an iperf3 client (bounded: seconds + connect timeout) and parses its --json report. */
@@ -158,12 +162,15 @@ export function parseIperfJson(text: string): IperfResult {
   const sent = isRecord(end.sum_sent) ? end.sum_sent : isRecord(end.sum) ? end.sum : undefined;
   const received = isRecord(end.sum_received) ? end.sum_received : isRecord(end.sum) ? end.sum : undefined;
   if (sent === undefined || received === undefined) throw new Error("iperf3 JSON has no end.sum_sent/sum_received");
+  const start = isRecord(report.start) ? report.start : {};
   return {
     bitsPerSecond: num(received.bits_per_second),
     sentBitsPerSecond: num(sent.bits_per_second),
     retransmits: num(sent.retransmits),
     lostPercent: num(received.lost_percent ?? sent.lost_percent),
     seconds: num(sent.seconds),
+    bytesSent: num(sent.bytes),
+    mss: num(start.tcp_mss_default ?? start.tcp_mss),
   };
 }
 

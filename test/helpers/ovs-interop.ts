@@ -7,6 +7,7 @@ import { Lab } from "../../src/lab/topology.js";
 import { VxswitchProcess, type VxswitchUpOptions } from "../../src/lab/vxswitch-process.js";
 import { formatDrops, trafficSpecs, underlayCapture, wireOf, wireSpecs, type Wire } from "./interop.js";
 import { requireVxswitchBuilt, switchState } from "./lab.js";
+import { OVS_PATH } from "./tcp-floors.js";
 
 export interface OvsVariant {
   label: string;
@@ -60,12 +61,13 @@ export function describeOvsInterop(variant: OvsVariant, more: (rig: () => OvsRig
       requireVxswitchBuilt();
       lab = await Lab.create({ hosts: 2, overlayMtu: variant.mtu, label: `ovs${variant.tunnel}` });
       const [h1, h2] = [lab.host(1), lab.host(2)];
-      ovs = await OvsTunnelHost.create(h2);
+      ovs = await OvsTunnelHost.create(lab, h2);
       const tunnel: OvsTunnelOptions = { type: variant.tunnel, remote: h1.underlayV4, key: variant.key, csum: variant.ovs?.csum, seq: variant.ovs?.seq };
       port = await ovs.addTunnel(tunnel);
       // Also teaches OVS (which snoops ARP on br-phy) where h1 is.
       await lab.checkUnderlay();
-      capture = await underlayCapture(lab, variant.tunnel);
+      // On OVS's side of the underlay: vxswitch's outer checksums are finished there (see OvsTunnelHost).
+      capture = await underlayCapture(lab, variant.tunnel, h2);
       const up: VxswitchUpOptions = { local: h1.underlayV4, remotes: [h2.underlayV4], tap: "vxtap0", bridge: "br0" };
       if (variant.tunnel === "gre") {
         Object.assign(up, { encap: "gre", key: variant.key, greChecksum: variant.vxswitch?.csum, greSequence: variant.vxswitch?.seq });
@@ -95,7 +97,15 @@ export function describeOvsInterop(variant: OvsVariant, more: (rig: () => OvsRig
       expect((status.segments as Array<{ mtu: number }>)[0]?.mtu, JSON.stringify(status)).toBe(variant.mtu);
     });
 
-    trafficSpecs(() => ({ c1: lab!.container(1), c2: lab!.container(2), mtu: variant.mtu, state, label: `vxswitch <-> OVS ${variant.label}` }));
+    trafficSpecs(() => ({
+      c1: lab!.container(1),
+      c2: lab!.container(2),
+      mtu: variant.mtu,
+      state,
+      label: `vxswitch <-> OVS ${variant.label}`,
+      floor: OVS_PATH,
+      peerDrops: () => ovs!.ovs.packetSocketDrops(),
+    }));
 
     it("has OVS's tunnel port receive and send, and vxswitch count no drops", async () => {
       const stats = await ovs!.ovs.interfaceStats(port);

@@ -7,6 +7,7 @@ import { Lab, type LabContainer, type LabHost } from "../../src/lab/topology.js"
 import { ping } from "../../src/lab/traffic.js";
 import { VxswitchProcess } from "../../src/lab/vxswitch-process.js";
 import { tallyFields } from "../helpers/dissection.js";
+import { GRE_PATH } from "../helpers/tcp-floors.js";
 import { formatDrops, GRE_FIELD, trafficSpecs, underlayCapture, wireOf, wireSpecs, type Switches, type Wire } from "../helpers/interop.js";
 import { cleanUpLabsAfterAll, describeLab, expectNoLoss, expectNoReplies, requireVxswitchBuilt, switchState } from "../helpers/lab.js";
 
@@ -63,7 +64,7 @@ describeLab("vxswitch <-> vxswitch over GRE", () => {
     const mesh = greMesh({ mtu: 1462, label: "gre" }, (host, lab) =>
       VxswitchProcess.start(host.ns, { encap: "gre", local: host.underlayV4, remotes: lab.remotesOf(host), tap: "vxgre0", bridge: "br0" }));
 
-    trafficSpecs(() => ({ c1: mesh().lab.container(1), c2: mesh().lab.container(2), mtu: 1462, state: mesh().state, label: "GRE keyless" }));
+    trafficSpecs(() => ({ c1: mesh().lab.container(1), c2: mesh().lab.container(2), mtu: 1462, state: mesh().state, label: "GRE keyless", floor: GRE_PATH }));
 
     it("derives the TAP MTU 1462 from the underlay (1500 - 38)", async () => {
       const status = await mesh().switches[0]!.vx!.status();
@@ -118,7 +119,7 @@ describeLab("vxswitch <-> vxswitch over GRE", () => {
     );
     const state = (): Promise<string> => mesh().state();
 
-    trafficSpecs(() => ({ c1: a1, c2: a2, mtu: 1458, state, label: "GRE key 1000" }));
+    trafficSpecs(() => ({ c1: a1, c2: a2, mtu: 1458, state, label: "GRE key 1000", floor: GRE_PATH }));
 
     it("connects the key 2000 containers across hosts", async () => {
       await expectNoLoss(await ping(b1.ns, b2.address, { count: 3 }), "key 2000 h1 -> h2", state);
@@ -154,7 +155,7 @@ describeLab("vxswitch <-> vxswitch over GRE", () => {
         encap: "gre", key: 7, greChecksum: true, greSequence: true, local: host.underlayV4, remotes: lab.remotesOf(host), tap: "vxgre7", bridge: "br0",
       }));
 
-    trafficSpecs(() => ({ c1: mesh().lab.container(1), c2: mesh().lab.container(2), mtu: 1450, state: mesh().state, label: "GRE key 7 csum seq" }));
+    trafficSpecs(() => ({ c1: mesh().lab.container(1), c2: mesh().lab.container(2), mtu: 1450, state: mesh().state, label: "GRE key 7 csum seq", floor: GRE_PATH }));
 
     it("derives the TAP MTU 1450 (1500 - 38 - 12 for checksum, key and sequence)", async () => {
       const status = await mesh().switches[0]!.vx!.status();

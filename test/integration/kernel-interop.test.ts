@@ -8,10 +8,12 @@ import { Lab } from "../../src/lab/topology.js";
 import { iperfClient, neighbours, ping, startIperfServer, type IperfServer } from "../../src/lab/traffic.js";
 import { VxswitchProcess, type IoMode } from "../../src/lab/vxswitch-process.js";
 import { because, cleanUpLabsAfterAll, describeLab, expectNoLoss, requireVxswitchBuilt, switchState } from "../helpers/lab.js";
+import { DGRAM_PATH, expectHealthyTcp, FAST_PATH, type TcpFloor } from "../helpers/tcp-floors.js";
 
 cleanUpLabsAfterAll();
 
 const ioModes: IoMode[] = ["batch", "dgram"];
+const floors: Record<IoMode, TcpFloor> = { batch: FAST_PATH, dgram: DGRAM_PATH };
 
 describeLab("vxswitch interoperates with kernel vxlan", () => {
   describe.each(ioModes)("vxswitch --io %s on h1, kernel vxlan42 on h2", (io) => {
@@ -78,10 +80,9 @@ describeLab("vxswitch interoperates with kernel vxlan", () => {
         await server?.stop();
       });
 
-      it("carries TCP from vxswitch to kernel vxlan at a nonzero rate", async () => {
+      it("carries TCP from vxswitch to kernel vxlan above the floor", async () => {
         const result = await iperfClient(lab.container(1).ns, lab.container(2).address, { seconds: 3 });
-        console.log(`io ${io}: vxswitch -> kernel ${(result.bitsPerSecond / 1e6).toFixed(0)} Mbit/s, ${result.retransmits} retransmits`);
-        expect(result.bitsPerSecond, await because(!(result.bitsPerSecond > 0), state)).toBeGreaterThan(0);
+        await expectHealthyTcp(result, { floor: floors[io], what: `io ${io}: vxswitch -> kernel`, context: state });
       });
 
       it("puts only correct inner TCP checksums on the wire", async () => {
@@ -98,10 +99,10 @@ describeLab("vxswitch interoperates with kernel vxlan", () => {
         expect(bad, `TCP segments from vxswitch with a bad checksum:\n${await capture.summary("tcp.checksum.status == 0", 10)}`).toBe(0);
       });
 
-      it("carries TCP from kernel vxlan to vxswitch at a nonzero rate", async () => {
+      // Known bug with --io dgram (see offload-interop.test.ts): expected to fail until fixed.
+      (io === "dgram" ? it.fails : it)("carries TCP from kernel vxlan to vxswitch above the floor", async () => {
         const result = await iperfClient(lab.container(1).ns, lab.container(2).address, { seconds: 3, reverse: true });
-        console.log(`io ${io}: kernel -> vxswitch ${(result.bitsPerSecond / 1e6).toFixed(0)} Mbit/s, ${result.retransmits} retransmits`);
-        expect(result.bitsPerSecond, await because(!(result.bitsPerSecond > 0), state)).toBeGreaterThan(0);
+        await expectHealthyTcp(result, { floor: floors[io], what: `io ${io}: kernel -> vxswitch`, context: state });
       });
     });
 

@@ -63,12 +63,13 @@ describe("percentile", () => {
 describe("parseIperfJson", () => {
   it("takes the receiver's rate as goodput and the sender's retransmits", () => {
     const json = JSON.stringify({
+      start: { tcp_mss_default: 1398 },
       end: {
-        sum_sent: { seconds: 3, bits_per_second: 2.5e9, retransmits: 7 },
+        sum_sent: { seconds: 3, bytes: 937_500_000, bits_per_second: 2.5e9, retransmits: 7 },
         sum_received: { seconds: 3, bits_per_second: 2.4e9 },
       },
     });
-    expect(parseIperfJson(json)).toEqual({ bitsPerSecond: 2.4e9, sentBitsPerSecond: 2.5e9, retransmits: 7, lostPercent: 0, seconds: 3 });
+    expect(parseIperfJson(json)).toEqual({ bitsPerSecond: 2.4e9, sentBitsPerSecond: 2.5e9, retransmits: 7, lostPercent: 0, seconds: 3, bytesSent: 937_500_000, mss: 1398 });
   });
 
   it("surfaces iperf3's own error", () => {

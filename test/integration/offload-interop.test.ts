@@ -1,89 +1,49 @@
 // TAP offloads against kernel vxlan: TSO super-frames split into VXLAN segments one way, tunnel
 // trains coalesced into GSO super-frames the other; nothing arrives with a bad checksum and a
 // 20 MB file crosses both ways bit for bit. For each I/O mode, and once with offloads off.
-import { createHash, randomBytes } from "node:crypto";
-import { readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { addKernelVxlan } from "../../src/lab/kernel-vxlan.js";
-import { labTempDir, nsExec, spawnIn } from "../../src/lab/netns.js";
 import { Lab } from "../../src/lab/topology.js";
 import { iperfClient, ping, startIperfServer, type IperfServer } from "../../src/lab/traffic.js";
 import { VxswitchProcess, type IoMode } from "../../src/lab/vxswitch-process.js";
+import { csumErrors, grown, randomFile, sendFile, type RandomFile } from "../helpers/file-transfer.js";
 import { because, cleanUpLabsAfterAll, describeLab, expectNoLoss, requireVxswitchBuilt, switchState } from "../helpers/lab.js";
+import { DGRAM_PATH, expectHealthyTcp, FAST_PATH, PLAIN_PATH, type TcpFloor } from "../helpers/tcp-floors.js";
 
 cleanUpLabsAfterAll();
 
 const FILE_BYTES = 20 * 1024 * 1024;
-const FILE_PORT = 7070;
-
-/** Receives one TCP connection and prints its length and sha256. */
-const RECEIVER_PY = `
-import hashlib, socket, sys
-s = socket.socket()
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind((sys.argv[1], int(sys.argv[2])))
-s.listen(1)
-print("listening", flush=True)
-c, _ = s.accept()
-h, n = hashlib.sha256(), 0
-while True:
-    b = c.recv(1 << 20)
-    if not b:
-        break
-    h.update(b)
-    n += len(b)
-print("received", n, h.hexdigest(), flush=True)
-`;
-
-/** Sends a file over one TCP connection (sendfile: the kernel hands the TAP TSO super-frames). */
-const SENDER_PY = `
-import socket, sys
-s = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=20)
-with open(sys.argv[3], "rb") as f:
-    s.sendfile(f)
-s.shutdown(socket.SHUT_WR)
-s.close()
-`;
-
-/** Every *CsumErrors counter of a namespace (nstat: absolute, zeros too, history untouched). */
-async function csumErrors(ns: string): Promise<Record<string, number>> {
-  const parsed = JSON.parse(await nsExec(ns, ["nstat", "-asz", "--json"])) as { kernel?: Record<string, number> };
-  const out: Record<string, number> = {};
-  for (const [name, value] of Object.entries(parsed.kernel ?? {})) if (/CsumErr/.test(name)) out[name] = value;
-  return out;
-}
-
-function grown(before: Record<string, number>, after: Record<string, number>): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const [name, value] of Object.entries(after)) if (value !== (before[name] ?? 0)) out[name] = value - (before[name] ?? 0);
-  return out;
-}
 
 interface Mode {
   io: IoMode;
   offloads: boolean;
+  floor: TcpFloor;
+  /**
+   * Known bug (reported 2026-11-30): with --io dgram, of a TCP GSO packet that a kernel vxlan on
+   * the same host sent whole across the underlay, only the first segment reaches the TAP; TCP
+   * toward vxswitch crawls (< 1 Mbit/s) and a file never completes. The specs run and are
+   * expected to fail until it is fixed; then they pass and `.fails` must go.
+   */
+  gsoFromKernelBroken?: boolean;
 }
 
 const modes: Mode[] = [
-  { io: "batch", offloads: true },
-  { io: "dgram", offloads: true },
-  { io: "batch", offloads: false },
+  { io: "batch", offloads: true, floor: FAST_PATH },
+  { io: "dgram", offloads: true, floor: DGRAM_PATH, gsoFromKernelBroken: true },
+  { io: "batch", offloads: false, floor: PLAIN_PATH },
 ];
 
 describeLab("TAP offloads against kernel vxlan", () => {
-  describe.each(modes)("vxswitch --io $io (offloads $offloads) on h1, kernel vxlan42 on h2", ({ io, offloads }) => {
+  describe.each(modes)("vxswitch --io $io (offloads $offloads) on h1, kernel vxlan42 on h2", ({ io, offloads, floor, gsoFromKernelBroken }) => {
     let lab: Lab;
     let vx: VxswitchProcess | undefined;
-    let file: string;
-    let fileHash: string;
+    let file: RandomFile;
     const state = (): Promise<string> => switchState([{ name: "h1 vxswitch", vx }]);
+    const towardVxswitch = (reverse: boolean): typeof it.fails => (reverse && gsoFromKernelBroken === true ? it.fails : it);
 
     beforeAll(async () => {
       requireVxswitchBuilt();
-      file = join(labTempDir(), "random.bin");
-      writeFileSync(file, randomBytes(FILE_BYTES));
-      fileHash = createHash("sha256").update(readFileSync(file)).digest("hex");
+      file = randomFile(FILE_BYTES);
       lab = await Lab.create({ hosts: 2, label: `of${io[0]}${offloads ? 1 : 0}` });
       const [h1, h2] = [lab.host(1), lab.host(2)];
       await addKernelVxlan(h2.ns, { vni: 42, local: h2.underlayV4, remotes: [h1.underlayV4] });
@@ -128,36 +88,28 @@ describeLab("TAP offloads against kernel vxlan", () => {
 
       for (const reverse of [false, true]) {
         const what = reverse ? "kernel vxlan -> vxswitch" : "vxswitch -> kernel vxlan";
-        it(`carries TCP ${what} with no checksum errors at the receiver`, async () => {
+        towardVxswitch(reverse)(`carries TCP ${what} above the floor with no checksum errors at the receiver`, async () => {
           // The receiving container and the receiving host (outer UDP) must count no checksum error.
           const receivers = reverse ? [lab.container(1).ns, lab.host(1).ns] : [lab.container(2).ns, lab.host(2).ns];
           const before = await Promise.all(receivers.map(csumErrors));
           const result = await iperfClient(lab.container(1).ns, lab.container(2).address, { seconds: 3, reverse });
           const after = await Promise.all(receivers.map(csumErrors));
-          console.log(`io ${io} offloads ${offloads}: ${what} ${(result.bitsPerSecond / 1e6).toFixed(0)} Mbit/s, ${result.retransmits} retransmits`);
-          expect(result.bitsPerSecond, await because(!(result.bitsPerSecond > 0), state)).toBeGreaterThan(0);
           receivers.forEach((ns, k) => {
             expect(grown(before[k]!, after[k]!), `checksum error counters that grew in ${ns}`).toEqual({});
           });
+          await expectHealthyTcp(result, { floor, what: `io ${io} offloads ${offloads}: ${what}`, context: state });
         });
       }
     });
 
     for (const reverse of [false, true]) {
       const what = reverse ? "kernel vxlan side to the vxswitch side" : "vxswitch side to the kernel vxlan side";
-      it(`delivers a 20 MB file from the ${what} with the same sha256`, async () => {
+      towardVxswitch(reverse)(`delivers a 20 MB file from the ${what} with the same sha256`, async () => {
         const [from, to] = reverse ? [lab.container(2), lab.container(1)] : [lab.container(1), lab.container(2)];
-        const receiver = spawnIn(to.ns, ["python3", "-c", RECEIVER_PY, to.address, String(FILE_PORT)]);
-        try {
-          await receiver.waitFor(/listening/, { stream: "stdout" });
-          await nsExec(from.ns, ["python3", "-c", SENDER_PY, to.address, String(FILE_PORT), file], { timeoutMs: 60_000 });
-          const [, bytes, hash] = await receiver.waitFor(/received (\d+) ([0-9a-f]{64})/, { stream: "stdout", timeoutMs: 30_000 });
-          const why = await because(hash !== fileHash, state);
-          expect(Number(bytes), why).toBe(FILE_BYTES);
-          expect(hash, why).toBe(fileHash);
-        } finally {
-          await receiver.stop("SIGKILL");
-        }
+        const got = await sendFile(from, to, file);
+        const why = await because(got.sha256 !== file.sha256, state);
+        expect(got.bytes, why).toBe(file.bytes);
+        expect(got.sha256, why).toBe(file.sha256);
       });
     }
 

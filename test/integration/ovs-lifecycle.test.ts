@@ -49,7 +49,7 @@ describeLab("Open vSwitch lab helper", () => {
   it("stops what it started when setting up a tunnel host fails", async () => {
     const host = lab.host(2);
     await ipIn(host.ns, ["addr", "flush", "dev", UNDERLAY_IF]);
-    await expect(OvsTunnelHost.create(host)).rejects.toThrow(/no IPv4 address on u0/);
+    await expect(OvsTunnelHost.create(lab, host)).rejects.toThrow(/no IPv4 address on u0/);
     expect(await ovsProcesses(host.ns)).toBe("");
   });
 });
