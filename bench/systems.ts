@@ -4,7 +4,7 @@
 // have it; a second, clearly named lab turns TX checksum offload off on every underlay veth end.
 import { addKernelVxlan } from "../src/lab/kernel-vxlan.js";
 import { startVxswitchMesh, stopMesh } from "../src/lab/mesh.js";
-import { ipIn, nsExec, sysctlIn } from "../src/lab/netns.js";
+import { ipIn, sysctlIn } from "../src/lab/netns.js";
 import { OvsTunnelHost, ovsVersion } from "../src/lab/ovs.js";
 import { startTincSwitch, stopTinc, tincVersion } from "../src/lab/tinc.js";
 import type { Lab } from "../src/lab/topology.js";
@@ -132,24 +132,22 @@ const tinc: SystemSpec = {
 /**
  * Open vSwitch's userspace ("netdev") datapath on both hosts, the layout OVS documents for
  * userspace tunnelling (u0 in br-phy with the underlay address, tunnel port and container in
- * br-int). It reads its veths with AF_PACKET and wants TX checksum offload off on them: done on
- * its own side only (both ends of its underlay link, its containers' veths), as its users are told to.
+ * br-int). It reads its veths with AF_PACKET and drops packets whose checksums a veth left
+ * partial: its own link gets TX checksum offload off where that matters (the switch port toward
+ * it, its containers' veths), as its users are told to; the other hosts keep their defaults.
  */
 function ovs(type: "vxlan" | "gre"): SystemSpec {
   return {
     id: `ovs-${type}`,
     label: `Open vSwitch userspace ${type === "vxlan" ? "VXLAN" : "GRE"}`,
-    setup: `ovs-vswitchd datapath_type=netdev, br-phy (u0) + br-int (${type} port key 42, container); ethtool -K tx off on OVS's own veths`,
+    setup: `ovs-vswitchd datapath_type=netdev, br-phy (u0) + br-int (${type} port key 42, container); tx off on the switch port toward OVS and on its containers' veths`,
     unavailable: async () => ((await ovsVersion()) === undefined ? "Open vSwitch is not installed (scripts/install-deps.sh installs it)" : undefined),
     async start(lab) {
       const hosts: OvsTunnelHost[] = [];
       try {
         for (const host of lab.hosts) {
-          // Both ends of OVS's own link: what reaches it from the bridge then has its checksums
-          // completed on the way in (a veth with tx on would hand OVS partial ones).
-          await nsExec(host.ns, ["ethtool", "-K", host.underlayIf, "tx", "off"]);
-          await nsExec(lab.switchNs, ["ethtool", "-K", host.name, "tx", "off"]);
-          const o = await OvsTunnelHost.create(host);
+          // create() turns tx off on the switch's port toward OVS (OVS drops partial checksums).
+          const o = await OvsTunnelHost.create(lab, host);
           hosts.push(o);
           for (const other of lab.hosts) if (other !== host) await o.addTunnel({ type, remote: other.underlayV4, key: VNI });
         }

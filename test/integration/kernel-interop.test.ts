@@ -99,8 +99,7 @@ describeLab("vxswitch interoperates with kernel vxlan", () => {
         expect(bad, `TCP segments from vxswitch with a bad checksum:\n${await capture.summary("tcp.checksum.status == 0", 10)}`).toBe(0);
       });
 
-      // Known bug with --io dgram (see offload-interop.test.ts): expected to fail until fixed.
-      (io === "dgram" ? it.fails : it)("carries TCP from kernel vxlan to vxswitch above the floor", async () => {
+      it("carries TCP from kernel vxlan to vxswitch above the floor", async () => {
         const result = await iperfClient(lab.container(1).ns, lab.container(2).address, { seconds: 3, reverse: true });
         await expectHealthyTcp(result, { floor: floors[io], what: `io ${io}: kernel -> vxswitch`, context: state });
       });
