@@ -86,7 +86,9 @@ export async function runScale(n: number, leaseSeconds: number): Promise<ScaleRe
     vx.push(...started);
     const readyMs = Date.now() - t0;
     const full = async (members: VxswitchProcess[], expected: number): Promise<boolean> => {
-      const all = await Promise.all(members.map((v) => status(v)));
+      // A switch too busy starting up to answer within the control timeout counts as not there yet.
+      const all = await Promise.all(members.map((v) => status(v))).catch(() => undefined);
+      if (all === undefined) return false;
       return all.every((s) => s.membership.state === "connected" && (s.membership.floodPeers["42"]?.length ?? -1) === expected);
     };
     await until("convergence", 120_000, () => full(vx, n - 1));
