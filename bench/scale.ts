@@ -91,8 +91,12 @@ export async function runScale(n: number, leaseSeconds: number): Promise<ScaleRe
       if (all === undefined) return false;
       return all.every((s) => s.membership.state === "connected" && (s.membership.floodPeers["42"]?.length ?? -1) === expected);
     };
-    await until("convergence", 120_000, () => full(vx, n - 1));
+    await until("convergence", 240_000, () => full(vx, n - 1)).catch(async (err: unknown) => {
+      const states = await Promise.all(vx.map((v) => status(v).then((s) => `${s.membership.state}/${s.membership.floodPeers["42"]?.length ?? "-"}`, (e: unknown) => String(e))));
+      throw new Error(`${err instanceof Error ? err.message : String(err)}; per instance state/flood peers: ${states.join(" ")}`);
+    });
     const convergeMs = Date.now() - t0;
+    console.error(`${n} instances: all ready after ${(readyMs / 1000).toFixed(1)} s, converged after ${(convergeMs / 1000).toFixed(1)} s`);
     const statuses = await Promise.all(vx.map((v) => status(v)));
     const watchEventsConverge = statuses.reduce((s, x) => s + x.membership.watchEvents, 0);
     const etcdRequestsConverge = (await grpc()) - reqBefore;
@@ -100,8 +104,9 @@ export async function runScale(n: number, leaseSeconds: number): Promise<ScaleRe
     // Light traffic: each container pings the next host's once; MACs get learned and published.
     let lost = 0;
     for (let i = 1; i <= n; i++) {
-      const r = await ping(lab.container(i).ns, lab.container((i % n) + 1).address, { count: 1, timeout: 2 });
-      lost += r.transmitted - r.received;
+      // A ping that cannot even run on the loaded machine counts as lost, not as a failed bench.
+      const r = await ping(lab.container(i).ns, lab.container((i % n) + 1).address, { count: 1, timeout: 2 }).catch(() => undefined);
+      lost += r === undefined ? 1 : r.transmitted - r.received;
     }
     await sleep(1500);
     const macsInstalled = (await Promise.all(vx.map((v) => status(v)))).reduce((s, x) => s + x.membership.macsInstalled, 0) / n;
