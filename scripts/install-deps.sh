@@ -5,5 +5,11 @@ export DEBIAN_FRONTEND=noninteractive   # tshark's package asks about non-root c
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends \
   iproute2 iputils-ping iperf3 tshark tcpdump ethtool dnsmasq-base isc-dhcp-client \
-  openvswitch-switch python3 procps kmod ca-certificates make g++ >/dev/null
+  openvswitch-switch python3 procps kmod ca-certificates make g++ \
+  etcd-server etcd-client openssl curl >/dev/null
+# The etcd package enables a service on the host; vxswitch's tests and benchmark run their own
+# etcd inside lab namespaces, so the host's is stopped and disabled (never used).
+if command -v systemctl >/dev/null 2>&1 && systemctl list-unit-files etcd.service >/dev/null 2>&1; then
+  systemctl disable --now etcd.service >/dev/null 2>&1 || true
+fi
 echo "system packages installed"

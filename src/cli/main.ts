@@ -79,6 +79,7 @@ program
   .option("--ttl <n>", "group mode: multicast TTL / hop limit (default 1)", integer("--ttl", 1, 255))
   .option("--dev <ifname>", "group mode: underlay interface to join on (default: the one holding --local)")
   .option("--max-learned-peers <n>", "group mode: most peers learned from traffic (default 1024)", integer("--max-learned-peers", 1, 1_000_000))
+  .option("--etcd <urls>", "membership through etcd (comma-separated client URLs): register this host, flood each VNI to the hosts that serve it")
   .option("--mtu <n>", "overlay MTU (default: underlay MTU minus encapsulation overhead)", integer("--mtu", 68, 65535))
   .option("--tap-mtu <n>", "TAP link MTU when larger than the overlay's (e.g. 1500: frames that do not fit get ICMP too-big answers)", integer("--tap-mtu", 68, 65535))
   .option("--mac <mac>", "TAP MAC address (default: stable, derived from /etc/machine-id, --local and the TAP name)")

@@ -31,7 +31,8 @@ function formatStatus(s: InstanceStatus): string {
       : "busy-poll off",
     ...s.segments.map((g) => `segment ${g.id} tap ${g.tap}${g.vlan !== undefined ? ` vlan ${g.vlan}` : ""}${g.bridge ? ` bridge ${g.bridge}` : ""} mtu ${g.mtu}`),
     ...(s.group !== undefined ? [`group ${s.group.address} dev ${s.group.dev ?? "-"} ttl ${s.group.ttl} tx ${s.group.txFrames}`] : []),
-    ...s.peers.map((p) => `peer ${p.address}${p.dynamic ? " (learned)" : ""} rx ${p.rxFrames} tx ${p.txFrames}`),
+    ...(s.membership !== undefined ? formatMembership(s.membership) : []),
+    ...s.peers.map((p) => `peer ${p.address}${p.dynamic ? " (learned)" : ""}${p.membership !== undefined ? ` etcd vni ${p.membership.vnis.join(",")}` : ""} rx ${p.rxFrames} tx ${p.txFrames}`),
   ];
   return lines.join("\n");
 }
@@ -65,8 +66,21 @@ function formatIo(io: Record<string, number | string>): string {
   return `${counted.join(", ")}${typeof io.lastError === "string" && io.lastError !== "" ? `; last ${io.lastError}` : ""}`;
 }
 
+/** `membership etcd connected since ...` and, while unreachable, why and that the last known membership is kept. */
+function formatMembership(m: NonNullable<InstanceStatus["membership"]>): string[] {
+  const lines = [`membership etcd ${m.endpoints.join(",")} prefix ${m.prefix}: ${m.state} since ${m.since}${m.reason !== undefined ? ` (${m.reason})` : ""}, ${m.hosts} hosts, lease ${m.leaseSeconds}s`];
+  if (m.state === "unreachable") lines.push("  forwarding with the last known membership; reconnecting");
+  for (const [vni, peers] of Object.entries(m.floodPeers)) lines.push(`  vni ${vni} floods to ${peers.length > 0 ? peers.join(" ") : "(no other host)"}`);
+  if (m.incompatible.length > 0) lines.push(`  not peers (other encapsulation or port): ${m.incompatible.join(", ")}`);
+  if (m.publishMacs) lines.push(`  macs published ${m.macsPublished}, installed from others ${m.macsInstalled}`);
+  return lines;
+}
+
 export function formatPeers(peers: InstanceStatus["peers"]): string {
-  return peers.map((p) => `${p.address}${p.dynamic ? " (learned)" : ""}${p.unicastOnly === true ? " (fdb only, not flooded)" : ""} rx ${p.rxFrames} tx ${p.txFrames}`).join("\n");
+  return peers.map((p) => {
+    const etcd = p.membership === undefined ? "" : ` etcd vni ${p.membership.vnis.join(",")}${p.membership.held !== undefined ? ` (kept: etcd unreachable since ${p.membership.held.since}: ${p.membership.held.reason})` : ""}`;
+    return `${p.address}${p.dynamic ? " (learned)" : ""}${p.unicastOnly === true ? " (fdb only, not flooded)" : ""}${etcd} rx ${p.rxFrames} tx ${p.txFrames}`;
+  }).join("\n");
 }
 
 /** Sends one request and prints its answer: JSON with -j/-p, else the command's text form. */

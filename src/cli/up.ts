@@ -10,6 +10,12 @@ import { startMetrics } from "../control/metrics-server.js";
 import { applyStaticFdb, Reloader, type ReloadResult } from "../control/reload.js";
 import { Logger, type LogFormat, type LogLevel } from "../log/logger.js";
 import { ProblemWatch } from "../log/problem-watch.js";
+import { EtcdMembership } from "../control/membership/etcd-membership.js";
+
+/** How long `up` waits for etcd's first answer before starting without it (it joins when etcd answers). */
+const ETCD_START_WAIT_MS = 3000;
+/** How long a stopping switch waits to revoke its etcd lease (so peers drop it at once). */
+const ETCD_REVOKE_WAIT_MS = 1000;
 
 /** How long `down` waits before exiting, so its answer reaches the client first. */
 const DOWN_DELAY_MS = 50;
@@ -50,6 +56,8 @@ export interface UpFlags {
   metrics?: string;
   logLevel?: LogLevel;
   logFormat?: LogFormat;
+  /** etcd client URLs, comma-separated: membership through etcd. */
+  etcd?: string;
 }
 
 /** Flags that go with -c FILE: where to listen and whether to start at all, not how to switch. */
@@ -96,6 +104,7 @@ export function configFromFlags(f: UpFlags): Config {
     ttl: f.ttl,
     dev: f.dev,
     maxLearnedPeers: f.maxLearnedPeers,
+    ...(f.etcd !== undefined ? { membership: { etcd: { endpoints: f.etcd.split(",").map((u) => u.trim()).filter((u) => u !== "") } } } : {}),
     segments: [{ vni: f.vni, key: f.key, tap: f.tap, bridge: f.bridge, address: f.address, mtu: f.mtu, tapMtu: f.tapMtu, mac: f.mac, ...trunkFromFlags(f) }],
   });
 }
@@ -111,7 +120,7 @@ function validateFlags(input: unknown): Config {
 }
 
 /** Config names that differ from their flag's name. */
-const FLAG_OF_KEY: Record<string, string> = { peers: "--remote", greChecksum: "--gre-csum", greSequence: "--gre-seq", vlans: "--vlan", offloads: "--no-offloads" };
+const FLAG_OF_KEY: Record<string, string> = { peers: "--remote", greChecksum: "--gre-csum", greSequence: "--gre-seq", vlans: "--vlan", offloads: "--no-offloads", membership: "--etcd" };
 
 /** "segments[0].vni: ..." -> "--vni: ...": a problem of a config built from flags, named by the flag. */
 function flagProblem(problem: string): string {
@@ -179,6 +188,9 @@ export async function runUp(flags: UpFlags): Promise<void> {
   for (const warning of mtuWarnings(p)) logger.warn(warning);
   tierUpSooner();
   const instance = new SwitchInstance(cfg, p, log);
+  const etcd = cfg.membership?.etcd;
+  const membership = etcd === undefined ? undefined
+    : new EtcdMembership(etcd, { address: cfg.local, encap: cfg.encap, port: cfg.port, vnis: p.segments.map((s) => s.id) }, instance, (line) => logger.info(line));
   const reloader = new Reloader(flags.config, cfg, instance, flags.control);
   let stop = (_why: string): void => {};
   const reload = (trigger: string): ReloadResult => {
@@ -202,9 +214,14 @@ export async function runUp(flags: UpFlags): Promise<void> {
     await instance.start();
     const statics = applyStaticFdb(instance, cfg.fdb);
     if (statics.failed.length > 0) throw new Error(`static FDB entries: ${statics.failed.join("; ")}`);
+    if (membership !== undefined) {
+      instance.membership = membership;
+      await membership.start(ETCD_START_WAIT_MS);
+    }
   } catch (err) {
     control.close();
     instance.close();
+    await membership?.close(false);
     throw err;
   }
   const metrics = await startMetrics(flags.metrics ?? cfg.metrics, instance, log).catch((err: unknown) => {
@@ -226,7 +243,10 @@ export async function runUp(flags: UpFlags): Promise<void> {
     control.close();
     metrics?.close();
     instance.close();
-    process.exit(0);
+    if (membership === undefined) process.exit(0);
+    // Revoking the lease takes this host out of every peer list now, not after the lease time.
+    setTimeout(() => process.exit(0), ETCD_REVOKE_WAIT_MS).unref();
+    void membership.close(true).finally(() => process.exit(0));
   };
   process.on("SIGINT", () => stop("SIGINT"));
   process.on("SIGTERM", () => stop("SIGTERM"));
@@ -239,7 +259,7 @@ export async function runUp(flags: UpFlags): Promise<void> {
       // Logged by reload; the running state is kept.
     }
   });
-  log(`ready: ${cfg.encap} ${p.segments.map((s) => `${s.id}@${s.vlan === 0 ? s.tap : `${s.tap}.${s.vlan}`}`).join(" ")} local ${cfg.encap === "gre" ? cfg.local : `${cfg.local}:${cfg.port}`} peers ${cfg.peers.join(",") || "-"}${cfg.group === undefined ? "" : ` group ${cfg.group}`} io ${instance.io} control ${control.path}`);
+  log(`ready: ${cfg.encap} ${p.segments.map((s) => `${s.id}@${s.vlan === 0 ? s.tap : `${s.tap}.${s.vlan}`}`).join(" ")} local ${cfg.encap === "gre" ? cfg.local : `${cfg.local}:${cfg.port}`} peers ${cfg.peers.join(",") || "-"}${etcd === undefined ? "" : ` etcd ${etcd.endpoints.join(",")}`}${cfg.group === undefined ? "" : ` group ${cfg.group}`} io ${instance.io} control ${control.path}`);
 }
 
 function logReload(logger: Logger, trigger: string, result: ReloadResult): void {

@@ -70,6 +70,37 @@ function isMulticastAddress(s: string): boolean {
   return isIP(s) === 6 && /^ff[0-9a-f]{2}:/i.test(s);
 }
 
+const etcdEndpoint = z.string().refine((s) => {
+  try {
+    const u = new URL(s);
+    return (u.protocol === "http:" || u.protocol === "https:") && u.hostname !== "" && u.pathname === "/";
+  } catch {
+    return false;
+  }
+}, { message: "must be an etcd client URL, e.g. http://198.18.0.250:2379 or https://etcd1:2379" });
+
+/** Membership through etcd: register this switch under a lease, flood per VNI to who serves it, optionally publish MACs. */
+export const EtcdMembershipSchema = z.object({
+  endpoints: z.array(etcdEndpoint).min(1, "give at least one etcd endpoint"),
+  /** Key prefix shared by every switch of one overlay. */
+  prefix: z.string().regex(/^\/[\x21-\x7e]*$/, "must start with / and hold printable characters only").default("/vxswitch/"),
+  /** TLS: the CA that signed etcd's certificate, and this switch's client certificate and key (files). */
+  tls: z.object({ ca: z.string().min(1), cert: z.string().min(1).optional(), key: z.string().min(1).optional() }).strict().optional(),
+  /** How long a host stays registered after it stops renewing (crash, cut off): the longest a dead host is flooded to. */
+  leaseSeconds: z.number().int().min(2).max(3600).default(10),
+  /** Publish locally learned MACs per VNI, and install those of other hosts (unicast from the first frame). */
+  publishMacs: z.boolean().default(false),
+  /** Most MACs published per VNI by one host (and taken from one host). */
+  maxMacsPerVni: z.number().int().min(1).max(100_000).default(1024),
+  /** How often the local FDB is read and changed MAC lists written. */
+  publishIntervalMs: z.number().int().min(50).max(60_000).default(200),
+}).strict().superRefine((e, ctx) => {
+  const https = e.endpoints.some((u) => u.startsWith("https:"));
+  if (https && e.tls === undefined) ctx.addIssue({ code: "custom", path: ["tls"], message: "https endpoints need tls: { ca } (and cert/key for client certificates)" });
+  if (e.tls !== undefined && !e.endpoints.every((u) => u.startsWith("https:"))) ctx.addIssue({ code: "custom", path: ["endpoints"], message: "with tls every endpoint must be https://" });
+  if (e.tls !== undefined && (e.tls.cert === undefined) !== (e.tls.key === undefined)) ctx.addIssue({ code: "custom", path: ["tls"], message: "give both cert and key (a client certificate), or neither" });
+});
+
 /** VLAN ids a trunk may carry: 1..4094 (0 is "priority tagged", 4095 reserved). */
 export const MIN_TRUNK_VLAN = 1;
 export const MAX_TRUNK_VLAN = 4094;
@@ -107,6 +138,8 @@ export const ConfigSchema = z
     segments: z.array(SegmentSchema).min(1, "at least one segment (vni + tap) is needed"),
     /** Static FDB entries (`permanent` in `fdb show`). */
     fdb: z.array(StaticFdbSchema).default([]),
+    /** Where peers come from besides `peers`: etcd. */
+    membership: z.object({ etcd: EtcdMembershipSchema.optional() }).strict().optional(),
   })
   .strict()
   .superRefine((cfg, ctx) => {
@@ -122,6 +155,7 @@ export const ConfigSchema = z
       if (cfg.ttl !== undefined) ctx.addIssue({ code: "custom", path: ["ttl"], message: "ttl applies to multicast group mode: give a group too" });
       if (cfg.dev !== undefined) ctx.addIssue({ code: "custom", path: ["dev"], message: "dev applies to multicast group mode: give a group too" });
     }
+    if (cfg.membership?.etcd !== undefined && cfg.group !== undefined) ctx.addIssue({ code: "custom", path: ["membership", "etcd"], message: "etcd membership and a multicast group both decide where floods go: use one" });
     if (cfg.encap === "gre" && cfg.io === "dgram") ctx.addIssue({ code: "custom", path: ["io"], message: "io dgram is UDP (VXLAN) only; GRE uses a raw IPPROTO_GRE socket" });
     if (cfg.encap !== "gre") {
       if (cfg.greChecksum) ctx.addIssue({ code: "custom", path: ["greChecksum"], message: "greChecksum is a GRE option: set encap: gre" });

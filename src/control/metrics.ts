@@ -9,7 +9,7 @@ export interface MetricsSource {
   readonly stats: DataplaneStats;
   readonly fdb: { vnis(): number[]; size(vni?: number): number };
   fdbCounters(): Record<string, number>;
-  status(): Pick<InstanceStatus, "encap" | "io" | "offloads" | "peers" | "busyPoll">;
+  status(): Pick<InstanceStatus, "encap" | "io" | "offloads" | "peers" | "busyPoll" | "membership">;
   /** The addon's error counters; absent where the addon is not loaded (tests). */
   ioCounters?(): NativeIoCounters;
   /** Packets the kernel dropped from the tunnel socket's receive queue. */
@@ -91,6 +91,7 @@ export function createMetricsRegistry(source: MetricsSource, opts: MetricsOption
   scrapedCounter(r, "vxswitch_busy_poll_spins_total", "Busy-poll spin slices run", [], () => [[{}, source.status().busyPoll.spins]]);
   scrapedCounter(r, "vxswitch_busy_poll_hits_total", "Busy-poll slices that found traffic (a wakeup saved)", [], () => [[{}, source.status().busyPoll.hits]]);
   ioMetrics(r, source);
+  membershipMetrics(r, source);
   if (opts.processMetrics ?? true) collectDefaultMetrics({ register: r, prefix: "vxswitch_" });
   return r;
 }
@@ -107,6 +108,27 @@ function fdbMetrics(r: Registry, source: MetricsSource): void {
     () => [[{}, counter("staticConflicts")]]);
   scrapedCounter(r, "vxswitch_fdb_moves_refused_total", "Tunnel frames claiming a MAC a local port sent from within the move hold time (the entry stayed local)", [],
     () => [[{}, counter("moveRefused")]]);
+}
+
+/** etcd membership: reachability (and since when), hosts, flood peers per VNI, MACs, etcd load. Absent without etcd. */
+function membershipMetrics(r: Registry, source: MetricsSource): void {
+  const m = (): NonNullable<InstanceStatus["membership"]> | undefined => source.status().membership;
+  const one = (read: (s: NonNullable<InstanceStatus["membership"]>) => number) => (): Sample[] => {
+    const s = m();
+    return s === undefined ? [] : [[{}, read(s)]];
+  };
+  scrapedGauge(r, "vxswitch_membership_connected", "1 while etcd answers, 0 while it is unreachable (forwarding uses the last known membership)", [], one((s) => (s.state === "connected" ? 1 : 0)));
+  scrapedGauge(r, "vxswitch_membership_state_since_seconds", "Unix time the current etcd state (connected, unreachable) began", [], one((s) => Date.parse(s.since) / 1000));
+  scrapedGauge(r, "vxswitch_membership_hosts", "Hosts registered in etcd, this one included", [], one((s) => s.hosts));
+  scrapedGauge(r, "vxswitch_membership_flood_peers", "Peers a flood in this segment goes to, by etcd membership", ["vni"],
+    () => Object.entries(m()?.floodPeers ?? {}).map(([vni, peers]): Sample => [{ vni }, peers.length]));
+  scrapedGauge(r, "vxswitch_membership_macs", "MACs published to etcd by this host, and installed from other hosts", ["kind"], () => {
+    const s = m();
+    return s === undefined ? [] : [[{ kind: "published" }, s.macsPublished], [{ kind: "installed" }, s.macsInstalled]];
+  });
+  scrapedCounter(r, "vxswitch_membership_etcd_requests_total", "Requests sent to etcd (grants, keepalives, puts, gets, watches)", [], one((s) => s.requests));
+  scrapedCounter(r, "vxswitch_membership_watch_events_total", "Watch events received from etcd", [], one((s) => s.watchEvents));
+  scrapedCounter(r, "vxswitch_membership_reconnects_total", "etcd sessions begun again after a failure", [], one((s) => s.reconnects));
 }
 
 function ioMetrics(r: Registry, source: MetricsSource): void {

@@ -32,8 +32,9 @@ import { interfaceOfAddress } from "./underlay.js";
 import { rawSocketDrops, udpSocketDrops } from "../io/socket-drops.js";
 import { TapKeeper, type TapKeeperCounters, type TapState } from "./tap-keeper.js";
 import { tapMacFor } from "./tap-mac.js";
-import { formatMac, readMac } from "../wire/mac.js";
+import { formatMac, parseMac, readMac } from "../wire/mac.js";
 import { BusyPoll, MAX_BUSY_POLL_SOURCES, type BusyPollCounters, type BusyPollSource } from "./busy-poll.js";
+import type { MembershipReport, MembershipStatus, PeerMembership } from "./membership-report.js";
 
 /** How many sockets send, so the outer source port follows the inner flow (ECMP/RSS spreading). */
 const SOURCE_PORT_SOCKETS = 8;
@@ -83,7 +84,9 @@ export interface InstanceStatus {
   /** Each TAP's MAC and health: "recreating" after it was deleted, "stopped" when that failed for good. */
   taps: ({ name: string; mac: string; state: TapState } & TapKeeperCounters)[];
   /** unicastOnly: made by a static FDB entry (`fdb add --dst`), never flooded to. */
-  peers: { address: string; dynamic: boolean; unicastOnly?: boolean; rxFrames: number; txFrames: number }[];
+  peers: { address: string; dynamic: boolean; unicastOnly?: boolean; membership?: PeerMembership; rxFrames: number; txFrames: number }[];
+  /** Membership through etcd, when configured. */
+  membership?: MembershipStatus;
   group?: { address: string; dev: string | undefined; ttl: number; txFrames: number };
   /** Busy polling: the window (µs, 0 = off), what it spins on, and what it did. */
   busyPoll: { windowUs: number; fds: number } & BusyPollCounters;
@@ -189,6 +192,8 @@ export class SwitchInstance {
   private readonly encap: Encapsulation;
   private readonly started = Date.now();
   io: "batch" | "dgram" = "batch";
+  /** Set by whoever runs membership (etcd): what status and peers report about it. */
+  membership: MembershipReport | undefined;
 
   constructor(readonly config: Config, readonly plan: Plan, private readonly log: (line: string) => void = () => {}) {
     this.fdb = new Fdb({ ageingMs: config.ageing * 1000, maxEntries: config.maxAddresses });
@@ -600,6 +605,45 @@ export class SwitchInstance {
     return addr16;
   }
 
+  /** Whether address is a peer now (configured, membership-made or FDB-only). */
+  hasPeer(address: string): boolean {
+    return this.peers.lookup(this.checkPeerAddress(address), 0) !== undefined;
+  }
+
+  /** MACs of segment vni behind local ports (learned or static), newest first, at most max: what membership publishes. */
+  localMacs(vni: number, max: number): string[] {
+    const out: string[] = [];
+    for (const e of this.fdb.entries(vni)) {
+      if (out.length >= max) break;
+      if (this.endpoints.isPort(e.endpoint)) out.push(e.mac);
+    }
+    return out;
+  }
+
+  /**
+   * A MAC another host published: a learned entry toward its peer, so it is unicast from the
+   * first frame, and a local sighting or a newer frame from elsewhere still moves it. Never
+   * replaces a local entry. Installing it again refreshes its age. Returns false when skipped.
+   */
+  installRemoteMac(vni: number, mac: string, address: string): boolean {
+    const peer = this.peers.lookup(this.checkPeerAddress(address), 0);
+    if (peer === undefined || !this.segments.has(vni)) return false;
+    const key = parseMac(mac);
+    this.fdb.tick();
+    const current = this.fdb.lookup(vni, key);
+    if (current >= 0 && this.endpoints.isPort(current)) return false;
+    this.fdb.learn(vni, key, peer.id);
+    return true;
+  }
+
+  /** Withdraws a published MAC: the entry goes if it still points at that host. */
+  withdrawRemoteMac(vni: number, mac: string, address: string): boolean {
+    const peer = this.peers.lookup(this.checkPeerAddress(address), 0);
+    if (peer === undefined) return false;
+    const key = parseMac(mac);
+    return this.fdb.lookup(vni, key) === peer.id && this.fdb.remove(vni, key);
+  }
+
   /** FDB ageing at run time (reload); 0 = never. */
   setAgeing(seconds: number): void {
     this.fdb.ageingMs = seconds * 1000;
@@ -640,7 +684,11 @@ export class SwitchInstance {
       offloads: { udpGro: s?.main.gro ?? false, udpGso: s?.main.gso ?? false, sourcePortSockets: s?.senders.length ?? 0, ...this.tapProbe.offloads },
       segments: this.plan.segments.map((p) => ({ id: p.id, tap: p.tap, ...(p.vlan !== 0 ? { vlan: p.vlan } : {}), bridge: p.bridge, mtu: p.mtu, ...(p.tapMtu !== p.mtu ? { tapMtu: p.tapMtu } : {}) })),
       taps: this.keepers.map((k, i) => ({ name: k.name, mac: formatMac(readMac(this.tapMacs[i]!, 0)), state: k.state, ...k.counters })),
-      peers: this.peers.all().map((p) => ({ address: p.address, dynamic: p.dynamic, ...(this.unicastOnly.has(p.id) ? { unicastOnly: true } : {}), rxFrames: p.rxFrames, txFrames: p.txFrames })),
+      peers: this.peers.all().map((p) => {
+        const membership = this.membership?.peerInfo(p.address);
+        return { address: p.address, dynamic: p.dynamic, ...(this.unicastOnly.has(p.id) ? { unicastOnly: true } : {}), ...(membership ? { membership } : {}), rxFrames: p.rxFrames, txFrames: p.txFrames };
+      }),
+      ...(this.membership !== undefined ? { membership: this.membership.status() } : {}),
       ...(this.group !== undefined && this.plan.multicast !== undefined
         ? { group: { address: this.group.address, dev: this.plan.multicast.dev, ttl: this.plan.multicast.ttl, txFrames: this.group.txFrames } }
         : {}),

@@ -47,6 +47,8 @@ export interface VxswitchConfig {
   io?: IoMode;
   control?: string;
   segments: VxswitchSegmentConfig[];
+  /** Membership through etcd (see the config schema's membership.etcd). */
+  membership?: { etcd: { endpoints: string[]; [setting: string]: unknown } };
 }
 
 export interface VxswitchSegmentConfig {
