@@ -3,7 +3,7 @@
 // Build with `tsc -p tsconfig.build.json`, run `node dist/bench/micro-encap.js`; or call run().
 import { pathToFileURL } from "node:url";
 import { HEADROOM, RxBatch } from "../src/io/batch.js";
-import type { SegmentRuntime } from "../src/dataplane/runtime.js";
+import { segmentRuntime } from "../src/dataplane/runtime.js";
 import { VxlanEncap } from "../src/dataplane/vxlan-encap.js";
 import { flowHash, flowSourcePort } from "../src/wire/flow-hash.js";
 import { checkVxlan, VXLAN_HEADER_LEN, vxlanVni, writeVxlanHeader } from "../src/wire/vxlan.js";
@@ -51,7 +51,7 @@ function vxlanBatch(): { rx: RxBatch; offsets: Uint32Array; lengths: Uint32Array
 
 export async function run(): Promise<MicroResult[]> {
   const encap = new VxlanEncap();
-  const segment: SegmentRuntime = { id: VNI, ports: [], peers: [], mtu: 1450 };
+  const segment = segmentRuntime(VNI, [], 1450);
   const tx = tcpBatch();
   const txSlab = tx.slab;
   const txOffsets = Uint32Array.from({ length: BATCH }, (_, i) => tx.offsetOf(i));

@@ -1,7 +1,7 @@
 // What the macro benchmark records and prints: the per-system record, the text and Markdown
 // tables with ratios to kernel vxlan, the targets, and a hand-written SVG bar chart.
 import type { Measurements } from "./measure.js";
-import { BASELINE, type SwitchCounters, type SystemId, type Underlay } from "./systems.js";
+import { BASELINE, COST_SYSTEMS, type SwitchCounters, type SystemId, type Underlay } from "./systems.js";
 
 /** One system set up and measured once, on its own fresh lab. */
 export interface RoundRecord {
@@ -71,6 +71,8 @@ export interface TargetCheck {
   target: string;
   value: string;
   met: boolean | null;
+  /** A figure reported without a target (met is null). */
+  info?: boolean;
 }
 
 interface Column {
@@ -218,6 +220,7 @@ export function checkTargets(systems: readonly SystemRecord[], fdb: FdbFigure | 
       met: rss === undefined ? null : mb(rss) <= RSS_LIMIT_MB,
     });
   }
+  checks.push(...costChecks(systems));
   checks.push({
     system: "batch",
     target: `FDB lookup <= ${FDB_LIMIT_NS} ns at 1M entries`,
@@ -230,8 +233,46 @@ export function checkTargets(systems: readonly SystemRecord[], fdb: FdbFigure | 
   return checks;
 }
 
+/** Least throughput, as a share of plain batch in the same run, that still counts as "no measurable cost" / "< 5 %". */
+export const COST_FLOOR = 0.95;
+
+/**
+ * What listening costs (issue 9): each cost system against plain batch of the same run. Nothing
+ * measurable with an idle control client, under 5 % with metrics scraped; a capture is reported.
+ */
+function costChecks(systems: readonly SystemRecord[]): TargetCheck[] {
+  const plain = systems.find((s) => s.id === "batch" && s.status === "ok")?.results;
+  const checks: TargetCheck[] = [];
+  for (const r of systems) {
+    if (!COST_SYSTEMS.has(r.id)) continue;
+    const m = r.results;
+    if (r.status !== "ok" || m === undefined) {
+      checks.push({ system: r.id, target: "all", value: `${r.status}: ${oneLine(r.reason ?? "")}`, met: false });
+      continue;
+    }
+    const bound = r.id === "batch-capture" ? undefined : COST_FLOOR;
+    const what = r.id === "batch-metrics" ? "< 5 % cost" : r.id === "batch-idle-client" ? "no measurable cost" : "cost (no target)";
+    const vsPlain = (figure: string, value: number | null | undefined, base: number | null | undefined, unit: (v: number) => string, higherIsBetter = true): void => {
+      const target = `${figure}: ${what} vs plain vxswitch --io batch${bound === undefined || !higherIsBetter ? "" : ` (>= ${bound.toFixed(2)}x)`}`;
+      if (value === null || value === undefined || base === null || base === undefined || base === 0) {
+        checks.push({ system: r.id, target, value: "no plain vxswitch --io batch figure in this run", met: null, info: true });
+        return;
+      }
+      const x = value / base;
+      const judged = bound !== undefined && higherIsBetter;
+      checks.push({ system: r.id, target, value: `${unit(value)} vs ${unit(base)} = ${x.toFixed(2)}x`, met: judged ? x >= bound : null, info: !judged });
+    };
+    const gbits = (v: number): string => `${(v / 1e9).toFixed(2)} Gbit/s`;
+    vsPlain("TCP 1 stream", m.tcp1.bitsPerSecond, plain?.tcp1.bitsPerSecond, gbits);
+    vsPlain("TCP 4 streams", m.tcp4.bitsPerSecond, plain?.tcp4.bitsPerSecond, gbits);
+    vsPlain("64-byte UDP delivered", m.udp.deliveredPps, plain?.udp.deliveredPps, (v) => `${(v / 1000).toFixed(1)} kframes/s`);
+    vsPlain("daemon CPU s/GB", m.cpu.daemonSecondsPerGB, plain?.cpu.daemonSecondsPerGB, (v) => `${v.toFixed(2)} s/GB`, false);
+  }
+  return checks;
+}
+
 function verdict(c: TargetCheck): string {
-  return c.met === null ? "unknown" : c.met ? "met" : "NOT met";
+  return c.met === null ? (c.info === true ? "info" : "unknown") : c.met ? "met" : "NOT met";
 }
 
 function subject(c: TargetCheck): string {
@@ -250,6 +291,9 @@ const SYSTEM_LABEL: Record<SystemId, string> = {
   raw: "raw underlay",
   kernel: "kernel vxlan",
   batch: "vxswitch --io batch",
+  "batch-idle-client": "vxswitch --io batch + idle control client",
+  "batch-capture": "vxswitch --io batch + capture",
+  "batch-metrics": "vxswitch --io batch --metrics, scraped every 1 s",
   busy: "vxswitch --io batch --busy-poll 20000",
   gre: "vxswitch --encap gre --key 42 --io batch",
   dgram: "vxswitch --io dgram",
@@ -317,7 +361,7 @@ const PANELS: Panel[] = [
 ];
 
 const COLORS: Record<SystemId, string> = {
-  raw: "#8c8c8c", kernel: "#1f77b4", batch: "#d62728", busy: "#9467bd", gre: "#e377c2", dgram: "#ff7f0e",
+  raw: "#8c8c8c", kernel: "#1f77b4", batch: "#d62728", "batch-idle-client": "#e7969c", "batch-capture": "#ad494a", "batch-metrics": "#843c39", busy: "#9467bd", gre: "#e377c2", dgram: "#ff7f0e",
   "ovs-vxlan": "#17becf", "ovs-gre": "#bcbd22", tinc: "#2ca02c", "kernel-txoff": "#9ecae1", "batch-txoff": "#ff9896",
 };
 

@@ -4,18 +4,24 @@
 // have it; a second, clearly named lab turns TX checksum offload off on every underlay veth end.
 import { addKernelVxlan } from "../src/lab/kernel-vxlan.js";
 import { startVxswitchMesh, stopMesh } from "../src/lab/mesh.js";
-import { ipIn, sysctlIn } from "../src/lab/netns.js";
+import { ipIn, sysctlIn, type NsProcess } from "../src/lab/netns.js";
 import { OvsTunnelHost, ovsVersion } from "../src/lab/ovs.js";
 import { startTincSwitch, stopTinc, tincVersion } from "../src/lab/tinc.js";
 import type { Lab } from "../src/lab/topology.js";
 import { vxswitchBuilt, vxswitchCli, type IoMode, type VxswitchStats } from "../src/lab/vxswitch-process.js";
 import type { Daemon } from "./measure.js";
+import { captureToNull, idleClient, METRICS_ADDRESS, metricsScraper, type Listener } from "./listeners.js";
 
-export const SYSTEM_IDS = ["raw", "kernel", "batch", "busy", "gre", "dgram", "ovs-vxlan", "ovs-gre", "tinc", "kernel-txoff", "batch-txoff"] as const;
+export const SYSTEM_IDS = [
+  "raw", "kernel", "batch", "batch-idle-client", "batch-capture", "batch-metrics", "busy", "gre", "dgram", "ovs-vxlan", "ovs-gre", "tinc", "kernel-txoff", "batch-txoff",
+] as const;
 export type SystemId = (typeof SYSTEM_IDS)[number];
 
 /** The underlay a system runs on: default veth offloads (as users have them), or TX checksum offload off on every veth end. */
 export type Underlay = "default" | "tx-off";
+
+/** Plain batch with something attached: their cost is their figures against "batch" of the same run. */
+export const COST_SYSTEMS: ReadonlySet<SystemId> = new Set<SystemId>(["batch-idle-client", "batch-capture", "batch-metrics"]);
 
 /** The baseline the ratios are taken against: the kernel's vxlan on the same underlay. */
 export const BASELINE: Record<Underlay, SystemId> = { default: "kernel", "tx-off": "kernel-txoff" };
@@ -90,15 +96,34 @@ function onTxOff(spec: SystemSpec, id: SystemId): SystemSpec {
 /** Busy-poll window of the "busy" system: longer than the 10 ms between the benchmark's pings. */
 const BUSY_POLL_US = 20_000;
 
-function vxswitch(io: IoMode, id: SystemId, extraArgs: readonly string[] = [], gre = false): SystemSpec {
+/** Something attached to every switch of a system while it is measured (cost systems). */
+interface Attached {
+  listener: Listener;
+  /** For the label and setup, e.g. "+ idle control client". */
+  what: string;
+}
+
+function vxswitch(io: IoMode, id: SystemId, extraArgs: readonly string[] = [], gre = false, attached?: Attached): SystemSpec {
   const flags = [...(gre ? [`--encap gre --key ${VNI}`] : []), `--io ${io}`, ...extraArgs].join(" ");
+  const plus = attached === undefined ? "" : ` ${attached.what}`;
   return {
     id,
-    label: `vxswitch ${flags}`,
-    setup: `vxswitch up --local <u0 addr> --remote <peer> ${gre ? "" : `--vni ${VNI} `}--tap vxtap${VNI} --bridge br0 ${flags} (offloads as the binary decides)`,
+    label: `vxswitch ${flags}${plus}`,
+    setup: `vxswitch up --local <u0 addr> --remote <peer> ${gre ? "" : `--vni ${VNI} `}--tap vxtap${VNI} --bridge br0 ${flags} (offloads as the binary decides)${plus}`,
     unavailable: async () => (vxswitchBuilt() ? undefined : "vxswitch is not built: run `npm run build`"),
     async start(lab) {
       const mesh = await startVxswitchMesh(lab, { vni: VNI, greKey: gre ? VNI : undefined, io, extraArgs });
+      const listeners: NsProcess[] = [];
+      const stop = async (): Promise<void> => {
+        await Promise.all(listeners.map((l) => l.stop()));
+        await stopMesh(mesh);
+      };
+      try {
+        for (const { host, vx } of mesh) if (attached !== undefined) listeners.push(await attached.listener(host.ns, vx.control));
+      } catch (error) {
+        await stop();
+        throw error;
+      }
       const info: Record<string, unknown> = {};
       for (const { host, vx } of mesh) {
         const status = await vxswitchCli(host.ns, ["status", "--control", vx.control, "--json"]).catch((error: unknown) => String(error));
@@ -108,7 +133,7 @@ function vxswitch(io: IoMode, id: SystemId, extraArgs: readonly string[] = [], g
         daemons: mesh.map(({ host, vx }) => ({ host: host.name, pid: requirePid(vx.proc.pid, host.name) })),
         info,
         counters: async () => Promise.all(mesh.map(async ({ host, vx }) => switchCounters(host.name, await vx.stats()))),
-        stop: () => stopMesh(mesh),
+        stop,
       };
     },
   };
@@ -172,6 +197,9 @@ export const SYSTEMS: Record<SystemId, SystemSpec> = {
   raw,
   kernel,
   batch,
+  "batch-idle-client": vxswitch("batch", "batch-idle-client", [], false, { listener: idleClient, what: "+ idle control client" }),
+  "batch-capture": vxswitch("batch", "batch-capture", [], false, { listener: captureToNull, what: "+ capture --inner -w /dev/null" }),
+  "batch-metrics": vxswitch("batch", "batch-metrics", ["--metrics", METRICS_ADDRESS], false, { listener: metricsScraper, what: "+ scraped every 1 s" }),
   busy: vxswitch("batch", "busy", ["--busy-poll", String(BUSY_POLL_US)]),
   gre: vxswitch("batch", "gre", [], true),
   dgram: vxswitch("dgram", "dgram"),

@@ -42,21 +42,37 @@ interface DirectionJson {
   bytes: number;
   batches: number;
   flooded: number;
+  floodCopies?: number;
   partialChecksums?: number;
   drops: Record<string, number>;
 }
 
-function formatStats(s: { egress: DirectionJson; ingress: DirectionJson; fdb: Record<string, number>; peers?: Record<string, number>; io?: Record<string, number | string> }): string {
+interface SegmentJson {
+  id: number;
+  tap: string;
+  fdbEntries: number;
+  egress?: { frames: number; bytes: number };
+  ingress?: { frames: number; bytes: number };
+}
+
+function formatStats(s: {
+  egress: DirectionJson; ingress: DirectionJson; fdb: Record<string, number>; segments?: SegmentJson[]; peers?: Record<string, number>; io?: Record<string, number | string>;
+}): string {
   const dir = (name: string, d: DirectionJson): string => {
     const drops = Object.entries(d.drops).map(([k, v]) => `${k} ${v}`).join(", ") || "none";
     const perBatch = d.batches > 0 ? (d.frames / d.batches).toFixed(1) : "0";
     const partial = d.partialChecksums ? `, partial checksums finished ${d.partialChecksums}` : "";
-    return `${name}: ${d.frames} frames ${d.bytes} bytes, ${d.batches} batches (${perBatch} frames/batch), flooded ${d.flooded}${partial}; drops: ${drops}`;
+    const copies = d.floodCopies === undefined ? "" : ` (${d.floodCopies} copies)`;
+    return `${name}: ${d.frames} frames ${d.bytes} bytes, ${d.batches} batches (${perBatch} frames/batch), flooded ${d.flooded}${copies}${partial}; drops: ${drops}`;
+  };
+  const segment = (g: SegmentJson): string => {
+    const traffic = g.egress === undefined || g.ingress === undefined ? "" : `: egress ${g.egress.frames} frames ${g.egress.bytes} bytes, ingress ${g.ingress.frames} frames ${g.ingress.bytes} bytes`;
+    return `segment ${g.id} ${g.tap}${traffic}, fdb ${g.fdbEntries}`;
   };
   const fdb = Object.entries(s.fdb).map(([k, v]) => `${k} ${v}`).join(", ");
   const peers = s.peers === undefined ? [] : [`peers: ${Object.entries(s.peers).map(([k, v]) => `${k} ${v}`).join(", ")}`];
   const io = s.io === undefined ? [] : [`native io: ${formatIo(s.io)}`];
-  return [dir("egress  (tap -> tunnel)", s.egress), dir("ingress (tunnel -> tap)", s.ingress), `fdb: ${fdb}`, ...peers, ...io].join("\n");
+  return [dir("egress  (tap -> tunnel)", s.egress), dir("ingress (tunnel -> tap)", s.ingress), ...(s.segments ?? []).map(segment), `fdb: ${fdb}`, ...peers, ...io].join("\n");
 }
 
 /** The addon's counters that are not zero, and the last error it counted; "no errors" otherwise. */

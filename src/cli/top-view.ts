@@ -14,7 +14,19 @@ export interface StatsAnswer {
   egress: DirectionCounters;
   ingress: DirectionCounters;
   fdb: Record<string, number>;
-  segments?: { id: number; tap: string; fdbEntries: number }[];
+  /** egress/ingress: absent from switches older than the per-segment counters. */
+  segments?: { id: number; tap: string; fdbEntries: number; egress?: FrameBytes; ingress?: FrameBytes }[];
+}
+
+interface FrameBytes {
+  frames: number;
+  bytes: number;
+}
+
+/** Frames and Mbit per second of one counter pair; undefined when the switch does not count it. */
+export interface Rate {
+  framesPerSecond: number;
+  mbitPerSecond: number;
 }
 
 export interface TopSample {
@@ -28,8 +40,8 @@ export interface TopView {
   seconds: number;
   header: string;
   directions: { name: string; framesPerSecond: number; mbitPerSecond: number; batchFill: number; floodedPerSecond: number }[];
-  segments: { id: number; tap: string; mtu: number; fdbEntries: number | undefined }[];
-  peers: { address: string; kind: string; rxPerSecond: number; txPerSecond: number; rx: number; tx: number }[];
+  segments: { id: number; tap: string; mtu: number; fdbEntries: number | undefined; egress: Rate | undefined; ingress: Rate | undefined }[];
+  peers: { address: string; kind: string; rxPerSecond: number; txPerSecond: number; rxMbitPerSecond: number; txMbitPerSecond: number; rx: number; tx: number }[];
   drops: { direction: string; reason: string; perSecond: number; total: number }[];
   fdb: { entries: number; learnedPerSecond: number; movedPerSecond: number; agedPerSecond: number; evictedPerSecond: number };
 }
@@ -58,7 +70,11 @@ export function computeTop(prev: TopSample, next: TopSample): TopView {
       floodedPerSecond: rate(a.flooded, b.flooded),
     };
   });
-  const fdbBySegment = new Map((next.stats.segments ?? []).map((g) => [g.id, g.fdbEntries]));
+  const mbit = (a: number | undefined, b: number | undefined): number => (rate(a, b) * 8) / 1e6;
+  const counted = (a: FrameBytes | undefined, b: FrameBytes | undefined): Rate | undefined =>
+    b === undefined ? undefined : { framesPerSecond: rate(a?.frames, b.frames), mbitPerSecond: mbit(a?.bytes, b.bytes) };
+  const segmentsBefore = new Map((prev.stats.segments ?? []).map((g) => [g.id, g]));
+  const segmentsNow = new Map((next.stats.segments ?? []).map((g) => [g.id, g]));
   const prevPeers = new Map(prev.status.peers.map((p) => [p.address, p]));
   const peers = s.peers.map((p) => {
     const before = prevPeers.get(p.address);
@@ -67,6 +83,8 @@ export function computeTop(prev: TopSample, next: TopSample): TopView {
       kind: p.dynamic ? "learned" : p.unicastOnly === true ? "fdb only" : "flood",
       rxPerSecond: rate(before?.rxFrames, p.rxFrames),
       txPerSecond: rate(before?.txFrames, p.txFrames),
+      rxMbitPerSecond: mbit(before?.rxBytes, p.rxBytes),
+      txMbitPerSecond: mbit(before?.txBytes, p.txBytes),
       rx: p.rxFrames,
       tx: p.txFrames,
     };
@@ -79,7 +97,12 @@ export function computeTop(prev: TopSample, next: TopSample): TopView {
     seconds,
     header: `vxswitch ${s.encap} local ${s.local}${port} io ${s.io} up ${s.uptimeSeconds}s, rates over ${seconds.toFixed(1)} s`,
     directions,
-    segments: s.segments.map((g) => ({ id: g.id, tap: g.vlan === undefined ? g.tap : `${g.tap}.${g.vlan}`, mtu: g.mtu, fdbEntries: fdbBySegment.get(g.id) })),
+    segments: s.segments.map((g) => {
+      const a = segmentsBefore.get(g.id);
+      const b = segmentsNow.get(g.id);
+      const tap = g.vlan === undefined ? g.tap : `${g.tap}.${g.vlan}`;
+      return { id: g.id, tap, mtu: g.mtu, fdbEntries: b?.fdbEntries, egress: counted(a?.egress, b?.egress), ingress: counted(a?.ingress, b?.ingress) };
+    }),
     peers,
     drops,
     fdb: { entries: next.stats.fdb.entries ?? 0, learnedPerSecond: f("learned"), movedPerSecond: f("moved"), agedPerSecond: f("aged"), evictedPerSecond: f("evicted") },
@@ -107,10 +130,20 @@ export function renderTop(v: TopView): string {
     ...v.directions.map((d) => [d.name, humanRate(d.framesPerSecond), d.mbitPerSecond.toFixed(1), d.batchFill.toFixed(1), humanRate(d.floodedPerSecond)]),
   ]));
   lines.push("");
-  lines.push(...table([["SEGMENT", "TAP", "MTU", "FDB"], ...v.segments.map((g) => [String(g.id), g.tap, String(g.mtu), g.fdbEntries === undefined ? "-" : String(g.fdbEntries)])], 2));
+  const frames = (r: Rate | undefined): string => (r === undefined ? "-" : humanRate(r.framesPerSecond));
+  const mbits = (r: Rate | undefined): string => (r === undefined ? "-" : r.mbitPerSecond.toFixed(1));
+  lines.push(...table([
+    ["SEGMENT", "TAP", "MTU", "FDB", "EGRESS/s", "Mbit/s", "INGRESS/s", "Mbit/s"],
+    ...v.segments.map((g) => [String(g.id), g.tap, String(g.mtu), g.fdbEntries === undefined ? "-" : String(g.fdbEntries), frames(g.egress), mbits(g.egress), frames(g.ingress), mbits(g.ingress)]),
+  ], 2));
   lines.push("");
   if (v.peers.length === 0) lines.push("PEERS: none");
-  else lines.push(...table([["PEER", "KIND", "RX/s", "TX/s", "RX", "TX"], ...v.peers.map((p) => [p.address, p.kind, humanRate(p.rxPerSecond), humanRate(p.txPerSecond), String(p.rx), String(p.tx)])], 2));
+  else {
+    lines.push(...table([
+      ["PEER", "KIND", "RX/s", "RX Mbit/s", "TX/s", "TX Mbit/s", "RX", "TX"],
+      ...v.peers.map((p) => [p.address, p.kind, humanRate(p.rxPerSecond), p.rxMbitPerSecond.toFixed(1), humanRate(p.txPerSecond), p.txMbitPerSecond.toFixed(1), String(p.rx), String(p.tx)]),
+    ], 2));
+  }
   lines.push("");
   if (v.drops.length === 0) lines.push("DROPS: none");
   else lines.push(...table([["DROPS", "REASON", "/s", "TOTAL"], ...v.drops.map((d) => [d.direction, d.reason, humanRate(d.perSecond), String(d.total)])], 2));

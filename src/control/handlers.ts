@@ -109,7 +109,10 @@ export function controlHandlers(instance: SwitchInstance, hooks: LifecycleHooks 
       const ingress = instance.stats.ingress.toJSON();
       const socketDrops = instance.socketDrops();
       if (socketDrops > 0) ingress.drops.socketReceiveQueue = socketDrops;
-      const segments = instance.status().segments.map((s) => ({ id: s.id, tap: s.vlan === undefined ? s.tap : `${s.tap}.${s.vlan}`, fdbEntries: instance.fdb.size(s.id) }));
+      const traffic = new Map(instance.segmentTraffic().map((t) => [t.id, t.traffic]));
+      const segments = instance.status().segments.map((s) => ({
+        id: s.id, tap: s.vlan === undefined ? s.tap : `${s.tap}.${s.vlan}`, fdbEntries: instance.fdb.size(s.id), ...traffic.get(s.id)?.toJSON(),
+      }));
       return { egress: instance.stats.egress.toJSON(), ingress, fdb: instance.fdbCounters(), segments, peers: instance.peerCounters(), io: instance.ioCounters() };
     },
     reload: () => {

@@ -1,14 +1,17 @@
 // Prometheus metrics (prom-client): read from the dataplane's own counters at scrape time, nothing added per packet.
-import { collectDefaultMetrics, Counter, Gauge, Registry } from "prom-client";
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { NativeIoCounters } from "../io/native.js";
 import type { InstanceStatus } from "../dataplane/instance.js";
 import { DROP_REASON_NAMES, type DataplaneStats, type DirectionStats } from "../dataplane/stats.js";
+import { BATCH_BUCKETS, type BatchHistogram, type SegmentTraffic } from "../dataplane/segment-counters.js";
 
 /** What the metrics read; a SwitchInstance is one. Every read happens inside a scrape. */
 export interface MetricsSource {
   readonly stats: DataplaneStats;
   readonly fdb: { vnis(): number[]; size(vni?: number): number };
   fdbCounters(): Record<string, number>;
+  /** Frames and bytes per segment and direction. */
+  segmentTraffic(): { id: number; traffic: SegmentTraffic }[];
   status(): Pick<InstanceStatus, "encap" | "io" | "offloads" | "peers" | "busyPoll" | "membership">;
   /** The addon's error counters; absent where the addon is not loaded (tests). */
   ioCounters?(): NativeIoCounters;
@@ -42,6 +45,45 @@ function scrapedGauge(registry: Registry, name: string, help: string, labelNames
   });
 }
 
+type HistogramLabel = "direction" | "le";
+type HistogramAnswer = Awaited<ReturnType<Histogram<HistogramLabel>["get"]>>;
+
+/**
+ * A histogram whose buckets the dataplane filled itself (BatchHistogram, once per batch): prom-client
+ * only renders it; nothing is observed through prom-client.
+ */
+class ScrapedHistogram extends Histogram<HistogramLabel> {
+  constructor(registry: Registry, private readonly metric: string, private readonly helpText: string, private readonly read: () => [string, BatchHistogram][]) {
+    super({ name: metric, help: helpText, labelNames: ["direction"], buckets: [...BATCH_BUCKETS], registers: [registry] });
+  }
+
+  override get(): Promise<HistogramAnswer> {
+    return Promise.resolve(this.answer());
+  }
+
+  /** What the registry's text renderer asks for (prom-client's own version reads observations). */
+  getForPromString(): Promise<HistogramAnswer> {
+    return Promise.resolve(this.answer());
+  }
+
+  private answer(): HistogramAnswer {
+    const name = this.metric;
+    const values: { value: number; labels: Partial<Record<HistogramLabel, string | number>>; metricName: string }[] = [];
+    for (const [direction, h] of this.read()) {
+      let cumulative = 0;
+      h.counts.forEach((count, i) => {
+        cumulative += count;
+        values.push({ metricName: `${name}_bucket`, labels: { direction, le: BATCH_BUCKETS[i] ?? "+Inf" }, value: cumulative });
+      });
+      values.push({ metricName: `${name}_sum`, labels: { direction }, value: h.sum });
+      values.push({ metricName: `${name}_count`, labels: { direction }, value: cumulative });
+    }
+    // The shape prom-client's histogram answers with (its typings also ask for a collect function it does not return).
+    const answer = { name, help: this.helpText, type: "histogram", aggregator: "sum", values };
+    return answer as unknown as HistogramAnswer;
+  }
+}
+
 function perDirection(stats: DataplaneStats, pick: (d: DirectionStats) => number): Sample[] {
   return DIRECTIONS.map((direction) => [{ direction }, pick(stats[direction])]);
 }
@@ -68,12 +110,19 @@ export function createMetricsRegistry(source: MetricsSource, opts: MetricsOption
     () => perDirection(stats, (d) => d.batches));
   scrapedCounter(r, "vxswitch_flooded_frames_total", "Frames flooded (unknown unicast, broadcast, multicast)", ["direction"],
     () => perDirection(stats, (d) => d.flooded));
+  scrapedCounter(r, "vxswitch_flood_copies_total", "Copies the floods made, tunnel peers and local ports (flood_copies_total / flooded_frames_total is the mean fan-out)", ["direction"],
+    () => perDirection(stats, (d) => d.floodCopies));
+  new ScrapedHistogram(r, "vxswitch_batch_frames", "Messages per batch read: TAP frames (egress), tunnel datagrams (ingress; a GRO datagram counts once)",
+    () => DIRECTIONS.map((direction) => [direction, stats[direction].batchSizes]));
+  segmentMetrics(r, source);
   scrapedCounter(r, "vxswitch_partial_checksums_total", "Tunnel frames whose TCP/UDP checksum arrived partial (a same-host sender's CHECKSUM_PARTIAL) and was finished", [],
     () => [[{}, stats.ingress.partialChecksums]]);
   scrapedCounter(r, "vxswitch_drops_total", "Frames dropped, by the reason `vxswitch stats` and `vxswitch decode` name", ["direction", "reason"],
     () => DIRECTIONS.flatMap((direction) => DROP_REASON_NAMES.map((reason, i): Sample => [{ direction, reason }, stats[direction].drops[i]!])));
   scrapedCounter(r, "vxswitch_peer_frames_total", "Frames sent to (egress) and received from (ingress) each tunnel peer", ["peer", "direction"],
     () => source.status().peers.flatMap((p): Sample[] => [[{ peer: p.address, direction: "egress" }, p.txFrames], [{ peer: p.address, direction: "ingress" }, p.rxFrames]]));
+  scrapedCounter(r, "vxswitch_peer_bytes_total", "Inner frame bytes sent to (egress) and received from (ingress) each tunnel peer", ["peer", "direction"],
+    () => source.status().peers.flatMap((p): Sample[] => [[{ peer: p.address, direction: "egress" }, p.txBytes], [{ peer: p.address, direction: "ingress" }, p.rxBytes]]));
   scrapedGauge(r, "vxswitch_peers", "Tunnel peers, configured and learned from traffic (group mode)", ["kind"], () => {
     const peers = source.status().peers;
     const learned = peers.filter((p) => p.dynamic).length;
@@ -94,6 +143,15 @@ export function createMetricsRegistry(source: MetricsSource, opts: MetricsOption
   membershipMetrics(r, source);
   if (opts.processMetrics ?? true) collectDefaultMetrics({ register: r, prefix: "vxswitch_" });
   return r;
+}
+
+function segmentMetrics(r: Registry, source: MetricsSource): void {
+  const per = (pick: (t: SegmentTraffic, direction: (typeof DIRECTIONS)[number]) => number) => (): Sample[] =>
+    source.segmentTraffic().flatMap(({ id, traffic }) => DIRECTIONS.map((direction): Sample => [{ vni: String(id), direction }, pick(traffic, direction)]));
+  scrapedCounter(r, "vxswitch_segment_frames_total", "Frames switched per segment (VNI or GRE key); egress = from its TAP, ingress = from the tunnel", ["vni", "direction"],
+    per((t, d) => (d === "egress" ? t.egressFrames : t.ingressFrames)));
+  scrapedCounter(r, "vxswitch_segment_bytes_total", "Inner frame bytes switched per segment (VNI or GRE key)", ["vni", "direction"],
+    per((t, d) => (d === "egress" ? t.egressBytes : t.ingressBytes)));
 }
 
 function fdbMetrics(r: Registry, source: MetricsSource): void {

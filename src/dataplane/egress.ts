@@ -182,7 +182,7 @@ export class EgressLoop {
       if (this.observers.active) this.observers.decided("egress", decision, vni, port.id);
       const hlen = encap.headerLength(segment);
       if (decision === FLOOD) {
-        est.flooded++;
+        est.flood(segment.peers.length + segment.ports.length - 1);
         const s = senders === 1 ? 0 : flowSourcePort(slab, off, len) % senders;
         const txb = this.tx[s]!;
         const peers = segment.peers;
@@ -197,6 +197,7 @@ export class EgressLoop {
             if (txb.full) this.flushTxKeepingScratch();
             txb.push(off - hlen, len + hlen, peers[p]!.addr16, this.opts.dstPort);
             peers[p]!.txFrames++;
+            peers[p]!.txBytes += len;
           }
         }
         const ports = segment.ports;
@@ -207,6 +208,7 @@ export class EgressLoop {
         }
         frames++;
         bytes += len;
+        segment.traffic.egress(1, len);
         continue;
       }
       if (decision < 0) {
@@ -219,6 +221,7 @@ export class EgressLoop {
         this.queueSplit(senders === 1 ? 0 : flowSourcePort(slab, off, len) % senders, peer);
         frames += this.splitSegments;
         bytes += this.splitBytes;
+        segment.traffic.egress(this.splitSegments, this.splitBytes);
         continue;
       }
       if (peer !== undefined) {
@@ -227,6 +230,7 @@ export class EgressLoop {
         if (txb.full) this.flushTxKeepingScratch();
         txb.push(off - hlen, len + hlen, peer.addr16, this.opts.dstPort);
         peer.txFrames++;
+        peer.txBytes += len;
       } else {
         const other = this.portsById.get(decision);
         if (other === undefined) {
@@ -237,13 +241,14 @@ export class EgressLoop {
       }
       frames++;
       bytes += len;
+      segment.traffic.egress(1, len);
     }
     if (this.observers.active) this.observers.batchEnd("egress");
     this.flushTx();
     this.local.flush(this.onShortLocal);
     est.frames += frames;
     est.bytes += bytes;
-    est.batches++;
+    est.batch(n);
   }
 
   /** Sends every queued tunnel message; the split scratch is free again afterwards. */
@@ -326,6 +331,7 @@ export class EgressLoop {
       }
     }
     peer.txFrames += this.splitSegments;
+    peer.txBytes += this.splitBytes;
   }
 
   /** Sends what is queued when a tx batch is full, leaving the scratch (still being queued from) as it is. */

@@ -97,7 +97,7 @@ export class IngressLoop {
     if (this.observers.active) this.observers.ingressBatch(rx, n);
     if (this.coalescer !== undefined) {
       this.processCoalesced(n);
-      ist.batches++;
+      ist.batch(n);
       return;
     }
     for (let i = 0; i < n; i++) {
@@ -121,7 +121,7 @@ export class IngressLoop {
     }
     if (this.observers.active) this.observers.batchEnd("ingress");
     this.local.flush(this.onShort);
-    ist.batches++;
+    ist.batch(n);
   }
 
   private packet(peer: Peer, off: number, len: number): void {
@@ -143,6 +143,7 @@ export class IngressLoop {
       return;
     }
     peer.rxFrames++;
+    peer.rxBytes += flen;
     // A frame longer than the TAP's link takes: a TCP GSO packet of a same-host sender, which
     // crossed the underlay whole, is cut into segments; anything else is dropped. What is queued
     // goes first: the split writes into the bytes in front of the frame.
@@ -165,7 +166,7 @@ export class IngressLoop {
     }
     if (decision === FLOOD) {
       // Split horizon: what came from a tunnel floods to local ports only.
-      ist.flooded++;
+      ist.flood(segment.ports.length);
       // The last port takes the frame in place (a tag insert there would spoil it for copies).
       const ports = segment.ports;
       const last = ports.length - 1;
@@ -189,6 +190,7 @@ export class IngressLoop {
     }
     ist.frames++;
     ist.bytes += flen;
+    segment.traffic.ingress(1, flen);
   }
 
   /** Delivers the segments the segmenter cut from one oversize frame: copies, flushed at once. */
@@ -207,8 +209,9 @@ export class IngressLoop {
       }
       ist.frames++;
       ist.bytes += seg.lengths[k]!;
+      segment.traffic.ingress(1, seg.lengths[k]!);
     }
-    if (decision === FLOOD) ist.flooded++;
+    if (decision === FLOOD) ist.flood(ports.length);
     this.local.flush(this.onShort);
   }
 
@@ -262,6 +265,7 @@ export class IngressLoop {
       return;
     }
     peer.rxFrames += packets;
+    peer.rxBytes += rec[r + 5]!;
     const out = this.coalescer!.out;
     // Too long for the link and not a GSO frame (those the coalescer made of TCP): not deliverable.
     if (flen > this.opts.maxFrame && out[off - VIRTIO_NET_HDR_LEN + 1] === 0) {
@@ -272,7 +276,7 @@ export class IngressLoop {
     const decision = this.forwarder.learnAndDecide(segment.id, peer.id, readMac(out, off + 6), dstIsGroup ? -1 : readMac(out, off), dstIsGroup);
     if (this.observers.active) this.observers.decided("ingress", decision, segment.id, peer.id);
     if (decision === FLOOD) {
-      ist.flooded++;
+      ist.flood(segment.ports.length);
       const ports = segment.ports;
       const last = ports.length - 1;
       for (let p = 0; p <= last; p++) {
@@ -295,5 +299,6 @@ export class IngressLoop {
     }
     ist.frames += packets;
     ist.bytes += rec[r + 5]!;
+    segment.traffic.ingress(packets, rec[r + 5]!);
   }
 }

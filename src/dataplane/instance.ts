@@ -25,9 +25,10 @@ import type { DebugView } from "../debug/trace-view.js";
 import { describeOffloads, TapOffloadProbe, type TapOffloads } from "./offload.js";
 import { LearnedPeers, type LearnedPeerCounters } from "./learned-peers.js";
 import { groupBindAddress, joinGroup } from "./multicast-group.js";
-import { PeerTable, type Peer } from "./peer-table.js";
-import type { PortRuntime, SegmentRuntime, TapRuntime, TunnelSockets } from "./runtime.js";
+import { newPeer, PeerTable, type Peer } from "./peer-table.js";
+import { segmentRuntime, type PortRuntime, type SegmentRuntime, type TapRuntime, type TunnelSockets } from "./runtime.js";
 import { DataplaneStats } from "./stats.js";
+import type { SegmentTraffic } from "./segment-counters.js";
 import { interfaceOfAddress } from "./underlay.js";
 import { rawSocketDrops, udpSocketDrops } from "../io/socket-drops.js";
 import { TapKeeper, type TapKeeperCounters, type TapState } from "./tap-keeper.js";
@@ -84,7 +85,7 @@ export interface InstanceStatus {
   /** Each TAP's MAC and health: "recreating" after it was deleted, "stopped" when that failed for good. */
   taps: ({ name: string; mac: string; state: TapState } & TapKeeperCounters)[];
   /** unicastOnly: made by a static FDB entry (`fdb add --dst`), never flooded to. */
-  peers: { address: string; dynamic: boolean; unicastOnly?: boolean; membership?: PeerMembership; rxFrames: number; txFrames: number }[];
+  peers: { address: string; dynamic: boolean; unicastOnly?: boolean; membership?: PeerMembership; rxFrames: number; txFrames: number; rxBytes: number; txBytes: number }[];
   /** Membership through etcd, when configured. */
   membership?: MembershipStatus;
   group?: { address: string; dev: string | undefined; ttl: number; txFrames: number };
@@ -257,7 +258,7 @@ export class SwitchInstance {
     const cfg = this.config;
     joinGroup(sockets, { ...m, family: this.plan.family, local: cfg.local });
     const id = this.endpoints.addPeer(m.group);
-    this.group = { id, address: m.group, addr16: parseAddress(m.group), port: cfg.port, dynamic: false, rxFrames: 0, txFrames: 0, lastSeenMs: 0 };
+    this.group = newPeer({ id, address: m.group, addr16: parseAddress(m.group), port: cfg.port, dynamic: false });
     this.segments.addMeshPeer(id);
     const opts = { family: this.plan.family, local: cfg.local, max: cfg.maxLearnedPeers, ageingMs: cfg.ageing * 1000 };
     this.learned = new LearnedPeers(opts, (address) => this.addPeer(address, true), (peer) => this.removePeer(peer), this.log);
@@ -285,7 +286,7 @@ export class SwitchInstance {
   /** flood: the peer gets a copy of every flood (configured peers); learned and FDB-only peers do not. */
   private addPeer(address: string, dynamic: boolean, flood = !dynamic): Peer {
     const id = this.endpoints.addPeer(address);
-    const peer: Peer = { id, address, addr16: parseAddress(address), port: this.config.encap === "gre" ? 0 : this.config.port, dynamic, rxFrames: 0, txFrames: 0, lastSeenMs: 0 };
+    const peer = newPeer({ id, address, addr16: parseAddress(address), port: this.config.encap === "gre" ? 0 : this.config.port, dynamic });
     this.peers.add(peer);
     // A learned peer (group mode) is reached by unicast only: floods go to the group.
     if (flood) {
@@ -352,7 +353,7 @@ export class SwitchInstance {
 
   /** The segment of a planned entry and its local port: the TAP, or VLAN s.vlan of a trunk TAP ("TAP.VLAN"). */
   private addPort(s: PlannedSegment, tap: TapRuntime): void {
-    const seg: SegmentRuntime = { id: s.id, ports: [], peers: this.floodPeers(), mtu: s.mtu };
+    const seg = segmentRuntime(s.id, this.floodPeers(), s.mtu);
     this.segmentRuntimes.set(s.id, seg);
     const portId = this.endpoints.addPort(s.vlan === 0 ? s.tap : `${s.tap}.${s.vlan}`);
     const port: PortRuntime = { id: portId, tap, vlan: s.vlan, segment: seg };
@@ -663,6 +664,11 @@ export class SwitchInstance {
     return this.config.encap === "vxlan" ? udpSocketDrops(this.config.port) : rawSocketDrops(IPPROTO_GRE);
   }
 
+  /** Each segment's traffic counters (the loops add to them), by segment id (VNI or GRE key). */
+  segmentTraffic(): { id: number; traffic: SegmentTraffic }[] {
+    return [...this.segmentRuntimes.values()].map((seg) => ({ id: seg.id, traffic: seg.traffic }));
+  }
+
   fdbCounters(): Record<string, number> {
     return { entries: this.fdb.size(), ...this.fdb.counters };
   }
@@ -686,7 +692,7 @@ export class SwitchInstance {
       taps: this.keepers.map((k, i) => ({ name: k.name, mac: formatMac(readMac(this.tapMacs[i]!, 0)), state: k.state, ...k.counters })),
       peers: this.peers.all().map((p) => {
         const membership = this.membership?.peerInfo(p.address);
-        return { address: p.address, dynamic: p.dynamic, ...(this.unicastOnly.has(p.id) ? { unicastOnly: true } : {}), ...(membership ? { membership } : {}), rxFrames: p.rxFrames, txFrames: p.txFrames };
+        return { address: p.address, dynamic: p.dynamic, ...(this.unicastOnly.has(p.id) ? { unicastOnly: true } : {}), ...(membership ? { membership } : {}), rxFrames: p.rxFrames, txFrames: p.txFrames, rxBytes: p.rxBytes, txBytes: p.txBytes };
       }),
       ...(this.membership !== undefined ? { membership: this.membership.status() } : {}),
       ...(this.group !== undefined && this.plan.multicast !== undefined

@@ -13,7 +13,15 @@ export interface Peer {
   readonly dynamic: boolean;
   rxFrames: number;
   txFrames: number;
+  /** Inner frame bytes received from and sent to this peer. */
+  rxBytes: number;
+  txBytes: number;
   lastSeenMs: number;
+}
+
+/** A peer record with its counters at zero. */
+export function newPeer(p: Pick<Peer, "id" | "address" | "addr16" | "port" | "dynamic">): Peer {
+  return { ...p, rxFrames: 0, txFrames: 0, rxBytes: 0, txBytes: 0, lastSeenMs: 0 };
 }
 
 export class PeerTable {

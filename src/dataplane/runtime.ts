@@ -2,6 +2,7 @@
 import type { TapDevice } from "../io/tap-device.js";
 import type { TunnelSocket } from "../io/tunnel-socket.js";
 import type { Peer } from "./peer-table.js";
+import { SegmentTraffic } from "./segment-counters.js";
 
 export interface SegmentRuntime {
   /** VNI (VXLAN) or GRE key; the id the FDB is keyed by. */
@@ -9,6 +10,13 @@ export interface SegmentRuntime {
   readonly ports: PortRuntime[];
   peers: Peer[];
   mtu: number;
+  /** Frames and bytes this segment switched, per direction. */
+  readonly traffic: SegmentTraffic;
+}
+
+/** A segment with no ports yet and its counters at zero. */
+export function segmentRuntime(id: number, peers: Peer[], mtu: number): SegmentRuntime {
+  return { id, ports: [], peers, mtu, traffic: new SegmentTraffic() };
 }
 
 export interface PortRuntime {

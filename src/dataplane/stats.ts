@@ -1,4 +1,5 @@
 // Dataplane counters: plain numbers, added to once per batch by the loops.
+import { BatchHistogram } from "./segment-counters.js";
 
 /** Why a frame was dropped; the names appear in `vxswitch stats` and in metrics labels. */
 export const DropReason = {
@@ -33,6 +34,10 @@ export class DirectionStats {
   bytes = 0;
   batches = 0;
   flooded = 0;
+  /** Copies the floods made (tunnel peers plus local ports): floodCopies / flooded is the mean fan-out. */
+  floodCopies = 0;
+  /** Messages per batch read (TAP frames, or tunnel datagrams: a GRO datagram counts once). */
+  readonly batchSizes = new BatchHistogram();
   /** Frames whose TCP/UDP checksum arrived partial (a same-host sender's CHECKSUM_PARTIAL) and was finished. */
   partialChecksums = 0;
   readonly drops = new Float64Array(DROP_REASON_NAMES.length);
@@ -41,12 +46,29 @@ export class DirectionStats {
     this.drops[reason]! += n;
   }
 
-  toJSON(): { frames: number; bytes: number; batches: number; flooded: number; partialChecksums: number; drops: Record<string, number> } {
+  /** One batch of n messages read. */
+  batch(n: number): void {
+    this.batches++;
+    this.batchSizes.record(n);
+  }
+
+  /** One frame flooded as `copies` copies. */
+  flood(copies: number): void {
+    this.flooded++;
+    this.floodCopies += copies;
+  }
+
+  toJSON(): {
+    frames: number; bytes: number; batches: number; flooded: number; floodCopies: number; batchSizes: Record<string, number>; partialChecksums: number; drops: Record<string, number>;
+  } {
     const drops: Record<string, number> = {};
     DROP_REASON_NAMES.forEach((name, i) => {
       if (this.drops[i]! > 0) drops[name] = this.drops[i]!;
     });
-    return { frames: this.frames, bytes: this.bytes, batches: this.batches, flooded: this.flooded, partialChecksums: this.partialChecksums, drops };
+    return {
+      frames: this.frames, bytes: this.bytes, batches: this.batches, flooded: this.flooded, floodCopies: this.floodCopies,
+      batchSizes: this.batchSizes.toJSON(), partialChecksums: this.partialChecksums, drops,
+    };
   }
 }
 

@@ -3,18 +3,18 @@
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { startVxswitchMesh, type MeshMember } from "./mesh.js";
-import { cleanupAll, formatExit, labTempDir, spawnIn } from "./netns.js";
-import { Lab, UNDERLAY_IF } from "./topology.js";
+import { cleanupAll, formatExit, labTempDir, nsExec, spawnIn } from "./netns.js";
+import { Lab } from "./topology.js";
 import { ping, type PingResult } from "./traffic.js";
-import { totalDrops, vxswitchBuilt, vxswitchCli, type VxswitchStats } from "./vxswitch-process.js";
+import { totalDrops, vxswitchArgv, vxswitchBuilt, vxswitchCli, type VxswitchStats } from "./vxswitch-process.js";
 
 const USAGE = `usage: npm run demo -- [--hosts N] [--io batch|dgram] [--count N]
 
 Builds N hosts (default 3) as network namespaces vxs-<pid>-... behind an underlay bridge
 (198.18.0.0/24), a container behind each host's br0 (10.42.0.N/24), runs vxswitch on every host
 (VXLAN VNI 42, full unicast mesh), pings every pair of containers, prints each host's FDB and
-counters, then h1's status, fdb, a top snapshot and four underlay packets captured with tcpdump
-and decoded by vxswitch decode, and removes everything again. Needs root.`;
+counters, then h1's status, fdb, a top snapshot, a few trace lines and four tunnel packets captured
+with vxswitch capture and decoded by vxswitch decode, and removes everything again. Needs root.`;
 
 interface PairResult {
   from: number;
@@ -151,7 +151,7 @@ async function main(): Promise<number> {
   }
 }
 
-/** What an operator looks at on one host: status, fdb show, top --once, and a few packets decoded. */
+/** What an operator looks at on one host: status, fdb show, top --once, trace lines and a few packets captured and decoded. */
 async function showOperations(lab: Lab, { host, vx }: MeshMember): Promise<void> {
   const control = ["--control", vx.control];
   const show = async (title: string, args: string[], toSwitch = true): Promise<void> => {
@@ -170,20 +170,41 @@ async function showOperations(lab: Lab, { host, vx }: MeshMember): Promise<void>
   await show("top --once", ["top", "--once"]);
   await traffic;
 
-  heading(`${host.name}: tcpdump -c 4 on ${UNDERLAY_IF} (udp port 4789), then vxswitch decode`);
-  const file = join(labTempDir(), "demo-underlay.pcap");
-  const tcpdump = spawnIn(host.ns, ["tcpdump", "-i", UNDERLAY_IF, "-n", "-c", "4", "-s", "256", "-Z", "root", "-U", "-w", file, "udp port 4789"]);
-  try {
-    await tcpdump.waitFor(/listening on/, { stream: "stderr", timeoutMs: 10_000 });
-    await ping(lab.container(host.index).ns, other.address, { count: 2, interval: 0.2 });
-    const timeout = new Promise<"timeout">((r) => setTimeout(() => r("timeout"), 5_000).unref());
-    if ((await Promise.race([tcpdump.exited, timeout])) === "timeout") console.log("  (tcpdump saw fewer than 4 packets in 5 s; decoding what it wrote)");
-  } catch (error) {
-    console.log(`  (capture failed: ${error instanceof Error ? error.message : String(error)})`);
-  } finally {
-    await tcpdump.stop("SIGINT", 3_000);
-  }
+  // Live: a few trace lines and a short capture, both from vxswitch itself, while the containers ping.
+  const pinger = lab.container(host.index).ns;
+  // The container forgets its neighbours first: the trace opens with its ARP broadcast, flooded to every peer.
+  await nsExec(pinger, ["ip", "neigh", "flush", "all"]).catch(() => "");
+  heading(`${host.name}: vxswitch trace -c ${TRACE_LINES} (while pinging ${other.address})`);
+  const trace = await watchWhilePinging(host.ns, ["trace", "-c", String(TRACE_LINES), ...control], /tracing/, pinger, other.address);
+  console.log(indent(trace.stdout === "" ? `(no trace lines: ${trace.problem ?? "none printed"})` : trace.stdout, "  "));
+  const file = join(labTempDir(), "demo-capture.pcap");
+  heading(`${host.name}: vxswitch capture --outer -c 4 -w ${file} (while pinging), then vxswitch decode`);
+  const capture = await watchWhilePinging(host.ns, ["capture", "--outer", "-c", "4", "-w", file, ...control], /capturing/, pinger, other.address);
+  console.log(indent(capture.stderr || `(${capture.problem ?? "no summary"})`, "  "));
   await show(`decode ${file}`, ["decode", file], false);
+}
+
+const TRACE_LINES = 6;
+
+/**
+ * Runs a `vxswitch` stream command (trace, capture) in ns until it stops by itself (-c), pinging
+ * to from pinger meanwhile; gives up after 10 s. Resolves with what it printed.
+ */
+async function watchWhilePinging(ns: string, args: string[], ready: RegExp, pinger: string, to: string): Promise<{ stdout: string; stderr: string; problem?: string }> {
+  const proc = spawnIn(ns, vxswitchArgv(args));
+  let problem: string | undefined;
+  try {
+    await proc.waitFor(ready, { stream: "stderr", timeoutMs: 10_000 });
+    const traffic = ping(pinger, to, { count: 4, interval: 0.2 });
+    const timeout = new Promise<"timeout">((r) => setTimeout(() => r("timeout"), 10_000).unref());
+    if ((await Promise.race([proc.exited, timeout])) === "timeout") problem = "it did not finish within 10 s";
+    await traffic;
+  } catch (error) {
+    problem = error instanceof Error ? error.message : String(error);
+  } finally {
+    await proc.stop("SIGINT", 3_000);
+  }
+  return { stdout: proc.stdout, stderr: proc.stderr.replace(/^.*Ctrl-C to stop\n/m, ""), problem };
 }
 
 main().then(

@@ -9,8 +9,8 @@ import { IngressLoop } from "../../src/dataplane/ingress.js";
 import { VxlanEncap } from "../../src/dataplane/vxlan-encap.js";
 import type { Encapsulation } from "../../src/dataplane/encap.js";
 import { Observers } from "../../src/dataplane/observers.js";
-import { PeerTable, type Peer } from "../../src/dataplane/peer-table.js";
-import type { PortRuntime, SegmentRuntime, TapRuntime } from "../../src/dataplane/runtime.js";
+import { newPeer, PeerTable, type Peer } from "../../src/dataplane/peer-table.js";
+import { segmentRuntime, type PortRuntime, type SegmentRuntime, type TapRuntime } from "../../src/dataplane/runtime.js";
 import { DataplaneStats } from "../../src/dataplane/stats.js";
 import { FakeTap, FakeTunnelSocket } from "./fake-ports.js";
 
@@ -22,6 +22,8 @@ export interface Rig {
   stats: DataplaneStats;
   fdb: Fdb;
   peers: Peer[];
+  /** The loops' segments by id: their traffic counters. */
+  segments: Map<number, SegmentRuntime>;
 }
 
 /** `encap` defaults to VXLAN; give a GreEncap (its segment ids = `vnis`) for GRE. */
@@ -37,7 +39,7 @@ export function buildRig(vnis: number[], peerAddresses: string[], batchSize = 64
   const peers = peerAddresses.map((address) => {
     const id = endpoints.addPeer(address);
     segments.addMeshPeer(id);
-    const peer: Peer = { id, address, addr16: parseAddress(address), port: 4789, dynamic: false, rxFrames: 0, txFrames: 0, lastSeenMs: 0 };
+    const peer = newPeer({ id, address, addr16: parseAddress(address), port: 4789, dynamic: false });
     peerTable.add(peer);
     return peer;
   });
@@ -48,7 +50,7 @@ export function buildRig(vnis: number[], peerAddresses: string[], batchSize = 64
   vnis.forEach((vni, index) => {
     const tap: TapRuntime = { device: fakeTaps[index]!, trunk: false, index, access: undefined, byVlan: new Map() };
     taps.push(tap);
-    const seg: SegmentRuntime = { id: vni, ports: [], peers: [...peers], mtu: 1450 };
+    const seg = segmentRuntime(vni, [...peers], 1450);
     segRuntimes.set(vni, seg);
     const portId = endpoints.addPort(tap.device.name);
     const port: PortRuntime = { id: portId, tap, vlan: 0, segment: seg };
@@ -74,7 +76,7 @@ export function buildRig(vnis: number[], peerAddresses: string[], batchSize = 64
     learnPeers: false,
     maxFrame: 1450 + 18,
   }, () => undefined);
-  return { taps: fakeTaps, socket, egress, ingress, stats, fdb, peers };
+  return { taps: fakeTaps, socket, egress, ingress, stats, fdb, peers, segments: segRuntimes };
 }
 
 /** An Ethernet frame: dst, src (as "aa:bb:..") and a payload of `size` bytes of ethertype 0x88b5. */

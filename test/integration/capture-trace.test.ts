@@ -7,6 +7,7 @@ import { labTempDir, nsExec, spawnIn, type NsProcess } from "../../src/lab/netns
 import { Lab } from "../../src/lab/topology.js";
 import { ping } from "../../src/lab/traffic.js";
 import { VxswitchProcess, vxswitchArgv, vxswitchCli } from "../../src/lab/vxswitch-process.js";
+import { attachStream, tearDown } from "../helpers/cli-streams.js";
 import { cleanUpLabsAfterAll, describeLab, expectNoLoss, requireVxswitchBuilt } from "../helpers/lab.js";
 
 cleanUpLabsAfterAll();
@@ -45,12 +46,7 @@ describeLab("capture and trace on a running vxswitch (two hosts, VNI 42)", () =>
   }
 
   /** Starts a CLI process on h1 and waits until it says it is attached. */
-  async function attach(argv: string[], ready: RegExp): Promise<NsProcess> {
-    const proc = spawnIn(h1, argv);
-    running.push(proc);
-    await proc.waitFor(ready, { stream: "stderr", timeoutMs: 10_000 });
-    return proc;
-  }
+  const attach = (argv: string[], ready: RegExp): Promise<NsProcess> => attachStream(running, h1, argv, ready);
 
   async function tshark(file: string, args: string[]): Promise<string[]> {
     const out = await nsExec(h1, ["tshark", "-r", file, ...args], { timeoutMs: 30_000 });
@@ -71,14 +67,7 @@ describeLab("capture and trace on a running vxswitch (two hosts, VNI 42)", () =>
     await expectNoLoss(await ping(lab.container(1).ns, lab.container(2).address, { count: 2 }), "warm-up c1 -> c2", state);
   });
 
-  afterAll(async () => {
-    try {
-      await Promise.all(running.map((p) => p.stop("SIGKILL")));
-      await Promise.all(switches.map((vx) => vx.stop()));
-    } finally {
-      await lab?.destroy();
-    }
-  });
+  afterAll(() => tearDown(running, switches, lab));
 
   it(`captures exactly ${PINGS} pings as ${2 * PINGS} inner frames that tshark reads`, async () => {
     const file = join(dir, "inner.pcap");

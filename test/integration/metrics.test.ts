@@ -79,6 +79,14 @@ describeLab("Prometheus metrics (two hosts, VNI 42, --metrics on h1's underlay a
     expect(sample(after, 'vxswitch_peer_frames_total{peer="198.18.0.2",direction="egress"}')).toBeGreaterThanOrEqual(PINGS);
     // Both containers' MACs: c1's behind the TAP, c2's behind the peer.
     expect(sample(after, 'vxswitch_fdb_entries{vni="42"}')).toBeGreaterThanOrEqual(2);
+    // The same pings per segment (84-byte IPv4 + 14 Ethernet = 98 bytes each), per peer in bytes, per batch.
+    const grew = (name: string): number => sample(after, name) - sample(before, name);
+    expect(grew('vxswitch_segment_frames_total{vni="42",direction="egress"}')).toBeGreaterThanOrEqual(PINGS);
+    expect(grew('vxswitch_segment_frames_total{vni="42",direction="ingress"}')).toBeGreaterThanOrEqual(PINGS);
+    expect(grew('vxswitch_segment_bytes_total{vni="42",direction="egress"}')).toBeGreaterThanOrEqual(98 * PINGS);
+    expect(grew('vxswitch_peer_bytes_total{peer="198.18.0.2",direction="ingress"}')).toBeGreaterThanOrEqual(98 * PINGS);
+    expect(grew('vxswitch_batch_frames_count{direction="egress"}')).toBeGreaterThanOrEqual(1);
+    expect(grew('vxswitch_batch_frames_bucket{direction="egress",le="+Inf"}')).toBe(grew('vxswitch_batch_frames_count{direction="egress"}'));
   });
 
   it("counts one vxlanFlagI drop for one packet with the I flag clear from the peer, as decode predicts", async () => {

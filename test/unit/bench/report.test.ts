@@ -81,6 +81,25 @@ describe("macro benchmark report", () => {
     expect(met("batch", "TCP 1 stream >= 10x tinc")).toBe(true);
   });
 
+  it("measures what listening costs against plain batch of the same run: idle client and metrics judged, capture reported", () => {
+    const systems = [
+      system("batch", figures(2, 40, 0.1)),
+      system("batch-idle-client", figures(1.96, 40, 0.1)),
+      system("batch-metrics", figures(1.8, 39, 0.1)),
+      system("batch-capture", figures(1, 20, 0.1)),
+    ];
+    const costs = checkTargets(systems, undefined).filter((c) => c.system !== "batch");
+    const by = (id: SystemId, figure: string) => costs.find((c) => c.system === id && c.target.startsWith(figure))!;
+    expect(by("batch-idle-client", "TCP 1 stream")).toMatchObject({
+      target: "TCP 1 stream: no measurable cost vs plain vxswitch --io batch (>= 0.95x)", value: "1.96 Gbit/s vs 2.00 Gbit/s = 0.98x", met: true,
+    });
+    expect(by("batch-metrics", "TCP 1 stream")).toMatchObject({ target: "TCP 1 stream: < 5 % cost vs plain vxswitch --io batch (>= 0.95x)", met: false });
+    expect(by("batch-metrics", "64-byte UDP")).toMatchObject({ value: "39.0 kframes/s vs 40.0 kframes/s = 0.97x", met: true });
+    expect(by("batch-capture", "TCP 1 stream")).toMatchObject({ value: "1.00 Gbit/s vs 2.00 Gbit/s = 0.50x", met: null, info: true });
+    expect(by("batch-idle-client", "daemon CPU")).toMatchObject({ value: "1.00 s/GB vs 1.00 s/GB = 1.00x", met: null, info: true });
+    expect(costs.some((c) => c.target.includes("kernel vxlan"))).toBe(false);
+  });
+
   it("says unknown when kernel vxlan did not run", () => {
     const checks = checkTargets([system("batch", figures(1, 30, 0.3))], undefined);
     expect(checks.find((c) => c.target.startsWith("TCP"))?.met).toBeNull();

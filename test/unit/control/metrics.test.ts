@@ -4,6 +4,7 @@ import { MetricsServer } from "../../../src/control/metrics-server.js";
 import { parseListenAddress, tryParseListenAddress } from "../../../src/control/listen-address.js";
 import { validateConfig } from "../../../src/control/config.js";
 import { DataplaneStats, DropReason } from "../../../src/dataplane/stats.js";
+import { SegmentTraffic } from "../../../src/dataplane/segment-counters.js";
 import type { NativeIoCounters } from "../../../src/io/native.js";
 
 /** A switch as the metrics see it: counters that a test moves by hand. */
@@ -12,14 +13,16 @@ function fakeSource() {
   const sizes = new Map<number, number>([[42, 3], [7, 1]]);
   const fdbCounters = { entries: 4, learned: 9, refreshed: 20, moved: 2, aged: 5, evicted: 1, ignored: 0, staticConflicts: 0 };
   const peers = [
-    { address: "198.18.0.2", dynamic: false, rxFrames: 11, txFrames: 12 },
-    { address: "198.18.0.9", dynamic: true, rxFrames: 1, txFrames: 0 },
+    { address: "198.18.0.2", dynamic: false, rxFrames: 11, txFrames: 12, rxBytes: 1100, txBytes: 1200 },
+    { address: "198.18.0.9", dynamic: true, rxFrames: 1, txFrames: 0, rxBytes: 100, txBytes: 0 },
   ];
+  const traffic = new SegmentTraffic();
   const io: NativeIoCounters = { readErrors: 0, writeErrors: 0, recvErrors: 0, sendErrors: 3, truncated: 1, malformed: 0, gsoFallbacks: 2, gsoDisabled: 0, badChecksumOffsets: 0, lastError: "" };
   const source: MetricsSource = {
     stats,
     fdb: { vnis: () => [...sizes.keys()], size: (vni?: number) => (vni === undefined ? 4 : sizes.get(vni) ?? 0) },
     fdbCounters: () => fdbCounters,
+    segmentTraffic: () => [{ id: 42, traffic }],
     status: () => ({
       encap: "vxlan", io: "batch", peers,
       offloads: { udpGro: true, udpGso: false, sourcePortSockets: 8, tapVnetHdr: true, csum: true, tso4: true, tso6: false, uso: false },
@@ -28,7 +31,7 @@ function fakeSource() {
     ioCounters: () => io,
     socketDrops: () => 6,
   };
-  return { source, stats, sizes, fdbCounters, peers };
+  return { source, stats, sizes, fdbCounters, peers, traffic };
 }
 
 const lines = async (source: MetricsSource): Promise<string[]> =>
@@ -103,6 +106,47 @@ describe("metrics", () => {
     expect(out).toContain('vxswitch_io_errors_total{kind="sendErrors"} 3');
     expect(out).toContain("vxswitch_gso_fallbacks_total 2");
     expect(out).toContain("vxswitch_socket_drops_total 6");
+  });
+
+  it("gives frames and bytes per segment and direction, and bytes per peer", async () => {
+    const { source, traffic } = fakeSource();
+    traffic.egress(3, 300);
+    traffic.ingress(5, 7000);
+    const out = await lines(source);
+    expect(out).toContain("# TYPE vxswitch_segment_frames_total counter");
+    expect(out).toContain('vxswitch_segment_frames_total{vni="42",direction="egress"} 3');
+    expect(out).toContain('vxswitch_segment_frames_total{vni="42",direction="ingress"} 5');
+    expect(out).toContain('vxswitch_segment_bytes_total{vni="42",direction="egress"} 300');
+    expect(out).toContain('vxswitch_segment_bytes_total{vni="42",direction="ingress"} 7000');
+    expect(out).toContain('vxswitch_peer_bytes_total{peer="198.18.0.2",direction="egress"} 1200');
+    expect(out).toContain('vxswitch_peer_bytes_total{peer="198.18.0.2",direction="ingress"} 1100');
+  });
+
+  it("gives flood copies beside floods (the mean fan-out)", async () => {
+    const { source, stats } = fakeSource();
+    stats.egress.flood(3);
+    stats.egress.flood(3);
+    stats.ingress.flood(1);
+    const out = await lines(source);
+    expect(out).toContain('vxswitch_flooded_frames_total{direction="egress"} 2');
+    expect(out).toContain('vxswitch_flood_copies_total{direction="egress"} 6');
+    expect(out).toContain('vxswitch_flood_copies_total{direction="ingress"} 1');
+  });
+
+  it("exposes the batch sizes the loops recorded as a Prometheus histogram (cumulative buckets, sum, count)", async () => {
+    const { source, stats } = fakeSource();
+    for (const n of [1, 1, 3, 64, 300]) stats.egress.batch(n);
+    const out = await lines(source);
+    expect(out).toContain("# TYPE vxswitch_batch_frames histogram");
+    expect(out).toContain('vxswitch_batch_frames_bucket{direction="egress",le="1"} 2');
+    expect(out).toContain('vxswitch_batch_frames_bucket{direction="egress",le="2"} 2');
+    expect(out).toContain('vxswitch_batch_frames_bucket{direction="egress",le="4"} 3');
+    expect(out).toContain('vxswitch_batch_frames_bucket{direction="egress",le="64"} 4');
+    expect(out).toContain('vxswitch_batch_frames_bucket{direction="egress",le="256"} 4');
+    expect(out).toContain('vxswitch_batch_frames_bucket{direction="egress",le="+Inf"} 5');
+    expect(out).toContain('vxswitch_batch_frames_sum{direction="egress"} 369');
+    expect(out).toContain('vxswitch_batch_frames_count{direction="egress"} 5');
+    expect(out).toContain('vxswitch_batch_frames_count{direction="ingress"} 0');
   });
 
   it("adds the process metrics with the vxswitch_ prefix", async () => {

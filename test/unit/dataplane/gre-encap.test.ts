@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { GRE_ICMP } from "../wire/vectors.js";
 import { dropOf } from "../../../src/dataplane/encap.js";
 import { GRE_KEYLESS_ID, GreEncap, greOptionCount, greSegmentsOf } from "../../../src/dataplane/gre-encap.js";
-import type { SegmentRuntime } from "../../../src/dataplane/runtime.js";
+import { segmentRuntime, type SegmentRuntime } from "../../../src/dataplane/runtime.js";
 import { DropReason } from "../../../src/dataplane/stats.js";
 import { encapOverhead, overlayMtu, validateConfig } from "../../../src/control/config.js";
 import { parseMac } from "../../../src/wire/mac.js";
@@ -16,7 +16,7 @@ const A = "02:00:00:00:00:0a";
 const B = "02:00:00:00:00:0b";
 const BCAST = "ff:ff:ff:ff:ff:ff";
 
-const segment = (id: number): SegmentRuntime => ({ id, ports: [], peers: [], mtu: 1450 });
+const segment = (id: number): SegmentRuntime => segmentRuntime(id, [], 1450);
 
 /** The header GreEncap writes for `segment` in front of `inner`, as one buffer (header + inner). */
 function encapsulate(encap: GreEncap, seg: SegmentRuntime, inner: Buffer): Buffer {

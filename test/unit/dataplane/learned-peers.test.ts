@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { parseAddress } from "../../../src/io/address.js";
 import { LearnedPeers } from "../../../src/dataplane/learned-peers.js";
-import type { Peer } from "../../../src/dataplane/peer-table.js";
+import { newPeer, type Peer } from "../../../src/dataplane/peer-table.js";
 
 function setup(max = 2, ageingMs = 10_000, family: 4 | 6 = 4, local = "198.18.0.1") {
   const live = new Map<string, Peer>();
@@ -11,7 +11,7 @@ function setup(max = 2, ageingMs = 10_000, family: 4 | 6 = 4, local = "198.18.0.
   const learned = new LearnedPeers(
     { family, local, max, ageingMs },
     (address) => {
-      const peer: Peer = { id: nextId++, address, addr16: parseAddress(address), port: 4789, dynamic: true, rxFrames: 0, txFrames: 0, lastSeenMs: 0 };
+      const peer = newPeer({ id: nextId++, address, addr16: parseAddress(address), port: 4789, dynamic: true });
       live.set(address, peer);
       return peer;
     },

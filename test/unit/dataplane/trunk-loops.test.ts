@@ -10,8 +10,8 @@ import { EgressLoop } from "../../../src/dataplane/egress.js";
 import { IngressLoop } from "../../../src/dataplane/ingress.js";
 import { VxlanEncap } from "../../../src/dataplane/vxlan-encap.js";
 import { Observers } from "../../../src/dataplane/observers.js";
-import { PeerTable, type Peer } from "../../../src/dataplane/peer-table.js";
-import type { PortRuntime, SegmentRuntime, TapRuntime } from "../../../src/dataplane/runtime.js";
+import { newPeer, PeerTable } from "../../../src/dataplane/peer-table.js";
+import { segmentRuntime, type PortRuntime, type SegmentRuntime, type TapRuntime } from "../../../src/dataplane/runtime.js";
 import { DataplaneStats } from "../../../src/dataplane/stats.js";
 import { FakeTap, FakeTunnelSocket } from "../../helpers/fake-ports.js";
 import { frame, vxlan } from "../../helpers/dataplane-rig.js";
@@ -38,7 +38,7 @@ function trunkRig(vlans: Record<number, number>) {
   const socket = new FakeTunnelSocket();
   const peerId = endpoints.addPeer(PEER);
   segments.addMeshPeer(peerId);
-  const peer: Peer = { id: peerId, address: PEER, addr16: parseAddress(PEER), port: 4789, dynamic: false, rxFrames: 0, txFrames: 0, lastSeenMs: 0 };
+  const peer = newPeer({ id: peerId, address: PEER, addr16: parseAddress(PEER), port: 4789, dynamic: false });
   peers.add(peer);
   const fakeTap = new FakeTap("vxtrunk0");
   const tap: TapRuntime = { device: fakeTap, trunk: true, index: 0, access: undefined, byVlan: new Map() };
@@ -46,7 +46,7 @@ function trunkRig(vlans: Record<number, number>) {
   const portsById = new Map<number, PortRuntime>();
   for (const [vlanText, vni] of Object.entries(vlans)) {
     const vlan = Number(vlanText);
-    const seg: SegmentRuntime = { id: vni, ports: [], peers: [peer], mtu: 1450 };
+    const seg = segmentRuntime(vni, [peer], 1450);
     segRuntimes.set(vni, seg);
     const portId = endpoints.addPort(`vxtrunk0.${vlan}`);
     const port: PortRuntime = { id: portId, tap, vlan, segment: seg };

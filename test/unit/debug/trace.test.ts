@@ -2,8 +2,8 @@
 import { describe, expect, it } from "vitest";
 import { parseAddress } from "../../../src/io/address.js";
 import { Observers } from "../../../src/dataplane/observers.js";
-import { PeerTable } from "../../../src/dataplane/peer-table.js";
-import type { PortRuntime, SegmentRuntime, TapRuntime } from "../../../src/dataplane/runtime.js";
+import { newPeer, PeerTable } from "../../../src/dataplane/peer-table.js";
+import { segmentRuntime, type PortRuntime, type TapRuntime } from "../../../src/dataplane/runtime.js";
 import { DataplaneStats, DropReason } from "../../../src/dataplane/stats.js";
 import { Endpoints } from "../../../src/switch/endpoints.js";
 import { Fdb } from "../../../src/switch/fdb.js";
@@ -35,7 +35,7 @@ function world() {
   const portId = endpoints.addPort("vxtap42");
   const addPeer = (address: string) => {
     const id = endpoints.addPeer(address);
-    const peer = { id, address, addr16: parseAddress(address), port: 4789, dynamic: false, rxFrames: 0, txFrames: 0, lastSeenMs: 0 };
+    const peer = newPeer({ id, address, addr16: parseAddress(address), port: 4789, dynamic: false });
     peers.add(peer);
     segments.addMeshPeer(id);
     return peer;
@@ -44,7 +44,7 @@ function world() {
   segments.attachPort(42, portId);
   const p2 = addPeer("198.18.0.2");
   const p3 = addPeer("198.18.0.3");
-  const seg: SegmentRuntime = { id: 42, ports: [], peers: [p2, p3], mtu: 1450 };
+  const seg = segmentRuntime(42, [p2, p3], 1450);
   const tap: TapRuntime = { device: { name: "vxtap42" } as TapRuntime["device"], trunk: false, index: 0, access: undefined, byVlan: new Map() };
   const port: PortRuntime = { id: portId, tap, vlan: 0, segment: seg };
   seg.ports.push(port);

@@ -1,0 +1,56 @@
+// Traffic counters the stats lack: per segment and direction, and batch sizes. Plain numbers and
+// typed arrays the loops add to (no objects made, no prom-client calls); metrics read them at scrape time.
+
+/** Frames and inner bytes one segment switched, per direction (egress: TAP side in, ingress: tunnel side in). */
+export class SegmentTraffic {
+  egressFrames = 0;
+  egressBytes = 0;
+  ingressFrames = 0;
+  ingressBytes = 0;
+
+  egress(frames: number, bytes: number): void {
+    this.egressFrames += frames;
+    this.egressBytes += bytes;
+  }
+
+  ingress(frames: number, bytes: number): void {
+    this.ingressFrames += frames;
+    this.ingressBytes += bytes;
+  }
+
+  toJSON(): { egress: { frames: number; bytes: number }; ingress: { frames: number; bytes: number } } {
+    return { egress: { frames: this.egressFrames, bytes: this.egressBytes }, ingress: { frames: this.ingressFrames, bytes: this.ingressBytes } };
+  }
+}
+
+/** Upper bounds of the batch size buckets (frames or datagrams per read); one more bucket holds the rest. */
+export const BATCH_BUCKETS = [1, 2, 4, 8, 16, 32, 64, 128, 256] as const;
+
+/** Index of the bucket n falls in: the first power of two >= n, or the overflow bucket. */
+export function batchBucket(n: number): number {
+  return n <= 1 ? 0 : Math.min(BATCH_BUCKETS.length, 32 - Math.clz32(n - 1));
+}
+
+/** How many messages each batch read carried: counts per bucket (not cumulative) and their sum. */
+export class BatchHistogram {
+  /** counts[i]: batches of size in (BATCH_BUCKETS[i-1], BATCH_BUCKETS[i]]; the last: above 256. */
+  readonly counts = new Float64Array(BATCH_BUCKETS.length + 1);
+  sum = 0;
+
+  record(n: number): void {
+    this.counts[batchBucket(n)]! += 1;
+    this.sum += n;
+  }
+
+  /** Bucket labels as ranges ("1", "2", "3-4", ..., ">256"), empty buckets left out. */
+  toJSON(): Record<string, number> {
+    const out: Record<string, number> = {};
+    this.counts.forEach((count, i) => {
+      if (count === 0) return;
+      const hi = BATCH_BUCKETS[i];
+      const lo = i === 0 ? 1 : BATCH_BUCKETS[i - 1]! + 1;
+      out[hi === undefined ? `>${BATCH_BUCKETS[i - 1]}` : lo === hi ? String(hi) : `${lo}-${hi}`] = count;
+    });
+    return out;
+  }
+}
