@@ -78,16 +78,25 @@ export interface InstanceStatus {
   /** GRE send options (checksum and sequence flags). */
   gre?: { checksum: boolean; sequence: boolean };
   /** UDP socket offloads, and what the TAPs do (virtio-net header, checksum, TSO, USO). */
-  offloads: { udpGro: boolean; udpGso: boolean; sourcePortSockets: number } & TapOffloads;
+  /** udpGso: every sending socket has UDP_SEGMENT on; udpGsoDisabled: sockets where the kernel refused it and it was switched off. */
+  offloads: { udpGro: boolean; udpGso: boolean; udpGsoDisabled: number; sourcePortSockets: number } & TapOffloads;
   segments: { id: number; tap: string; vlan?: number; bridge?: string; mtu: number; tapMtu?: number }[];
   /** Each TAP's MAC and health: "recreating" after it was deleted, "stopped" when that failed for good. */
   taps: ({ name: string; mac: string; state: TapState } & TapKeeperCounters)[];
   /** unicastOnly: made by a static FDB entry (`fdb add --dst`), never flooded to. */
-  peers: { address: string; dynamic: boolean; unicastOnly?: boolean; rxFrames: number; txFrames: number }[];
+  /** txErrors: messages to the peer the kernel refused (no route, unreachable, too big). */
+  peers: { address: string; dynamic: boolean; unicastOnly?: boolean; rxFrames: number; txFrames: number; txErrors: number }[];
   group?: { address: string; dev: string | undefined; ttl: number; txFrames: number };
   /** Busy polling: the window (µs, 0 = off), what it spins on, and what it did. */
   busyPoll: { windowUs: number; fds: number } & BusyPollCounters;
   uptimeSeconds: number;
+}
+
+/** UDP_SEGMENT on the sockets that send (the source-port sockets when there are any). */
+function gsoState(s: TunnelSockets | undefined): { udpGso: boolean; udpGsoDisabled: number } {
+  if (s === undefined) return { udpGso: false, udpGsoDisabled: 0 };
+  const sending = s.senders.length > 0 ? s.senders : [s.main];
+  return { udpGso: sending.every((x) => x.gso), udpGsoDisabled: sending.filter((x) => x.gsoDisabled === true).length };
 }
 
 function bridgeExists(name: string): boolean {
@@ -252,7 +261,7 @@ export class SwitchInstance {
     const cfg = this.config;
     joinGroup(sockets, { ...m, family: this.plan.family, local: cfg.local });
     const id = this.endpoints.addPeer(m.group);
-    this.group = { id, address: m.group, addr16: parseAddress(m.group), port: cfg.port, dynamic: false, rxFrames: 0, txFrames: 0, lastSeenMs: 0 };
+    this.group = { id, address: m.group, addr16: parseAddress(m.group), port: cfg.port, dynamic: false, rxFrames: 0, txFrames: 0, txErrors: 0, lastSeenMs: 0 };
     this.segments.addMeshPeer(id);
     const opts = { family: this.plan.family, local: cfg.local, max: cfg.maxLearnedPeers, ageingMs: cfg.ageing * 1000 };
     this.learned = new LearnedPeers(opts, (address) => this.addPeer(address, true), (peer) => this.removePeer(peer), this.log);
@@ -280,7 +289,7 @@ export class SwitchInstance {
   /** flood: the peer gets a copy of every flood (configured peers); learned and FDB-only peers do not. */
   private addPeer(address: string, dynamic: boolean, flood = !dynamic): Peer {
     const id = this.endpoints.addPeer(address);
-    const peer: Peer = { id, address, addr16: parseAddress(address), port: this.config.encap === "gre" ? 0 : this.config.port, dynamic, rxFrames: 0, txFrames: 0, lastSeenMs: 0 };
+    const peer: Peer = { id, address, addr16: parseAddress(address), port: this.config.encap === "gre" ? 0 : this.config.port, dynamic, rxFrames: 0, txFrames: 0, txErrors: 0, lastSeenMs: 0 };
     this.peers.add(peer);
     // A learned peer (group mode) is reached by unicast only: floods go to the group.
     if (flood) {
@@ -635,10 +644,10 @@ export class SwitchInstance {
       local: this.config.local,
       port: this.config.encap === "gre" ? 0 : this.config.port,
       gre: this.config.encap === "gre" ? { checksum: this.config.greChecksum, sequence: this.config.greSequence } : undefined,
-      offloads: { udpGro: s?.main.gro ?? false, udpGso: s?.main.gso ?? false, sourcePortSockets: s?.senders.length ?? 0, ...this.tapProbe.offloads },
+      offloads: { udpGro: s?.main.gro ?? false, ...gsoState(s), sourcePortSockets: s?.senders.length ?? 0, ...this.tapProbe.offloads },
       segments: this.plan.segments.map((p) => ({ id: p.id, tap: p.tap, ...(p.vlan !== 0 ? { vlan: p.vlan } : {}), bridge: p.bridge, mtu: p.mtu, ...(p.tapMtu !== p.mtu ? { tapMtu: p.tapMtu } : {}) })),
       taps: this.keepers.map((k, i) => ({ name: k.name, mac: formatMac(readMac(this.tapMacs[i]!, 0)), state: k.state, ...k.counters })),
-      peers: this.peers.all().map((p) => ({ address: p.address, dynamic: p.dynamic, ...(this.unicastOnly.has(p.id) ? { unicastOnly: true } : {}), rxFrames: p.rxFrames, txFrames: p.txFrames })),
+      peers: this.peers.all().map((p) => ({ address: p.address, dynamic: p.dynamic, ...(this.unicastOnly.has(p.id) ? { unicastOnly: true } : {}), rxFrames: p.rxFrames, txFrames: p.txFrames, txErrors: p.txErrors })),
       ...(this.group !== undefined && this.plan.multicast !== undefined
         ? { group: { address: this.group.address, dev: this.plan.multicast.dev, ttl: this.plan.multicast.ttl, txFrames: this.group.txFrames } }
         : {}),

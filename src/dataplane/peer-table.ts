@@ -13,6 +13,8 @@ export interface Peer {
   readonly dynamic: boolean;
   rxFrames: number;
   txFrames: number;
+  /** Messages to this peer the kernel refused (EHOSTUNREACH, ENETUNREACH, EMSGSIZE, ...): counted here, never retried. */
+  txErrors: number;
   lastSeenMs: number;
 }
 

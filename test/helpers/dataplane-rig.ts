@@ -37,7 +37,7 @@ export function buildRig(vnis: number[], peerAddresses: string[], batchSize = 64
   const peers = peerAddresses.map((address) => {
     const id = endpoints.addPeer(address);
     segments.addMeshPeer(id);
-    const peer: Peer = { id, address, addr16: parseAddress(address), port: 4789, dynamic: false, rxFrames: 0, txFrames: 0, lastSeenMs: 0 };
+    const peer: Peer = { id, address, addr16: parseAddress(address), port: 4789, dynamic: false, rxFrames: 0, txFrames: 0, txErrors: 0, lastSeenMs: 0 };
     peerTable.add(peer);
     return peer;
   });

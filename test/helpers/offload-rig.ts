@@ -147,7 +147,7 @@ export function buildOffloadRig(options: { gso: boolean; batchSize?: number; tru
   const socket = new ReplaySocket(options.gso && !gre, gre);
   const id = endpoints.addPeer(PEER_ADDRESS);
   segments.addMeshPeer(id);
-  const peer: Peer = { id, address: PEER_ADDRESS, addr16: parseAddress(PEER_ADDRESS), port: 4789, dynamic: false, rxFrames: 0, txFrames: 0, lastSeenMs: 0 };
+  const peer: Peer = { id, address: PEER_ADDRESS, addr16: parseAddress(PEER_ADDRESS), port: 4789, dynamic: false, rxFrames: 0, txFrames: 0, txErrors: 0, lastSeenMs: 0 };
   peers.add(peer);
   const tapPort = new ReplayTap();
   const vlan = options.trunkVlan ?? 0;

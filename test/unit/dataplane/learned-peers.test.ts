@@ -11,7 +11,7 @@ function setup(max = 2, ageingMs = 10_000, family: 4 | 6 = 4, local = "198.18.0.
   const learned = new LearnedPeers(
     { family, local, max, ageingMs },
     (address) => {
-      const peer: Peer = { id: nextId++, address, addr16: parseAddress(address), port: 4789, dynamic: true, rxFrames: 0, txFrames: 0, lastSeenMs: 0 };
+      const peer: Peer = { id: nextId++, address, addr16: parseAddress(address), port: 4789, dynamic: true, rxFrames: 0, txFrames: 0, txErrors: 0, lastSeenMs: 0 };
       live.set(address, peer);
       return peer;
     },

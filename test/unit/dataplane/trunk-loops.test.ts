@@ -38,7 +38,7 @@ function trunkRig(vlans: Record<number, number>) {
   const socket = new FakeTunnelSocket();
   const peerId = endpoints.addPeer(PEER);
   segments.addMeshPeer(peerId);
-  const peer: Peer = { id: peerId, address: PEER, addr16: parseAddress(PEER), port: 4789, dynamic: false, rxFrames: 0, txFrames: 0, lastSeenMs: 0 };
+  const peer: Peer = { id: peerId, address: PEER, addr16: parseAddress(PEER), port: 4789, dynamic: false, rxFrames: 0, txFrames: 0, txErrors: 0, lastSeenMs: 0 };
   peers.add(peer);
   const fakeTap = new FakeTap("vxtrunk0");
   const tap: TapRuntime = { device: fakeTap, trunk: true, index: 0, access: undefined, byVlan: new Map() };

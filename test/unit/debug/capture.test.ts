@@ -47,7 +47,7 @@ function view(vnetHdr = false): DebugView & { tap: TapRuntime } {
   const peers = new PeerTable();
   const portId = endpoints.addPort("vxtap42");
   const peerId = endpoints.addPeer("198.18.0.2");
-  const peer = { id: peerId, address: "198.18.0.2", addr16: parseAddress("198.18.0.2"), port: 4789, dynamic: false, rxFrames: 0, txFrames: 0, lastSeenMs: 0 };
+  const peer = { id: peerId, address: "198.18.0.2", addr16: parseAddress("198.18.0.2"), port: 4789, dynamic: false, rxFrames: 0, txFrames: 0, txErrors: 0, lastSeenMs: 0 };
   peers.add(peer);
   segments.addSegment(42);
   segments.attachPort(42, portId);

@@ -35,7 +35,7 @@ function world() {
   const portId = endpoints.addPort("vxtap42");
   const addPeer = (address: string) => {
     const id = endpoints.addPeer(address);
-    const peer = { id, address, addr16: parseAddress(address), port: 4789, dynamic: false, rxFrames: 0, txFrames: 0, lastSeenMs: 0 };
+    const peer = { id, address, addr16: parseAddress(address), port: 4789, dynamic: false, rxFrames: 0, txFrames: 0, txErrors: 0, lastSeenMs: 0 };
     peers.add(peer);
     segments.addMeshPeer(id);
     return peer;
