@@ -183,6 +183,10 @@ export class EgressLoop {
       if (this.observers.active) this.observers.decided("egress", decision, vni, port.id);
       const hlen = encap.headerLength(segment);
       if (decision === FLOOD) {
+        if (segment.floodLimit !== undefined && !segment.floodLimit.take()) {
+          est.drop(DropReason.floodLimited);
+          continue;
+        }
         est.flooded++;
         const s = senders === 1 ? 0 : flowSourcePort(slab, off, len) % senders;
         const txb = this.tx[s]!;

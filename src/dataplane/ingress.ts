@@ -163,6 +163,10 @@ export class IngressLoop {
       this.deliverSegments(segment, decision);
       return;
     }
+    if (decision === FLOOD && segment.floodLimit !== undefined && !segment.floodLimit.take()) {
+      ist.drop(DropReason.floodLimited);
+      return;
+    }
     if (decision === FLOOD) {
       // Split horizon: what came from a tunnel floods to local ports only.
       ist.flooded++;
@@ -271,6 +275,10 @@ export class IngressLoop {
     const dstIsGroup = (out[off]! & 1) === 1;
     const decision = this.forwarder.learnAndDecide(segment.id, peer.id, readMac(out, off + 6), dstIsGroup ? -1 : readMac(out, off), dstIsGroup);
     if (this.observers.active) this.observers.decided("ingress", decision, segment.id, peer.id);
+    if (decision === FLOOD && segment.floodLimit !== undefined && !segment.floodLimit.take()) {
+      ist.drop(DropReason.floodLimited, packets);
+      return;
+    }
     if (decision === FLOOD) {
       ist.flooded++;
       const ports = segment.ports;

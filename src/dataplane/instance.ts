@@ -26,6 +26,7 @@ import { describeOffloads, TapOffloadProbe, type TapOffloads } from "./offload.j
 import { LearnedPeers, type LearnedPeerCounters } from "./learned-peers.js";
 import { groupBindAddress, joinGroup } from "./multicast-group.js";
 import { PeerTable, type Peer } from "./peer-table.js";
+import { FloodLimiter, type FloodRateLimit } from "../switch/flood-limit.js";
 import type { PortRuntime, SegmentRuntime, TapRuntime, TunnelSockets } from "./runtime.js";
 import { DataplaneStats } from "./stats.js";
 import { interfaceOfAddress } from "./underlay.js";
@@ -56,6 +57,8 @@ export interface PlannedSegment {
   mtuSource: string;
   /** The largest overlay MTU the underlay carries unfragmented: underlay MTU minus the encapsulation. */
   mtuLimit: number;
+  /** Flooded frames allowed (segment's own, else the global one); undefined: unlimited. */
+  floodRateLimit?: FloodRateLimit;
 }
 
 export interface Plan {
@@ -90,6 +93,10 @@ export interface InstanceStatus {
   /** Busy polling: the window (µs, 0 = off), what it spins on, and what it did. */
   busyPoll: { windowUs: number; fds: number } & BusyPollCounters;
   uptimeSeconds: number;
+}
+
+function floodLimitOf(c: { pps: number; burst?: number } | undefined): FloodRateLimit | undefined {
+  return c === undefined ? undefined : { pps: c.pps, burst: c.burst ?? c.pps };
 }
 
 /** UDP_SEGMENT on the sockets that send (the source-port sockets when there are any). */
@@ -159,6 +166,7 @@ export function plan(cfg: Config): Plan {
         mac: s.mac,
         mtuLimit: derived,
         mtuSource: s.mtu !== undefined ? "configured" : `underlay ${underlayInterface ?? "(assumed)"} mtu ${underlayMtu} - ${underlayMtu - derived} overhead`,
+        floodRateLimit: floodLimitOf(s.floodRateLimit ?? cfg.floodRateLimit),
       };
     }),
     multicast: cfg.group === undefined ? undefined : { group: cfg.group, dev: cfg.dev ?? underlayInterface, ttl: cfg.ttl ?? 1 },
@@ -356,7 +364,7 @@ export class SwitchInstance {
 
   /** The segment of a planned entry and its local port: the TAP, or VLAN s.vlan of a trunk TAP ("TAP.VLAN"). */
   private addPort(s: PlannedSegment, tap: TapRuntime): void {
-    const seg: SegmentRuntime = { id: s.id, ports: [], peers: this.floodPeers(), mtu: s.mtu };
+    const seg: SegmentRuntime = { id: s.id, ports: [], peers: this.floodPeers(), mtu: s.mtu, floodLimit: s.floodRateLimit && new FloodLimiter(s.floodRateLimit) };
     this.segmentRuntimes.set(s.id, seg);
     const portId = this.endpoints.addPort(s.vlan === 0 ? s.tap : `${s.tap}.${s.vlan}`);
     const port: PortRuntime = { id: portId, tap, vlan: s.vlan, segment: seg };
@@ -369,7 +377,8 @@ export class SwitchInstance {
     this.segments.addSegment(s.id, { mtu: s.mtu, greKey: this.config.encap === "gre" ? s.id : undefined });
     this.segments.attachPort(s.id, portId, s.vlan);
     const where = s.vlan === 0 ? `tap ${s.tap}` : `trunk tap ${s.tap} vlan ${s.vlan}`;
-    this.log(`segment ${this.config.encap} ${s.id}: ${where} mtu ${s.mtu} (${s.mtuSource})${s.bridge ? ` bridge ${s.bridge}` : ""}`);
+    const limit = s.floodRateLimit ? ` flood limit ${s.floodRateLimit.pps} pps burst ${s.floodRateLimit.burst}` : "";
+    this.log(`segment ${this.config.encap} ${s.id}: ${where} mtu ${s.mtu} (${s.mtuSource})${s.bridge ? ` bridge ${s.bridge}` : ""}${limit}`);
   }
 
   private startLoops(): void {

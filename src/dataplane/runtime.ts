@@ -1,6 +1,7 @@
 // The dataplane's view of the switch: segments, local ports (TAP or TAP+VLAN) and peers, by endpoint id.
 import type { TapDevice } from "../io/tap-device.js";
 import type { TunnelSocket } from "../io/tunnel-socket.js";
+import type { FloodLimiter } from "../switch/flood-limit.js";
 import type { Peer } from "./peer-table.js";
 
 export interface SegmentRuntime {
@@ -9,6 +10,8 @@ export interface SegmentRuntime {
   readonly ports: PortRuntime[];
   peers: Peer[];
   mtu: number;
+  /** Bucket every flood decision of the segment takes a token from; undefined: no limit. */
+  floodLimit?: FloodLimiter;
 }
 
 export interface PortRuntime {

@@ -22,6 +22,8 @@ export interface Rig {
   stats: DataplaneStats;
   fdb: Fdb;
   peers: Peer[];
+  /** The loops' segments by id (e.g. to give one a flood limit). */
+  segments: Map<number, SegmentRuntime>;
 }
 
 /** `encap` defaults to VXLAN; give a GreEncap (its segment ids = `vnis`) for GRE. */
@@ -74,7 +76,7 @@ export function buildRig(vnis: number[], peerAddresses: string[], batchSize = 64
     learnPeers: false,
     maxFrame: 1450 + 18,
   }, () => undefined);
-  return { taps: fakeTaps, socket, egress, ingress, stats, fdb, peers };
+  return { taps: fakeTaps, socket, egress, ingress, stats, fdb, peers, segments: segRuntimes };
 }
 
 /** An Ethernet frame: dst, src (as "aa:bb:..") and a payload of `size` bytes of ethertype 0x88b5. */
