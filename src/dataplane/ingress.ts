@@ -112,6 +112,11 @@ export class IngressLoop {
           continue;
         }
       }
+      // An empty datagram would make no pass of the loop below: a runt, counted like any other.
+      if (total === 0) {
+        ist.drop(DropReason.runt);
+        continue;
+      }
       // A UDP_GRO datagram holds several packets of segSize bytes (the last may be shorter).
       const seg = rx.segSizes[i]! || total;
       for (let o = base, end = base + total; o < end; o += seg) {

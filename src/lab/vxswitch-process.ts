@@ -46,6 +46,10 @@ export interface VxswitchConfig {
   peers: string[];
   io?: IoMode;
   control?: string;
+  /** Flooded frames per segment (off when absent). */
+  floodRateLimit?: { pps: number; burst?: number };
+  maxAddresses?: number;
+  metrics?: string;
   segments: VxswitchSegmentConfig[];
 }
 
@@ -60,6 +64,7 @@ export interface VxswitchSegmentConfig {
   bridge?: string;
   address?: string;
   mtu?: number;
+  floodRateLimit?: { pps: number; burst?: number };
 }
 
 export interface StartOptions {
