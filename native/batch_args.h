@@ -6,6 +6,7 @@
 #include <node_api.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "mmsg.h"
 
@@ -18,6 +19,10 @@ struct vxs_batch_lens {
 bool vxs_rx_args(napi_env env, napi_value *argv, struct vxs_rx *rx, struct vxs_batch_lens *n);
 // (fd, slab, offsets, lengths, dstAddrs) into tx: argv[0..4].
 bool vxs_tx_args(napi_env env, napi_value *argv, struct vxs_tx *tx, struct vxs_batch_lens *n);
+// The socket's state array (Int32Array [family 4|6, gso 0|1]) the JS socket object owns.
+bool vxs_sock_state_arg(napi_env env, napi_value v, int32_t **state);
+// (sockState, status) after the count: into tx, with the family. Call after tx->count is set.
+bool vxs_tx_tail_args(napi_env env, napi_value state, napi_value status, struct vxs_tx *tx);
 // recvmmsg into rx; the count, or NULL with an error naming `what` ("UDP", "GRE").
 napi_value vxs_rx_run(napi_env env, const struct vxs_rx *rx, const char *what);
 // Checks every message lies in the slab, sends with the socket's family; the count sent, or NULL.

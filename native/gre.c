@@ -51,58 +51,52 @@ static napi_value gre_open(napi_env env, napi_callback_info info) {
     vxs_throw_errno(env, err, "socket", hint, "cannot open a raw GRE socket on %s", text);
     return NULL;
   }
-  vxs_remember_family(fd, af);
   uint32_t rcv_set, snd_set;
   vxs_socket_buffers(fd, rcvbuf, sndbuf, &rcv_set, &snd_set);
   // Binding a raw socket filters received packets by destination and fixes the source.
   if (bind(fd, &sa.sa, salen) < 0) {
     int err = errno;
-    vxs_forget_family(fd);
     close(fd);
     vxs_throw_errno(env, err, "bind", NULL, "cannot open a raw GRE socket on %s", text);
     return NULL;
   }
   if (napi_create_object(env, &obj) != napi_ok || !vxs_set_i32(env, obj, "fd", fd) ||
       !vxs_set_double(env, obj, "rcvBuf", rcv_set) || !vxs_set_double(env, obj, "sndBuf", snd_set)) {
-    vxs_forget_family(fd);
     close(fd);
     return NULL;
   }
   return obj;
 }
 
-// greRecv(fd, slab, slotSize, headroom, lengths, srcAddrs, max) -> count
+// greRecv(fd, slab, slotSize, headroom, lengths, srcAddrs, max, sockState) -> count
 static napi_value gre_recv(napi_env env, napi_callback_info info) {
-  napi_value argv[7];
+  napi_value argv[8];
   struct vxs_rx rx;
   struct vxs_batch_lens n;
+  int32_t *state;
   memset(&rx, 0, sizeof rx);
-  if (!vxs_args(env, info, 7, argv) || !vxs_rx_args(env, argv, &rx, &n) ||
-      !vxs_arg_u32(env, argv[6], "max", &rx.max) ||
+  if (!vxs_args(env, info, 8, argv) || !vxs_rx_args(env, argv, &rx, &n) ||
+      !vxs_arg_u32(env, argv[6], "max", &rx.max) || !vxs_sock_state_arg(env, argv[7], &state) ||
       !vxs_check_slots(env, n.slab, rx.slot, rx.headroom, rx.max, n.lengths))
     return NULL;
   if (n.addrs < (size_t)rx.max * 16) {
     vxs_throw_range(env, "srcAddrs holds fewer than max (%u) addresses", rx.max);
     return NULL;
   }
-  int af = vxs_socket_family(rx.fd);
-  if (af < 0) {
-    vxs_throw_errno(env, errno, "recvmmsg", NULL, "cannot receive on GRE fd %d", rx.fd);
-    return NULL;
-  }
   // IPv4 raw sockets deliver the IP header, IPv6 raw sockets do not.
-  rx.strip_ipv4 = af == AF_INET;
+  rx.strip_ipv4 = state[0] == 4;
   return vxs_rx_run(env, &rx, "GRE");
 }
 
-// greSend(fd, slab, offsets, lengths, dstAddrs, count) -> packets sent
+// greSend(fd, slab, offsets, lengths, dstAddrs, count, sockState, status) -> packets sent
 static napi_value gre_send(napi_env env, napi_callback_info info) {
-  napi_value argv[6];
+  napi_value argv[8];
   struct vxs_tx tx;
   struct vxs_batch_lens n;
   memset(&tx, 0, sizeof tx);
-  if (!vxs_args(env, info, 6, argv) || !vxs_tx_args(env, argv, &tx, &n) ||
-      !vxs_arg_u32(env, argv[5], "count", &tx.count))
+  if (!vxs_args(env, info, 8, argv) || !vxs_tx_args(env, argv, &tx, &n) ||
+      !vxs_arg_u32(env, argv[5], "count", &tx.count) ||
+      !vxs_tx_tail_args(env, argv[6], argv[7], &tx))
     return NULL;
   if (n.offsets < tx.count || n.lengths < tx.count || n.addrs < (size_t)tx.count * 16) {
     vxs_throw_range(env, "offsets, lengths or dstAddrs hold fewer than count (%u) entries", tx.count);

@@ -157,6 +157,7 @@ int vxs_send_batch(const struct vxs_tx *tx) {
   socklen_t namelens[VXS_MMSG_CHUNK];
   union gso_cmsg ctl[VXS_MMSG_CHUNK];
   uint32_t i = 0, sent = 0;
+  memset(tx->status, VXS_TX_UNSENT, tx->count);
 
   while (i < tx->count) {
     // Build a chunk of consecutive messages, stopping before one with a wrong-family address.
@@ -176,6 +177,20 @@ int vxs_send_batch(const struct vxs_tx *tx) {
       h->msg_iov = &iov[k];
       h->msg_iovlen = 1;
       uint16_t seg = tx->seg_sizes ? tx->seg_sizes[m] : 0;
+      if (seg > 0 && tx->lengths[m] > seg && tx->sock_state[1] == 0) {
+        // GSO is off on this socket (switched off below); a train queued before that goes
+        // out segment by segment on its own, ending the chunk.
+        if (k > 0) break;
+        if (send_split(tx, m, &names[0], namelens[0])) {
+          tx->status[m] = VXS_TX_SENT;
+          sent++;
+        } else {
+          tx->status[m] = VXS_TX_FAILED;
+          vxs_count_error(VXS_SEND_ERRORS, errno, "sendmmsg");
+        }
+        i++;
+        continue;
+      }
       if (seg > 0 && tx->lengths[m] > seg) {
         memset(&ctl[k], 0, sizeof ctl[k]);
         h->msg_control = ctl[k].buf;
@@ -189,12 +204,15 @@ int vxs_send_batch(const struct vxs_tx *tx) {
       k++;
     }
     if (k == 0) {
+      if (i >= tx->count) break;  // the last messages went out split, above
+      tx->status[i] = VXS_TX_FAILED;
       vxs_count_error(VXS_SEND_ERRORS, EAFNOSUPPORT, "sendmmsg");
       i++;
       continue;
     }
     int r = sendmmsg(tx->fd, msgs, k, MSG_DONTWAIT);
     if (r > 0) {
+      memset(tx->status + i, VXS_TX_SENT, (size_t)r);
       sent += (uint32_t)r;
       i += (uint32_t)r;
       continue;  // if r < k, the next call reports the error of message i
@@ -211,11 +229,20 @@ int vxs_send_batch(const struct vxs_tx *tx) {
     bool gso = msgs[0].msg_hdr.msg_control != NULL;
     if (gso && (err == EIO || err == EINVAL)) {
       // EIO: the egress device cannot checksum a GSO train; EINVAL: too many segments or a
-      // segment larger than the MTU. Segment by segment still works.
+      // segment larger than the MTU. Segment by segment still works, and trying UDP_SEGMENT
+      // again would fail again (and cost a syscall) for every train: off for this socket,
+      // as wireguard-go does. The JS side reads sock_state[1] and queues plain datagrams.
       vxs_count(VXS_GSO_FALLBACKS, 1);
-      if (send_split(tx, i, &names[0], namelens[0])) sent++;
+      if (tx->sock_state[1] != 0) {
+        tx->sock_state[1] = 0;
+        vxs_count(VXS_GSO_DISABLED, 1);
+      }
+      bool ok = send_split(tx, i, &names[0], namelens[0]);
+      tx->status[i] = ok ? VXS_TX_SENT : VXS_TX_FAILED;
+      if (ok) sent++;
       else vxs_count_error(VXS_SEND_ERRORS, errno, "sendmmsg");
     } else {
+      tx->status[i] = VXS_TX_FAILED;
       vxs_count_error(VXS_SEND_ERRORS, err, "sendmmsg");
     }
     i++;

@@ -29,13 +29,21 @@ struct vxs_tx {
   const uint16_t *dst_ports;  // NULL for raw sockets
   const uint16_t *seg_sizes;  // NULL: no UDP_SEGMENT
   uint32_t count;
+  // The socket's own state, kept by its JS object (never keyed by fd number, which is reused):
+  // [0] family 4 or 6, [1] 1 while UDP_SEGMENT is on. Set to 0 here after the kernel refuses it.
+  int32_t *sock_state;
+  uint8_t *status;  // per message: VXS_TX_SENT, VXS_TX_FAILED (counted), VXS_TX_UNSENT (transient)
 };
+
+enum { VXS_TX_SENT = 0, VXS_TX_FAILED = 1, VXS_TX_UNSENT = 2 };
+#define VXS_SOCK_STATE_LEN 2
 
 // Returns datagrams received (0 when none are ready) or -1 with errno set for a fatal error
 // (bad fd); other receive errors are counted.
 int vxs_recv_batch(const struct vxs_rx *rx);
 // Returns messages sent (a GSO train counts as one) or -1 with errno set for a fatal error
-// (bad fd); transient errors stop early, per-message errors are counted and skipped.
+// (bad fd); transient errors stop early, per-message errors are counted and skipped. status[i]
+// says which: the caller attributes failures to their destination.
 int vxs_send_batch(const struct vxs_tx *tx);
 
 #endif

@@ -732,6 +732,10 @@ static napi_value gro_coalesce(napi_env env, napi_callback_info info) {
   for (; d < count; d++, o = 0) {
     uint32_t total = lengths[d];
     if (total > slot - headroom) continue;  // cannot happen with slabs filled by udpRecv
+    if (total == 0) {  // an empty datagram: a runt like any short one, never lost uncounted
+      cursor[2]++;
+      continue;
+    }
     uint32_t seg = segs[d] != 0 ? segs[d] : total;
     const uint8_t *base = slab + (size_t)d * slot + headroom;
     for (; seg > 0 && o < total; o += seg) {

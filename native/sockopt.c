@@ -3,21 +3,9 @@
 
 #include <sys/socket.h>
 
-// Families of the addon's own sockets by fd number (0 = unknown); fds past the table ask the kernel.
-#define FAMILY_CACHE 4096
-static uint8_t families[FAMILY_CACHE];
-
-void vxs_remember_family(int fd, int family) {
-  if (fd >= 0 && fd < FAMILY_CACHE) __atomic_store_n(&families[fd], (uint8_t)family, __ATOMIC_RELAXED);
-}
-
-void vxs_forget_family(int fd) { vxs_remember_family(fd, 0); }
-
+// Asks the kernel: a cache keyed by fd number would outlive a close and answer for whatever
+// reuses the number. The send path takes the family from the socket's JS object instead.
 int vxs_socket_family(int fd) {
-  if (fd >= 0 && fd < FAMILY_CACHE) {
-    int known = __atomic_load_n(&families[fd], __ATOMIC_RELAXED);
-    if (known != 0) return known;
-  }
   int family;
   socklen_t len = sizeof family;
   if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &family, &len) < 0) return -1;

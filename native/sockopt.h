@@ -4,13 +4,9 @@
 
 #include <stdint.h>
 
-// AF_INET / AF_INET6 of a socket, or -1 with errno set. Remembered for sockets the addon opened
-// (vxs_remember_family), so the send path costs no getsockopt per batch.
+// AF_INET / AF_INET6 of a socket (SO_DOMAIN), or -1 with errno set. Not for per-batch paths:
+// those take the family from the socket's state array (see struct vxs_tx).
 int vxs_socket_family(int fd);
-// Records the family of a socket the addon just opened.
-void vxs_remember_family(int fd, int family);
-// Forgets it when the fd is closed (its number may come back as something else).
-void vxs_forget_family(int fd);
 // Grows the kernel buffers (0 = leave as is); as root past net.core.[rw]mem_max. *_set: the
 // sizes the kernel reports afterwards (it doubles what it grants for bookkeeping), 0 if unknown.
 void vxs_socket_buffers(int fd, uint32_t rcv, uint32_t snd, uint32_t *rcv_set, uint32_t *snd_set);

@@ -10,7 +10,6 @@
 #include "addon.h"
 #include "args.h"
 #include "errors.h"
-#include "sockopt.h"
 
 static const char *open_hint(int err) {
   switch (err) {
@@ -118,7 +117,6 @@ static napi_value fd_close(napi_env env, napi_callback_info info) {
   napi_value argv[1];
   int fd;
   if (!vxs_args(env, info, 1, argv) || !vxs_arg_fd(env, argv[0], &fd)) return NULL;
-  vxs_forget_family(fd);
   // Linux releases the fd even when close() reports EINTR, so never retry.
   if (close(fd) < 0 && errno != EINTR) {
     int err = errno;

@@ -78,7 +78,6 @@ static napi_value udp_open(napi_env env, napi_callback_info info) {
                     "cannot open a UDP socket on %s port %u", text, port);
     return NULL;
   }
-  vxs_remember_family(fd, af);
   int one = 1;
   // A v6 tunnel socket carries IPv6 only; IPv4 peers get their own socket. Each option asked
   // for must hold: a socket without it would behave differently from what was configured.
@@ -91,7 +90,6 @@ static napi_value udp_open(napi_env env, napi_callback_info info) {
     failed = "setsockopt(SO_REUSEPORT)";
   if (failed != NULL) {
     int err = errno;
-    vxs_forget_family(fd);
     close(fd);
     vxs_throw_errno(env, err, failed, NULL, "cannot open a UDP socket on %s port %u", text, port);
     return NULL;
@@ -100,7 +98,6 @@ static napi_value udp_open(napi_env env, napi_callback_info info) {
   vxs_socket_buffers(fd, rcvbuf, sndbuf, &rcv_set, &snd_set);
   if (bind(fd, &sa.sa, salen) < 0) {
     int err = errno;
-    vxs_forget_family(fd);
     close(fd);
     const char *hint = err == EACCES ? "ports below 1024 need root or CAP_NET_BIND_SERVICE" : NULL;
     vxs_throw_errno(env, err, "bind", hint, "cannot open a UDP socket on %s port %u", text, port);
@@ -112,7 +109,6 @@ static napi_value udp_open(napi_env env, napi_callback_info info) {
   uint8_t ignored[16];
   if (getsockname(fd, &bound.sa, &blen) < 0) {
     int err = errno;
-    vxs_forget_family(fd);
     close(fd);
     vxs_throw_errno(env, err, "getsockname", NULL, "cannot read the port of the UDP socket on %s", text);
     return NULL;
@@ -131,7 +127,6 @@ static napi_value udp_open(napi_env env, napi_callback_info info) {
       !vxs_set_i32(env, obj, "port", bound_port) || !vxs_set_bool(env, obj, "gro", gro) ||
       !vxs_set_bool(env, obj, "gso", gso) || !vxs_set_double(env, obj, "rcvBuf", rcv_set) ||
       !vxs_set_double(env, obj, "sndBuf", snd_set)) {
-    vxs_forget_family(fd);
     close(fd);
     return NULL;
   }
@@ -248,18 +243,20 @@ static napi_value udp_recv(napi_env env, napi_callback_info info) {
   return vxs_rx_run(env, &rx, "UDP");
 }
 
-// udpSend(fd, slab, offsets, lengths, dstAddrs, dstPorts, segSizes, count) -> messages sent
+// udpSend(fd, slab, offsets, lengths, dstAddrs, dstPorts, segSizes, count, sockState, status)
+//   -> messages sent; status[i]: 0 sent, 1 failed (counted), 2 not sent (socket full).
 static napi_value udp_send(napi_env env, napi_callback_info info) {
-  napi_value argv[8];
+  napi_value argv[10];
   struct vxs_tx tx;
   struct vxs_batch_lens n;
   uint16_t *ports, *segs;
   size_t nport, nseg;
   memset(&tx, 0, sizeof tx);
-  if (!vxs_args(env, info, 8, argv) || !vxs_tx_args(env, argv, &tx, &n) ||
+  if (!vxs_args(env, info, 10, argv) || !vxs_tx_args(env, argv, &tx, &n) ||
       !vxs_arg_u16s(env, argv[5], "dstPorts", &ports, &nport) ||
       !vxs_arg_u16s(env, argv[6], "segSizes", &segs, &nseg) ||
-      !vxs_arg_u32(env, argv[7], "count", &tx.count))
+      !vxs_arg_u32(env, argv[7], "count", &tx.count) ||
+      !vxs_tx_tail_args(env, argv[8], argv[9], &tx))
     return NULL;
   if (n.offsets < tx.count || n.lengths < tx.count || n.addrs < (size_t)tx.count * 16 || nport < tx.count ||
       nseg < tx.count) {

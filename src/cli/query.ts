@@ -24,7 +24,7 @@ export function formatFdb(rows: FdbRow[], flags: OutputFlags = {}): string {
 function formatStatus(s: InstanceStatus): string {
   const lines = [
     `encap ${s.encap}${s.gre?.checksum ? " csum" : ""}${s.gre?.sequence ? " seq" : ""} local ${s.local}${s.port > 0 ? ` port ${s.port}` : ""} io ${s.io} up ${s.uptimeSeconds}s`,
-    `offloads: udp-gro ${s.offloads.udpGro ? "on" : "off"} udp-gso ${s.offloads.udpGso ? "on" : "off"} source-port sockets ${s.offloads.sourcePortSockets}`,
+    `offloads: udp-gro ${s.offloads.udpGro ? "on" : "off"} udp-gso ${s.offloads.udpGso ? "on" : "off"}${s.offloads.udpGsoDisabled > 0 ? ` (switched off on ${s.offloads.udpGsoDisabled} socket(s): the kernel refused UDP_SEGMENT)` : ""} source-port sockets ${s.offloads.sourcePortSockets}`,
     `tap offloads: vnet-hdr ${s.offloads.tapVnetHdr ? "on" : "off"} csum ${s.offloads.csum ? "on" : "off"} tso4 ${s.offloads.tso4 ? "on" : "off"} tso6 ${s.offloads.tso6 ? "on" : "off"} uso ${s.offloads.uso ? "on" : "off"}`,
     s.busyPoll.windowUs > 0
       ? `busy-poll ${s.busyPoll.windowUs} µs on ${s.busyPoll.fds} fds: ${s.busyPoll.spins} spins, ${s.busyPoll.hits} caught a packet`
@@ -32,7 +32,7 @@ function formatStatus(s: InstanceStatus): string {
     ...s.segments.map((g) => `segment ${g.id} tap ${g.tap}${g.vlan !== undefined ? ` vlan ${g.vlan}` : ""}${g.bridge ? ` bridge ${g.bridge}` : ""} mtu ${g.mtu}`),
     ...(s.group !== undefined ? [`group ${s.group.address} dev ${s.group.dev ?? "-"} ttl ${s.group.ttl} tx ${s.group.txFrames}`] : []),
     ...(s.membership !== undefined ? formatMembership(s.membership) : []),
-    ...s.peers.map((p) => `peer ${p.address}${p.dynamic ? " (learned)" : ""}${p.membership !== undefined ? ` etcd vni ${p.membership.vnis.join(",")}` : ""} rx ${p.rxFrames} tx ${p.txFrames}`),
+    ...s.peers.map((p) => `peer ${p.address}${p.dynamic ? " (learned)" : ""}${p.membership !== undefined ? ` etcd vni ${p.membership.vnis.join(",")}` : ""} rx ${p.rxFrames} tx ${p.txFrames}${p.txErrors > 0 ? ` tx-errors ${p.txErrors}` : ""}`),
   ];
   return lines.join("\n");
 }
@@ -95,7 +95,7 @@ function formatMembership(m: NonNullable<InstanceStatus["membership"]>): string[
 export function formatPeers(peers: InstanceStatus["peers"]): string {
   return peers.map((p) => {
     const etcd = p.membership === undefined ? "" : ` etcd vni ${p.membership.vnis.join(",")}${p.membership.held !== undefined ? ` (kept: etcd unreachable since ${p.membership.held.since}: ${p.membership.held.reason})` : ""}`;
-    return `${p.address}${p.dynamic ? " (learned)" : ""}${p.unicastOnly === true ? " (fdb only, not flooded)" : ""}${etcd} rx ${p.rxFrames} tx ${p.txFrames}`;
+    return `${p.address}${p.dynamic ? " (learned)" : ""}${p.unicastOnly === true ? " (fdb only, not flooded)" : ""}${etcd} rx ${p.rxFrames} tx ${p.txFrames}${p.txErrors > 0 ? ` tx-errors ${p.txErrors}` : ""}`;
   }).join("\n");
 }
 

@@ -24,6 +24,12 @@ const cidr = z.string().refine(
 // Linux interface names: at most 15 bytes, no '/', no whitespace.
 const ifName = z.string().regex(/^[^\s/:]{1,15}$/, "must be an interface name of 1-15 characters without '/', ':' or spaces");
 
+/** Flooded frames (broadcast, multicast, unknown unicast) per segment: pps sustained, burst at once (default pps). */
+const FloodRateLimitSchema = z.object({
+  pps: z.number().int().min(1),
+  burst: z.number().int().min(1).optional(),
+}).strict();
+
 export const SegmentSchema = z.object({
   vni: z.number().int().min(0).max(0xffffff, "VNI is 24 bits: 0..16777215").optional(),
   key: z.number().int().min(0).max(0xffffffff, "GRE key is 32 bits").optional(),
@@ -44,6 +50,8 @@ export const SegmentSchema = z.object({
   trunk: z.boolean().optional(),
   /** Trunk only: VLAN id ("1".."4094") -> VNI (VXLAN) or GRE key. Checked in ConfigSchema. */
   vlans: z.record(z.string(), z.number().int().min(0).max(0xffffffff)).optional(),
+  /** This segment's flood limit (each VLAN's on a trunk); overrides the global one. */
+  floodRateLimit: FloodRateLimitSchema.optional(),
 }).strict();
 
 const macAddress = z.string().refine((s) => {
@@ -135,6 +143,8 @@ export const ConfigSchema = z
     dev: ifName.optional(),
     /** Most peers learned from traffic in group mode; packets from further new peers are refused. */
     maxLearnedPeers: z.number().int().min(1).max(1_000_000).default(1024),
+    /** Flood limit of every segment that sets none of its own; off when absent. */
+    floodRateLimit: FloodRateLimitSchema.optional(),
     segments: z.array(SegmentSchema).min(1, "at least one segment (vni + tap) is needed"),
     /** Static FDB entries (`permanent` in `fdb show`). */
     fdb: z.array(StaticFdbSchema).default([]),

@@ -123,6 +123,8 @@ export function createMetricsRegistry(source: MetricsSource, opts: MetricsOption
     () => source.status().peers.flatMap((p): Sample[] => [[{ peer: p.address, direction: "egress" }, p.txFrames], [{ peer: p.address, direction: "ingress" }, p.rxFrames]]));
   scrapedCounter(r, "vxswitch_peer_bytes_total", "Inner frame bytes sent to (egress) and received from (ingress) each tunnel peer", ["peer", "direction"],
     () => source.status().peers.flatMap((p): Sample[] => [[{ peer: p.address, direction: "egress" }, p.txBytes], [{ peer: p.address, direction: "ingress" }, p.rxBytes]]));
+  scrapedCounter(r, "vxswitch_peer_send_errors_total", "Messages to each tunnel peer the kernel refused (unreachable, no route, too big)", ["peer"],
+    () => source.status().peers.map((p): Sample => [{ peer: p.address }, p.txErrors]));
   scrapedGauge(r, "vxswitch_peers", "Tunnel peers, configured and learned from traffic (group mode)", ["kind"], () => {
     const peers = source.status().peers;
     const learned = peers.filter((p) => p.dynamic).length;
@@ -198,6 +200,7 @@ function ioMetrics(r: Registry, source: MetricsSource): void {
         return IO_ERRORS.map((kind): Sample => [{ kind }, c[kind]]);
       });
     scrapedCounter(r, "vxswitch_gso_fallbacks_total", "UDP_SEGMENT sends the kernel refused, re-sent segment by segment", [], () => [[{}, io().gsoFallbacks]]);
+  scrapedCounter(r, "vxswitch_gso_disabled_total", "Sockets whose UDP_SEGMENT was switched off after the kernel refused it", [], () => [[{}, io().gsoDisabled]]);
   }
   const socketDrops = source.socketDrops?.bind(source);
   if (socketDrops !== undefined) {

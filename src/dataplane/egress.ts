@@ -14,6 +14,7 @@ import { VIRTIO_NET_HDR_GSO_ECN, VIRTIO_NET_HDR_LEN } from "../wire/virtio-net.j
 import type { Peer } from "./peer-table.js";
 import type { PortRuntime, SegmentRuntime, TapRuntime, TunnelSockets } from "./runtime.js";
 import { LocalDelivery } from "./local-delivery.js";
+import { countPeerSendErrors } from "./send-errors.js";
 import type { PeerTable } from "./peer-table.js";
 import { DropReason, type DataplaneStats, type DropReasonName } from "./stats.js";
 import type { Observers } from "./observers.js";
@@ -182,6 +183,10 @@ export class EgressLoop {
       if (this.observers.active) this.observers.decided("egress", decision, vni, port.id);
       const hlen = encap.headerLength(segment);
       if (decision === FLOOD) {
+        if (segment.floodLimit !== undefined && !segment.floodLimit.take()) {
+          est.drop(DropReason.floodLimited);
+          continue;
+        }
         est.flood(segment.peers.length + segment.ports.length - 1);
         const s = senders === 1 ? 0 : flowSourcePort(slab, off, len) % senders;
         const txb = this.tx[s]!;
@@ -342,7 +347,10 @@ export class EgressLoop {
       if (txb.count === 0) continue;
       if (this.observers.active) this.observers.egressSend(txb, this.txSockets[s]!);
       const sent = this.txSockets[s]!.send(txb);
-      if (sent < txb.count) est.drop(DropReason.txError, txb.count - sent);
+      if (sent < txb.count) {
+        est.drop(DropReason.txError, txb.count - sent);
+        countPeerSendErrors(txb, this.peers);
+      }
       txb.clear();
     }
   }

@@ -112,6 +112,11 @@ export class IngressLoop {
           continue;
         }
       }
+      // An empty datagram would make no pass of the loop below: a runt, counted like any other.
+      if (total === 0) {
+        ist.drop(DropReason.runt);
+        continue;
+      }
       // A UDP_GRO datagram holds several packets of segSize bytes (the last may be shorter).
       const seg = rx.segSizes[i]! || total;
       for (let o = base, end = base + total; o < end; o += seg) {
@@ -162,6 +167,10 @@ export class IngressLoop {
     if (this.observers.active) this.observers.decided("ingress", decision, vni, peer.id);
     if (flen > this.opts.maxFrame) {
       this.deliverSegments(segment, decision);
+      return;
+    }
+    if (decision === FLOOD && segment.floodLimit !== undefined && !segment.floodLimit.take()) {
+      ist.drop(DropReason.floodLimited);
       return;
     }
     if (decision === FLOOD) {
@@ -275,6 +284,10 @@ export class IngressLoop {
     const dstIsGroup = (out[off]! & 1) === 1;
     const decision = this.forwarder.learnAndDecide(segment.id, peer.id, readMac(out, off + 6), dstIsGroup ? -1 : readMac(out, off), dstIsGroup);
     if (this.observers.active) this.observers.decided("ingress", decision, segment.id, peer.id);
+    if (decision === FLOOD && segment.floodLimit !== undefined && !segment.floodLimit.take()) {
+      ist.drop(DropReason.floodLimited, packets);
+      return;
+    }
     if (decision === FLOOD) {
       ist.flood(segment.ports.length);
       const ports = segment.ports;

@@ -26,6 +26,7 @@ import { describeOffloads, TapOffloadProbe, type TapOffloads } from "./offload.j
 import { LearnedPeers, type LearnedPeerCounters } from "./learned-peers.js";
 import { groupBindAddress, joinGroup } from "./multicast-group.js";
 import { newPeer, PeerTable, type Peer } from "./peer-table.js";
+import { FloodLimiter, type FloodRateLimit } from "../switch/flood-limit.js";
 import { segmentRuntime, type PortRuntime, type SegmentRuntime, type TapRuntime, type TunnelSockets } from "./runtime.js";
 import { DataplaneStats } from "./stats.js";
 import type { SegmentTraffic } from "./segment-counters.js";
@@ -58,6 +59,8 @@ export interface PlannedSegment {
   mtuSource: string;
   /** The largest overlay MTU the underlay carries unfragmented: underlay MTU minus the encapsulation. */
   mtuLimit: number;
+  /** Flooded frames allowed (segment's own, else the global one); undefined: unlimited. */
+  floodRateLimit?: FloodRateLimit;
 }
 
 export interface Plan {
@@ -80,18 +83,31 @@ export interface InstanceStatus {
   /** GRE send options (checksum and sequence flags). */
   gre?: { checksum: boolean; sequence: boolean };
   /** UDP socket offloads, and what the TAPs do (virtio-net header, checksum, TSO, USO). */
-  offloads: { udpGro: boolean; udpGso: boolean; sourcePortSockets: number } & TapOffloads;
+  /** udpGso: every sending socket has UDP_SEGMENT on; udpGsoDisabled: sockets where the kernel refused it and it was switched off. */
+  offloads: { udpGro: boolean; udpGso: boolean; udpGsoDisabled: number; sourcePortSockets: number } & TapOffloads;
   segments: { id: number; tap: string; vlan?: number; bridge?: string; mtu: number; tapMtu?: number }[];
   /** Each TAP's MAC and health: "recreating" after it was deleted, "stopped" when that failed for good. */
   taps: ({ name: string; mac: string; state: TapState } & TapKeeperCounters)[];
   /** unicastOnly: made by a static FDB entry (`fdb add --dst`), never flooded to. */
-  peers: { address: string; dynamic: boolean; unicastOnly?: boolean; membership?: PeerMembership; rxFrames: number; txFrames: number; rxBytes: number; txBytes: number }[];
+  /** txErrors: messages to the peer the kernel refused (no route, unreachable, too big). */
+  peers: { address: string; dynamic: boolean; unicastOnly?: boolean; membership?: PeerMembership; rxFrames: number; txFrames: number; rxBytes: number; txBytes: number; txErrors: number }[];
   /** Membership through etcd, when configured. */
   membership?: MembershipStatus;
   group?: { address: string; dev: string | undefined; ttl: number; txFrames: number };
   /** Busy polling: the window (µs, 0 = off), what it spins on, and what it did. */
   busyPoll: { windowUs: number; fds: number } & BusyPollCounters;
   uptimeSeconds: number;
+}
+
+function floodLimitOf(c: { pps: number; burst?: number } | undefined): FloodRateLimit | undefined {
+  return c === undefined ? undefined : { pps: c.pps, burst: c.burst ?? c.pps };
+}
+
+/** UDP_SEGMENT on the sockets that send (the source-port sockets when there are any). */
+function gsoState(s: TunnelSockets | undefined): { udpGso: boolean; udpGsoDisabled: number } {
+  if (s === undefined) return { udpGso: false, udpGsoDisabled: 0 };
+  const sending = s.senders.length > 0 ? s.senders : [s.main];
+  return { udpGso: sending.every((x) => x.gso), udpGsoDisabled: sending.filter((x) => x.gsoDisabled === true).length };
 }
 
 function bridgeExists(name: string): boolean {
@@ -154,6 +170,7 @@ export function plan(cfg: Config): Plan {
         mac: s.mac,
         mtuLimit: derived,
         mtuSource: s.mtu !== undefined ? "configured" : `underlay ${underlayInterface ?? "(assumed)"} mtu ${underlayMtu} - ${underlayMtu - derived} overhead`,
+        floodRateLimit: floodLimitOf(s.floodRateLimit ?? cfg.floodRateLimit),
       };
     }),
     multicast: cfg.group === undefined ? undefined : { group: cfg.group, dev: cfg.dev ?? underlayInterface, ttl: cfg.ttl ?? 1 },
@@ -353,7 +370,7 @@ export class SwitchInstance {
 
   /** The segment of a planned entry and its local port: the TAP, or VLAN s.vlan of a trunk TAP ("TAP.VLAN"). */
   private addPort(s: PlannedSegment, tap: TapRuntime): void {
-    const seg = segmentRuntime(s.id, this.floodPeers(), s.mtu);
+    const seg = segmentRuntime(s.id, this.floodPeers(), s.mtu, s.floodRateLimit && new FloodLimiter(s.floodRateLimit));
     this.segmentRuntimes.set(s.id, seg);
     const portId = this.endpoints.addPort(s.vlan === 0 ? s.tap : `${s.tap}.${s.vlan}`);
     const port: PortRuntime = { id: portId, tap, vlan: s.vlan, segment: seg };
@@ -366,7 +383,8 @@ export class SwitchInstance {
     this.segments.addSegment(s.id, { mtu: s.mtu, greKey: this.config.encap === "gre" ? s.id : undefined });
     this.segments.attachPort(s.id, portId, s.vlan);
     const where = s.vlan === 0 ? `tap ${s.tap}` : `trunk tap ${s.tap} vlan ${s.vlan}`;
-    this.log(`segment ${this.config.encap} ${s.id}: ${where} mtu ${s.mtu} (${s.mtuSource})${s.bridge ? ` bridge ${s.bridge}` : ""}`);
+    const limit = s.floodRateLimit ? ` flood limit ${s.floodRateLimit.pps} pps burst ${s.floodRateLimit.burst}` : "";
+    this.log(`segment ${this.config.encap} ${s.id}: ${where} mtu ${s.mtu} (${s.mtuSource})${s.bridge ? ` bridge ${s.bridge}` : ""}${limit}`);
   }
 
   private startLoops(): void {
@@ -687,12 +705,12 @@ export class SwitchInstance {
       local: this.config.local,
       port: this.config.encap === "gre" ? 0 : this.config.port,
       gre: this.config.encap === "gre" ? { checksum: this.config.greChecksum, sequence: this.config.greSequence } : undefined,
-      offloads: { udpGro: s?.main.gro ?? false, udpGso: s?.main.gso ?? false, sourcePortSockets: s?.senders.length ?? 0, ...this.tapProbe.offloads },
+      offloads: { udpGro: s?.main.gro ?? false, ...gsoState(s), sourcePortSockets: s?.senders.length ?? 0, ...this.tapProbe.offloads },
       segments: this.plan.segments.map((p) => ({ id: p.id, tap: p.tap, ...(p.vlan !== 0 ? { vlan: p.vlan } : {}), bridge: p.bridge, mtu: p.mtu, ...(p.tapMtu !== p.mtu ? { tapMtu: p.tapMtu } : {}) })),
       taps: this.keepers.map((k, i) => ({ name: k.name, mac: formatMac(readMac(this.tapMacs[i]!, 0)), state: k.state, ...k.counters })),
       peers: this.peers.all().map((p) => {
         const membership = this.membership?.peerInfo(p.address);
-        return { address: p.address, dynamic: p.dynamic, ...(this.unicastOnly.has(p.id) ? { unicastOnly: true } : {}), ...(membership ? { membership } : {}), rxFrames: p.rxFrames, txFrames: p.txFrames, rxBytes: p.rxBytes, txBytes: p.txBytes };
+        return { address: p.address, dynamic: p.dynamic, ...(this.unicastOnly.has(p.id) ? { unicastOnly: true } : {}), ...(membership ? { membership } : {}), rxFrames: p.rxFrames, txFrames: p.txFrames, rxBytes: p.rxBytes, txBytes: p.txBytes, txErrors: p.txErrors };
       }),
       ...(this.membership !== undefined ? { membership: this.membership.status() } : {}),
       ...(this.group !== undefined && this.plan.multicast !== undefined

@@ -16,12 +16,14 @@ export interface Peer {
   /** Inner frame bytes received from and sent to this peer. */
   rxBytes: number;
   txBytes: number;
+  /** Messages to this peer the kernel refused (EHOSTUNREACH, ENETUNREACH, EMSGSIZE, ...): counted here, never retried. */
+  txErrors: number;
   lastSeenMs: number;
 }
 
 /** A peer record with its counters at zero. */
 export function newPeer(p: Pick<Peer, "id" | "address" | "addr16" | "port" | "dynamic">): Peer {
-  return { ...p, rxFrames: 0, txFrames: 0, rxBytes: 0, txBytes: 0, lastSeenMs: 0 };
+  return { ...p, rxFrames: 0, txFrames: 0, rxBytes: 0, txBytes: 0, txErrors: 0, lastSeenMs: 0 };
 }
 
 export class PeerTable {

@@ -1,6 +1,7 @@
 // The dataplane's view of the switch: segments, local ports (TAP or TAP+VLAN) and peers, by endpoint id.
 import type { TapDevice } from "../io/tap-device.js";
 import type { TunnelSocket } from "../io/tunnel-socket.js";
+import type { FloodLimiter } from "../switch/flood-limit.js";
 import type { Peer } from "./peer-table.js";
 import { SegmentTraffic } from "./segment-counters.js";
 
@@ -12,11 +13,13 @@ export interface SegmentRuntime {
   mtu: number;
   /** Frames and bytes this segment switched, per direction. */
   readonly traffic: SegmentTraffic;
+  /** Bucket every flood decision of the segment takes a token from; undefined: no limit. */
+  floodLimit?: FloodLimiter;
 }
 
 /** A segment with no ports yet and its counters at zero. */
-export function segmentRuntime(id: number, peers: Peer[], mtu: number): SegmentRuntime {
-  return { id, ports: [], peers, mtu, traffic: new SegmentTraffic() };
+export function segmentRuntime(id: number, peers: Peer[], mtu: number, floodLimit?: FloodLimiter): SegmentRuntime {
+  return { id, ports: [], peers, mtu, traffic: new SegmentTraffic(), ...(floodLimit !== undefined ? { floodLimit } : {}) };
 }
 
 export interface PortRuntime {

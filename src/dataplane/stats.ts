@@ -25,6 +25,8 @@ export const DropReason = {
   tooBig: 16,
   /** A tunnel frame from a MAC in use on a local port (spoofed or looped): not delivered, the FDB unchanged. */
   moveRefused: 17,
+  /** A flood (broadcast, multicast, unknown unicast) over the segment's floodRateLimit. */
+  floodLimited: 18,
 } as const;
 export type DropReasonName = keyof typeof DropReason;
 export const DROP_REASON_NAMES = Object.keys(DropReason) as DropReasonName[];

@@ -27,6 +27,7 @@ export const DROP_WORDS: Record<DropReasonName, string> = {
   serviceTag: "802.1ad service tag on a trunk",
   tooBig: "too big for the overlay (answered with ICMP fragmentation needed / packet too big)",
   moveRefused: "a tunnel claimed a MAC in use on a local port (move refused)",
+  floodLimited: "flood over the segment's floodRateLimit",
 };
 
 /** "aa:..:01 > ff:..:ff ARP" or "... vlan 100 IPv4 10.0.0.1 > 10.0.0.2 icmp" from the first bytes of a frame. */

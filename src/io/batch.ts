@@ -42,6 +42,13 @@ export class RxBatch {
   }
 }
 
+/** tx.status[i] after a send: the message went out. */
+export const TX_SENT = 0;
+/** The kernel refused the message (counted as a send error, attributed to its destination). */
+export const TX_FAILED = 1;
+/** Not sent: the socket was full or the send stopped early (dropped, not the destination's fault). */
+export const TX_UNSENT = 2;
+
 /** A send batch: message i is slab[offsets[i] .. offsets[i] + lengths[i]), sent to dstAddrs[i]. */
 export class TxBatch {
   slab: Buffer;
@@ -51,6 +58,8 @@ export class TxBatch {
   readonly dstPorts: Uint16Array;
   /** > 0: send message i as a GSO train of segments of this size (UDP_SEGMENT). */
   readonly segSizes: Uint16Array;
+  /** Set by send(): TX_SENT, TX_FAILED or TX_UNSENT per message. */
+  readonly status: Uint8Array;
   count = 0;
 
   constructor(readonly capacity: number, slab: Buffer) {
@@ -60,6 +69,7 @@ export class TxBatch {
     this.dstAddrs = new Uint8Array(capacity * 16);
     this.dstPorts = new Uint16Array(capacity);
     this.segSizes = new Uint16Array(capacity);
+    this.status = new Uint8Array(capacity);
   }
 
   get full(): boolean {

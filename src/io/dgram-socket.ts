@@ -1,6 +1,6 @@
 // DgramSocket: the portable UDP tunnel socket on node:dgram, behind the same batch interface.
 import { createSocket, type RemoteInfo, type Socket } from "node:dgram";
-import type { RxBatch, TxBatch } from "./batch.js";
+import { TX_FAILED, TX_SENT, TX_UNSENT, type RxBatch, type TxBatch } from "./batch.js";
 import { ADDR_LEN, addressHash, formatAddress, isV4Mapped, parseAddress, sameAddress, v4Key } from "./address.js";
 import type { TunnelSocket } from "./tunnel-socket.js";
 
@@ -189,8 +189,10 @@ export class DgramSocket implements TunnelSocket {
     let sent = 0;
     for (let i = 0; i < tx.count; i++) {
       const text = this.addressText(tx.dstAddrs, i * ADDR_LEN);
+      tx.status[i] = TX_UNSENT;
       if (text === undefined) {
         this.stats.txDropped++;
+        tx.status[i] = TX_FAILED;
         continue;
       }
       const port = tx.dstPorts[i];
@@ -198,7 +200,10 @@ export class DgramSocket implements TunnelSocket {
       const length = tx.lengths[i];
       const seg = tx.segSizes[i];
       if (seg === 0 || length <= seg) {
-        if (this.sendOne(tx.slab, offset, length, port, text)) sent++;
+        if (this.sendOne(tx.slab, offset, length, port, text)) {
+          sent++;
+          tx.status[i] = TX_SENT;
+        }
         continue;
       }
       // A GSO train (not asked for, gso is false): its segments are whole datagrams.
@@ -206,7 +211,10 @@ export class DgramSocket implements TunnelSocket {
       for (let p = 0; p < length; p += seg) {
         all = this.sendOne(tx.slab, offset + p, Math.min(seg, length - p), port, text) && all;
       }
-      if (all) sent++;
+      if (all) {
+        sent++;
+        tx.status[i] = TX_SENT;
+      }
     }
     return sent;
   }

@@ -27,10 +27,13 @@ export class GreSocket implements TunnelSocket {
   readonly gso = false;
   private readonly watch: FdWatch;
   private closed = false;
+  /** [family, gso off]: the addon takes the family from here, not from a cache keyed by fd number. */
+  private readonly state: Int32Array;
 
   private constructor(private readonly addon: NativeAddon, readonly fd: number,
     readonly family: 4 | 6) {
     this.watch = new FdWatch(addon, fd);
+    this.state = Int32Array.of(family, 0);
   }
 
   static open(options: GreSocketOptions): GreSocket {
@@ -47,7 +50,7 @@ export class GreSocket implements TunnelSocket {
   /** Receives GRE packets (IP header removed); srcPorts and segSizes are set to 0. */
   recv(rx: RxBatch): number {
     const n = this.addon.greRecv(this.fd, rx.slab, rx.slotSize, rx.headroom, rx.lengths,
-      rx.srcAddrs, rx.capacity);
+      rx.srcAddrs, rx.capacity, this.state);
     rx.srcPorts.fill(0, 0, n);
     rx.segSizes.fill(0, 0, n);
     rx.count = n;
@@ -56,7 +59,8 @@ export class GreSocket implements TunnelSocket {
 
   /** Sends tx.count GRE packets (the kernel adds the IP header); dstPorts are ignored. */
   send(tx: TxBatch): number {
-    return this.addon.greSend(this.fd, tx.slab, tx.offsets, tx.lengths, tx.dstAddrs, tx.count);
+    return this.addon.greSend(this.fd, tx.slab, tx.offsets, tx.lengths, tx.dstAddrs, tx.count,
+      this.state, tx.status);
   }
 
   onReadable(cb: () => void): void {

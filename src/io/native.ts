@@ -80,15 +80,21 @@ export interface NativeAddon {
   udpJoinGroup(fd: number, group16: Uint8Array, ifindex: number, ttl: number, loop: boolean): void;
   udpRecv(fd: number, slab: Buffer, slotSize: number, headroom: number, lengths: Uint32Array,
           srcAddrs: Uint8Array, srcPorts: Uint16Array, segSizes: Uint16Array, max: number): number;
+  /**
+   * sockState: the socket's Int32Array [family 4|6, gso 1|0], owned by its object (an fd number
+   * can be reused after close, so nothing is cached by fd). The addon sets gso to 0 when the
+   * kernel refuses UDP_SEGMENT. status[i]: TX_SENT / TX_FAILED / TX_UNSENT (io/batch.ts).
+   */
   udpSend(fd: number, slab: Buffer, offsets: Uint32Array, lengths: Uint32Array,
-          dstAddrs: Uint8Array, dstPorts: Uint16Array, segSizes: Uint16Array, count: number): number;
+          dstAddrs: Uint8Array, dstPorts: Uint16Array, segSizes: Uint16Array, count: number,
+          sockState: Int32Array, status: Uint8Array): number;
   // Raw IPPROTO_GRE (47) sockets: payload starts at the GRE header (IPv4 header stripped).
   greOpen(family: 4 | 6, addr16: Uint8Array, options?: { rcvBuf?: number; sndBuf?: number }):
     { fd: number; rcvBuf: number; sndBuf: number };
   greRecv(fd: number, slab: Buffer, slotSize: number, headroom: number, lengths: Uint32Array,
-          srcAddrs: Uint8Array, max: number): number;
+          srcAddrs: Uint8Array, max: number, sockState: Int32Array): number;
   greSend(fd: number, slab: Buffer, offsets: Uint32Array, lengths: Uint32Array,
-          dstAddrs: Uint8Array, count: number): number;
+          dstAddrs: Uint8Array, count: number, sockState: Int32Array, status: Uint8Array): number;
   ioCounters(): NativeIoCounters;
   // Offloads in software (native/offload.c). Frames read from a TAP with IFF_VNET_HDR lie
   // behind a 10-byte virtio-net header.

@@ -14,6 +14,8 @@ export interface TunnelSocket {
   readonly gro: boolean;
   /** send() honours tx.segSizes[i] > 0 (one message, many segments). */
   readonly gso: boolean;
+  /** UDP_SEGMENT was on and the kernel's refusal (EIO/EINVAL) switched it off for this socket. */
+  readonly gsoDisabled?: boolean;
   /** Fills rx from slot 0 (sets rx.count) and returns the count; 0 when nothing is ready. */
   recv(rx: RxBatch): number;
   /** Sends tx.count messages; returns how many went out, the caller counts the rest dropped. */

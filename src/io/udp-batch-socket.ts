@@ -39,6 +39,8 @@ export class UdpBatchSocket implements TunnelSocket {
   readonly kind = "batch" as const;
   private readonly watch: FdWatch;
   private closed = false;
+  /** [family, gso on]: the addon reads the family from here and switches gso off in place. */
+  private readonly state: Int32Array;
 
   private constructor(
     private readonly addon: NativeAddon,
@@ -46,9 +48,21 @@ export class UdpBatchSocket implements TunnelSocket {
     readonly family: 4 | 6,
     readonly localPort: number,
     readonly gro: boolean,
-    readonly gso: boolean,
+    /** The kernel had UDP_SEGMENT when the socket opened. */
+    readonly gsoProbed: boolean,
   ) {
     this.watch = new FdWatch(addon, fd);
+    this.state = Int32Array.of(family, gsoProbed ? 1 : 0);
+  }
+
+  /** UDP_SEGMENT in use: false once the kernel refused a train (EIO/EINVAL), for good on this socket. */
+  get gso(): boolean {
+    return this.state[1] === 1;
+  }
+
+  /** GSO was on and the kernel's refusal switched it off. */
+  get gsoDisabled(): boolean {
+    return this.gsoProbed && this.state[1] === 0;
   }
 
   static open(options: UdpBatchSocketOptions): UdpBatchSocket {
@@ -90,10 +104,10 @@ export class UdpBatchSocket implements TunnelSocket {
     return n;
   }
 
-  /** Sends tx.count datagrams (segSizes[i] > 0: one UDP_SEGMENT train); returns how many went. */
+  /** Sends tx.count datagrams (segSizes[i] > 0: one UDP_SEGMENT train); returns how many went, tx.status says which. */
   send(tx: TxBatch): number {
     return this.addon.udpSend(this.fd, tx.slab, tx.offsets, tx.lengths, tx.dstAddrs, tx.dstPorts,
-      tx.segSizes, tx.count);
+      tx.segSizes, tx.count, this.state, tx.status);
   }
 
   onReadable(cb: () => void): void {

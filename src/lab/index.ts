@@ -6,6 +6,7 @@
 //   const result = await ping(lab.container(1).ns, lab.container(2).address);
 //   await vx.stop(); await lab.destroy();                     // cleanupAll() also runs on exit/SIGINT
 export * from "./capture.js";
+export * from "./fuzz.js";
 export * from "./kernel-vxlan.js";
 export * from "./mesh.js";
 export * from "./netns.js";

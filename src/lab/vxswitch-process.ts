@@ -46,6 +46,10 @@ export interface VxswitchConfig {
   peers: string[];
   io?: IoMode;
   control?: string;
+  /** Flooded frames per segment (off when absent). */
+  floodRateLimit?: { pps: number; burst?: number };
+  maxAddresses?: number;
+  metrics?: string;
   segments: VxswitchSegmentConfig[];
   /** Membership through etcd (see the config schema's membership.etcd). */
   membership?: { etcd: { endpoints: string[]; [setting: string]: unknown } };
@@ -62,6 +66,7 @@ export interface VxswitchSegmentConfig {
   bridge?: string;
   address?: string;
   mtu?: number;
+  floodRateLimit?: { pps: number; burst?: number };
 }
 
 export interface StartOptions {

@@ -22,7 +22,7 @@ export interface Rig {
   stats: DataplaneStats;
   fdb: Fdb;
   peers: Peer[];
-  /** The loops' segments by id: their traffic counters. */
+  /** The loops' segments by id: their traffic counters, or to give one a flood limit. */
   segments: Map<number, SegmentRuntime>;
 }
 

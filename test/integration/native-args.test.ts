@@ -46,6 +46,30 @@ describe("native addon argument checks", () => {
     }
   });
 
+  it("takes a socket's family from its state array, not from a cache keyed by a reusable fd number", () => {
+    const lo = parseAddress("127.0.0.1");
+    const first = addon.udpOpen(4, lo, 0, {}).fd;
+    // Closed behind the addon's back (as any fd can be): a cache by fd number would keep "IPv4".
+    closeSync(first);
+    const v6 = addon.udpOpen(6, parseAddress("::1"), 0, {}).fd;
+    try {
+      expect(v6, "the kernel hands the number out again").toBe(first);
+      const tx = new TxBatch(1, Buffer.alloc(64));
+      tx.push(0, 64, lo, 9);
+      const before = addon.ioCounters().sendErrors;
+      // The state says IPv6: the IPv4 destination is refused and counted, nothing is sent.
+      expect(addon.udpSend(v6, tx.slab, tx.offsets, tx.lengths, tx.dstAddrs, tx.dstPorts, tx.segSizes, 1, Int32Array.of(6, 0), tx.status)).toBe(0);
+      expect(tx.status[0]).toBe(1);
+      expect(addon.ioCounters().sendErrors - before).toBe(1);
+      expect(() => addon.udpSend(v6, tx.slab, tx.offsets, tx.lengths, tx.dstAddrs, tx.dstPorts, tx.segSizes, 1, Int32Array.of(5, 0), tx.status))
+        .toThrow(/sockState must be an Int32Array \[family 4\|6, gso 0\|1\]/);
+      expect(() => addon.udpSend(v6, tx.slab, tx.offsets, tx.lengths, tx.dstAddrs, tx.dstPorts, tx.segSizes, 1, Int32Array.of(6, 0), new Uint8Array(0)))
+        .toThrow(/status holds fewer than count \(1\) entries/);
+    } finally {
+      addon.close(v6);
+    }
+  });
+
   it("rejects a send region outside the slab", () => {
     const tx = new TxBatch(2, Buffer.alloc(100));
     tx.pushFrame(90, 20);

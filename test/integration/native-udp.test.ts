@@ -98,16 +98,35 @@ describeNetns("native UDP sockets across a veth pair", () => {
     expect(received.every((r) => r.length === 1000 && r.segSize === 0)).toBe(true);
   });
 
-  it("re-sends a train the kernel refuses (more segments than UDP_MAX_SEGMENTS) one segment at a time", async () => {
+  it("re-sends a train the kernel refuses (more segments than UDP_MAX_SEGMENTS) one segment at a time, and switches GSO off for that socket", async () => {
     const { recv, sent } = await exchange(
-      { io: "batch", expect: 300 },
-      { io: "batch", gso: true, count: 300, size: 64, segSize: 64 },
+      { io: "batch", expect: 600 },
+      { io: "batch", gso: true, count: 300, size: 64, segSize: 64, trains: 2 },
     );
-    expect(sent.sent).toBe(1);
-    expect((sent.counters as { gsoFallbacks: number }).gsoFallbacks).toBe(1);
+    expect(sent.sent).toBe(2);
+    expect(sent.status).toEqual([0, 0]);
+    const counters = sent.counters as { gsoFallbacks: number; gsoDisabled: number };
+    // The first refusal switches UDP_SEGMENT off: the second train goes split without asking again.
+    expect(counters.gsoFallbacks, "one refusal, not one per train").toBe(1);
+    expect(counters.gsoDisabled).toBe(1);
+    expect(sent.gsoBefore).toBe(true);
+    expect(sent.gso, "the socket reports gso off afterwards").toBe(false);
+    expect(sent.gsoDisabled).toBe(true);
     const received = recv.received as Received[];
-    expect(everyIndex(received)).toEqual(range(300));
+    expect(received.flatMap((r) => r.indices)).toHaveLength(600);
     expect(received.every((r) => r.length === 64 && r.src === A)).toBe(true);
+  });
+
+  it("reports which messages of a batch the kernel refused: an unroutable destination fails alone, the others are sent", async () => {
+    const { recv, sent } = await exchange(
+      { io: "batch", expect: 4 },
+      // 198.19.255.1 has no route in namespace A: ENETUNREACH before anything leaves the namespace.
+      { io: "batch", count: 4, size: 200, unroutable: "198.19.255.1" },
+    );
+    expect(sent.sent).toBe(4);
+    expect(sent.status).toEqual([0, 1, 0, 1, 0, 1, 0, 1]);
+    expect((sent.counters as { sendErrors: number }).sendErrors).toBe(4);
+    expect(everyIndex(recv.received as Received[])).toEqual(range(4));
   });
 
   it("interoperates with the node:dgram socket in both directions", async () => {

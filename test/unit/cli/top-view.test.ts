@@ -15,7 +15,7 @@ function sample(at: number, f: { eg: number; in: number; peerRx: number; peerTx:
     status: {
       encap: "vxlan", io: "batch", local: "198.18.0.1", port: 4789, uptimeSeconds: 12,
       segments: [{ id: 42, tap: "vxtap42", mtu: 1450 }],
-      peers: [{ address: "198.18.0.2", dynamic: false, rxFrames: f.peerRx, txFrames: f.peerTx, rxBytes: f.peerRx * 1500, txBytes: f.peerTx * 1000 }],
+      peers: [{ address: "198.18.0.2", dynamic: false, rxFrames: f.peerRx, txFrames: f.peerTx, rxBytes: f.peerRx * 1500, txBytes: f.peerTx * 1000, txErrors: 0 }],
     },
   };
 }

@@ -13,8 +13,8 @@ function fakeSource() {
   const sizes = new Map<number, number>([[42, 3], [7, 1]]);
   const fdbCounters = { entries: 4, learned: 9, refreshed: 20, moved: 2, aged: 5, evicted: 1, ignored: 0, staticConflicts: 0 };
   const peers = [
-    { address: "198.18.0.2", dynamic: false, rxFrames: 11, txFrames: 12, rxBytes: 1100, txBytes: 1200 },
-    { address: "198.18.0.9", dynamic: true, rxFrames: 1, txFrames: 0, rxBytes: 100, txBytes: 0 },
+    { address: "198.18.0.2", dynamic: false, rxFrames: 11, txFrames: 12, rxBytes: 1100, txBytes: 1200, txErrors: 4 },
+    { address: "198.18.0.9", dynamic: true, rxFrames: 1, txFrames: 0, rxBytes: 100, txBytes: 0, txErrors: 0 },
   ];
   const traffic = new SegmentTraffic();
   const io: NativeIoCounters = { readErrors: 0, writeErrors: 0, recvErrors: 0, sendErrors: 3, truncated: 1, malformed: 0, gsoFallbacks: 2, gsoDisabled: 0, badChecksumOffsets: 0, lastError: "" };
@@ -25,7 +25,7 @@ function fakeSource() {
     segmentTraffic: () => [{ id: 42, traffic }],
     status: () => ({
       encap: "vxlan", io: "batch", peers,
-      offloads: { udpGro: true, udpGso: false, sourcePortSockets: 8, tapVnetHdr: true, csum: true, tso4: true, tso6: false, uso: false },
+      offloads: { udpGro: true, udpGso: false, udpGsoDisabled: 0, sourcePortSockets: 8, tapVnetHdr: true, csum: true, tso4: true, tso6: false, uso: false },
       busyPoll: { windowUs: 0, fds: 0, spins: 0, hits: 0 },
     }),
     ioCounters: () => io,
@@ -97,6 +97,7 @@ describe("metrics", () => {
     const out = await lines(source);
     expect(out).toContain('vxswitch_peer_frames_total{peer="198.18.0.2",direction="egress"} 12');
     expect(out).toContain('vxswitch_peer_frames_total{peer="198.18.0.2",direction="ingress"} 11');
+    expect(out).toContain('vxswitch_peer_send_errors_total{peer="198.18.0.2"} 4');
     expect(out).toContain('vxswitch_peers{kind="configured"} 1');
     expect(out).toContain('vxswitch_peers{kind="learned"} 1');
     expect(out).toContain('vxswitch_offload_active{offload="udp_gro"} 1');
