@@ -3,7 +3,7 @@
 import { createServer, type Server, type Socket } from "node:net";
 import { answerLine, encodeAnswer, type ControlHandler } from "./dispatch.js";
 import { LineReader } from "./line-reader.js";
-import { serveStream, StreamReply } from "./stream.js";
+import { drainedOrClosed, serveStream, StreamReply } from "./stream.js";
 import { listenPrivately, prepareSocketPath, removeIfOurs, type SocketIdentity } from "./socket-file.js";
 
 export type { ControlHandler, ControlRequest } from "./dispatch.js";
@@ -145,7 +145,7 @@ class ControlSession {
         return;
       }
       const written = conn.write(encodeAnswer(answer));
-      if (!written && conn.writableLength > this.opts.maxUnreadBytes) await writable(conn);
+      if (!written && conn.writableLength > this.opts.maxUnreadBytes) await drainedOrClosed(conn);
     }
     this.pending = [];
     this.next = 0;
@@ -157,15 +157,3 @@ class ControlSession {
   }
 }
 
-/** Resolves when the socket can take more (or is gone). */
-function writable(conn: Socket): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      conn.off("drain", done);
-      conn.off("close", done);
-      resolve();
-    };
-    conn.on("drain", done);
-    conn.on("close", done);
-  });
-}

@@ -39,19 +39,7 @@ export function socketSink(conn: Socket, maxUnread: number): StreamSink {
       return conn.writableLength < maxUnread;
     },
     writable(): Promise<void> {
-      return new Promise((resolve) => {
-        if (conn.destroyed || conn.writableLength < maxUnread) {
-          resolve();
-          return;
-        }
-        const done = (): void => {
-          conn.off("drain", done);
-          conn.off("close", done);
-          resolve();
-        };
-        conn.on("drain", done);
-        conn.on("close", done);
-      });
+      return conn.destroyed || conn.writableLength < maxUnread ? Promise.resolve() : drainedOrClosed(conn);
     },
     get closed(): boolean {
       return conn.destroyed;
@@ -82,4 +70,17 @@ export async function serveStream(conn: Socket, stream: ControlStream, maxUnread
     conn.off("close", stop);
   }
   if (!conn.destroyed) conn.end(encode({ end: summary }));
+}
+
+/** Resolves when the socket can take more (drain) or is gone (close). */
+export function drainedOrClosed(conn: Socket): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      conn.off("drain", done);
+      conn.off("close", done);
+      resolve();
+    };
+    conn.on("drain", done);
+    conn.on("close", done);
+  });
 }
