@@ -10,21 +10,22 @@ import { Lab } from "../src/lab/topology.js";
 import { iperfClient, startIperfServer } from "../src/lab/traffic.js";
 import { bucketSamples, type Sample } from "./profile-buckets.js";
 
-const USAGE = `usage: npm run bench:profile -- [--seconds N] [--reverse] [--gre] [-- <extra vxswitch up flags>]
+const USAGE = `usage: npm run bench:profile -- [--seconds N] [--reverse] [--gre] [--vxswitch DIR] [-- <extra vxswitch up flags>]
 
 Two hosts in network namespaces (default veth offloads), vxswitch --io batch on each, one iperf3
 TCP stream container to container (--gre: Ethernet over GRE, key 42); perf samples both daemons (user and kernel) while it runs and
 prints the daemons' CPU seconds per delivered GB, split into: copies between kernel and user
 space, copies and checksums in vxswitch, the rest of vxswitch's C, JavaScript and V8, syscall
 entry and exit, scheduling and wakeups, and the kernel network stack (which includes the
-receiving container's stack: a TAP write delivers the frame in the writer's context). Needs root
-and perf (Debian linux-perf).`;
+receiving container's stack: a TAP write delivers the frame in the writer's context). --vxswitch
+DIR runs the vxswitch of another built checkout (e.g. an older commit) in the same lab. Needs
+root and perf (Debian linux-perf).`;
 
 async function main(): Promise<number> {
   const { values, positionals } = parseArgs({
     args: process.argv.slice(2),
     allowPositionals: true,
-    options: { seconds: { type: "string", default: "5" }, reverse: { type: "boolean", default: false }, gre: { type: "boolean", default: false }, help: { type: "boolean", short: "h", default: false } },
+    options: { seconds: { type: "string", default: "5" }, reverse: { type: "boolean", default: false }, gre: { type: "boolean", default: false }, vxswitch: { type: "string" }, help: { type: "boolean", short: "h", default: false } },
   });
   if (values.help) {
     console.log(USAGE);
@@ -42,7 +43,7 @@ async function main(): Promise<number> {
   let mesh: MeshMember[] = [];
   const data = `/tmp/vxs-profile-${process.pid}.data`;
   try {
-    mesh = await startVxswitchMesh(lab, { vni: 42, greKey: values.gre ? 42 : undefined, io: "batch", extraArgs: positionals });
+    mesh = await startVxswitchMesh(lab, { vni: 42, greKey: values.gre ? 42 : undefined, io: "batch", extraArgs: positionals, start: { root: values.vxswitch } });
     const [c1, c2] = [lab.container(1), lab.container(2)];
     const server = await startIperfServer(c2.ns, c2.address);
     try {
@@ -58,7 +59,7 @@ async function main(): Promise<number> {
       const report = await run(["perf", "report", "-i", data, "--no-children", "--sort", "dso,sym", "--stdio", "-g", "none", "--percent-limit", "0"], { timeoutMs: 120_000 });
       const samples = parseReport(report);
       const buckets = bucketSamples(samples);
-      console.log(`vxswitch --io batch${values.gre ? " --encap gre --key 42" : ""} ${positionals.join(" ")}: TCP 1 stream ${values.reverse ? "(reverse) " : ""}${(result.bitsPerSecond / 1e9).toFixed(2)} Gbit/s, ${result.retransmits} retransmits`);
+      console.log(`${values.vxswitch === undefined ? "" : `[${values.vxswitch}] `}vxswitch --io batch${values.gre ? " --encap gre --key 42" : ""} ${positionals.join(" ")}: TCP 1 stream ${values.reverse ? "(reverse) " : ""}${(result.bitsPerSecond / 1e9).toFixed(2)} Gbit/s, ${result.retransmits} retransmits`);
       console.log(`daemons (both hosts): ${cpuSeconds.toFixed(2)} CPU-s in ${result.seconds.toFixed(1)} s for ${gb.toFixed(2)} GB = ${(cpuSeconds / gb).toFixed(3)} CPU-s/GB`);
       console.log(`\n| where | share | CPU-s/GB |\n|---|---:|---:|`);
       for (const b of buckets) console.log(`| ${b.name} | ${(b.share * 100).toFixed(1)} % | ${((b.share * cpuSeconds) / gb).toFixed(3)} |`);

@@ -72,6 +72,8 @@ export interface VxswitchSegmentConfig {
 export interface StartOptions {
   /** How long to wait for the line containing "ready" (default 15 s). */
   readyTimeoutMs?: number;
+  /** Run the vxswitch of another built checkout (its root directory), e.g. to compare versions in one lab. */
+  root?: string;
 }
 
 /** One line of `vxswitch fdb show`, e.g. `52:54:00:42:02:00 dst 198.18.0.2 vni 42 self`. */
@@ -130,8 +132,8 @@ export function repoRoot(): string {
 }
 
 /** argv that runs the vxswitch CLI with this Node (absolute paths: PATH may differ in the netns). */
-export function vxswitchArgv(args: readonly string[]): string[] {
-  return [process.execPath, join(repoRoot(), "bin", "vxswitch.js"), ...args];
+export function vxswitchArgv(args: readonly string[], root = repoRoot()): string[] {
+  return [process.execPath, join(root, "bin", "vxswitch.js"), ...args];
 }
 
 /** Whether the CLI has been built (dist/src/cli/main.js exists). */
@@ -192,7 +194,7 @@ export class VxswitchProcess {
   }
 
   private static async launch(ns: string, control: string, args: string[], start: StartOptions): Promise<VxswitchProcess> {
-    const proc = spawnIn(ns, vxswitchArgv(args));
+    const proc = spawnIn(ns, vxswitchArgv(args, start.root));
     try {
       await proc.waitFor(/ready/, { stream: "stdout", timeoutMs: start.readyTimeoutMs ?? 15_000 });
     } catch (error) {
