@@ -36,6 +36,7 @@ const RESTART_REASONS: Record<string, string> = {
   offloads: "offloads are negotiated when the TAPs open",
   group: "the multicast group is joined when the sockets open",
   control: "the control socket is the one this reload came through",
+  encryption: "keys and sealed segments are set up when the switch starts",
 };
 
 export const emptyDiff = (): ReloadDiff => ({ peersAdded: [], peersRemoved: [], fdbAdded: [], fdbRemoved: [] });

@@ -24,6 +24,18 @@ export const DropReason = {
   tooBig: 16,
   /** A tunnel frame from a MAC in use on a local port (spoofed or looped): not delivered, the FDB unchanged. */
   moveRefused: 17,
+  /** Encrypted tunnels: the tag did not verify (forged, corrupted, another key or another sender). */
+  authFailed: 18,
+  /** Encrypted tunnels: a counter seen before, or too far behind the replay window. */
+  replayed: 19,
+  /** Encrypted tunnels: shorter than a tunnel header, crypto header and tag. */
+  truncated: 20,
+  /** Encrypted tunnels: a key epoch older than the two kept, or new epochs asked for too often. */
+  staleKey: 21,
+  /** A clear packet for a segment that is encrypted here. */
+  cleartextRefused: 22,
+  /** A sealed packet for a segment that is not encrypted here. */
+  notEncrypted: 23,
 } as const;
 export type DropReasonName = keyof typeof DropReason;
 export const DROP_REASON_NAMES = Object.keys(DropReason) as DropReasonName[];
