@@ -47,6 +47,8 @@ export interface VxswitchConfig {
   io?: IoMode;
   control?: string;
   segments: VxswitchSegmentConfig[];
+  /** Encrypted tunnels (docs/ENCRYPTION.md). */
+  encryption?: { keyFile: string; cipher?: "aes-256-gcm" | "chacha20-poly1305"; segments?: number[]; rotateSeconds?: number };
 }
 
 export interface VxswitchSegmentConfig {
