@@ -10,6 +10,8 @@ import { loadNative, type CryptoState } from "../../../src/io/native.js";
 import { parseKey, readKeyFile } from "../../../src/dataplane/crypto-key.js";
 import { CIPHERS, type CipherName } from "../../../src/dataplane/crypto-session.js";
 import { overlayMtu, validateConfig } from "../../../src/control/config.js";
+import { decodePacket } from "../../../src/debug/decode.js";
+import { formatPacket } from "../../../src/debug/format.js";
 
 const addon = loadNative();
 
@@ -126,6 +128,15 @@ describe("key derivation and sealed packets match the test vectors", () => {
     const p = Buffer.from(VECTORS["aes-256-gcm"].packet, "hex");
     p[6] = 43;
     expect(openAll(receiver("aes-256-gcm"), [p]).results).toEqual(["authFailed"]);
+  });
+});
+
+describe("vxswitch decode", () => {
+  it("shows a sealed VXLAN packet's epoch and counter, not its ciphertext as a frame", () => {
+    const text = formatPacket(decodePacket(Buffer.from(VECTORS["aes-256-gcm"].packet, "hex"), "vxlan", { number: 1 }));
+    expect(text).toContain("vni 42 flags 0x40 (sealed)");
+    expect(text).toContain(`epoch ${EPOCH} counter 1, 42 bytes sealed + 16-byte tag`);
+    expect(text).not.toMatch(/eth|problem/i);
   });
 });
 
