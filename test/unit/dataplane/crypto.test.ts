@@ -5,6 +5,7 @@ import { createCipheriv, createDecipheriv, hkdfSync } from "node:crypto";
 import { chmodSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { loadNative, type CryptoState } from "../../../src/io/native.js";
 import { parseKey, readKeyFile } from "../../../src/dataplane/crypto-key.js";
@@ -172,6 +173,29 @@ describe("the replay window (2048 bits; 1984 counters behind the highest are sti
   it("counts packets shorter than header, crypto header and tag as truncated", () => {
     const p = at(1)[0]!;
     expect(openAll(receiver(cipher), [p.subarray(0, 35)]).results).toEqual(["truncated"]);
+  });
+});
+
+describe("opening what the network sends (property)", () => {
+  it("never delivers a datagram of arbitrary sealed-looking packets, and counts every one", () => {
+    const rx = receiver("aes-256-gcm");
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 1, maxLength: 1900 }), fc.integer({ min: 0, max: 2000 }), (bytes, seg) => {
+        const pkt = Buffer.from(bytes);
+        pkt[0] = 0x40;
+        const slab = Buffer.alloc(SLOT);
+        pkt.copy(slab, HEADROOM);
+        const lengths = Uint32Array.of(pkt.length);
+        const segSizes = Uint16Array.of(seg);
+        const counters = new Float64Array(5);
+        addon.cryptoOpenBatch(rx, slab, SLOT, HEADROOM, lengths, segSizes, new Int32Array([1]), 1, 0, counters);
+        const step = seg === 0 ? pkt.length : seg;
+        expect(lengths[0]).toBe(0);
+        expect(counters[0]).toBe(0);
+        expect(counters.reduce((a, b) => a + b, 0)).toBe(Math.ceil(pkt.length / step));
+      }),
+      { numRuns: 300 },
+    );
   });
 });
 
