@@ -1,5 +1,5 @@
 // `npm run bench:micro`: every tinybench micro-benchmark in turn (FDB, forwarder, VXLAN encap/decap,
-// native TSO split / GRO coalesce) and a record of them in bench/out/micro-<date>.json.
+// native TSO split / GRO coalesce, sealing / opening) and a record of them in bench/out/micro-<date>.json.
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { release } from "node:os";
 import { join, relative } from "node:path";
@@ -8,6 +8,7 @@ import { run as runEncap } from "./micro-encap.js";
 import { run as runFdb, printResults, type MicroResult } from "./micro-fdb.js";
 import { run as runForwarder } from "./micro-forwarder.js";
 import { run as runTso } from "./micro-tso.js";
+import { run as runCrypto } from "./micro-crypto.js";
 
 const FDB_TARGET_TASK = "lookup hit, random, 1M entries";
 const FDB_TARGET_NS = 100;
@@ -24,6 +25,7 @@ async function main(): Promise<void> {
     { name: "forwarder", title: "Forwarder micro-benchmark (64-frame batches)", run: runForwarder },
     { name: "encap", title: "VXLAN encap/decap micro-benchmark", run: runEncap },
     { name: "tso", title: "Native TSO split / GRO coalesce micro-benchmark", run: runTso },
+    { name: "crypto", title: "Sealing / opening micro-benchmark (CPU s/GB of inner bytes in brackets)", run: runCrypto },
   ];
 
   const started = new Date();

@@ -168,7 +168,7 @@ export const RSS_LIMIT_MB = 150;
 export const FDB_LIMIT_NS = 100;
 
 /** vxswitch's modes on the default lab: the targets are checked for these. */
-const VXSWITCH_SYSTEMS: ReadonlySet<SystemId> = new Set<SystemId>(["batch", "busy", "gre", "dgram"]);
+const VXSWITCH_SYSTEMS: ReadonlySet<SystemId> = new Set<SystemId>(["batch", "busy", "gre", "dgram", "encrypted"]);
 
 /** The project's targets (issue 7), checked for each vxswitch mode that ran on the default lab. */
 export function checkTargets(systems: readonly SystemRecord[], fdb: FdbFigure | undefined): TargetCheck[] {
@@ -209,6 +209,13 @@ export function checkTargets(systems: readonly SystemRecord[], fdb: FdbFigure | 
       vsKernel("64-byte UDP delivered >= 0.8x kernel vxlan", m.udp.deliveredPps, base?.udp.deliveredPps, (x) => x >= 0.8, (v) => `${(v / 1000).toFixed(1)} kframes/s`);
       against("TCP 1 stream >= 5x Open vSwitch userspace VXLAN", m.tcp1.bitsPerSecond, "ovs-vxlan", (x) => x >= 5, gbits, (o) => o.tcp1.bitsPerSecond);
       against("TCP 1 stream >= 10x tinc", m.tcp1.bitsPerSecond, "tinc", (x) => x >= 10, gbits, (o) => o.tcp1.bitsPerSecond);
+    }
+    if (r.id === "encrypted") {
+      // Issue 12: against vxswitch in the clear and the encrypted overlays.
+      against("TCP 1 stream >= 0.7x vxswitch in the clear", m.tcp1.bitsPerSecond, "batch", (x) => x >= 0.7, gbits, (o) => o.tcp1.bitsPerSecond);
+      against("TCP 1 stream >= 1x wireguard-go", m.tcp1.bitsPerSecond, "wireguard-go", (x) => x >= 1, gbits, (o) => o.tcp1.bitsPerSecond);
+      against("TCP 1 stream >= 10x tinc with crypto", m.tcp1.bitsPerSecond, "tinc-crypto", (x) => x >= 10, gbits, (o) => o.tcp1.bitsPerSecond);
+      against("ping RTT avg no worse than wireguard-go's", m.ping.avgMs, "wireguard-go", (x) => x <= 1, ms, (o) => o.ping.avgMs);
     }
     if (r.id === "busy") vsKernel("ping RTT avg <= 2x kernel vxlan (busy polling)", m.ping.avgMs, base?.ping.avgMs, (x) => x <= 2, ms);
     else if (r.id === "batch") against("ping RTT avg no worse than tinc's", m.ping.avgMs, "tinc", (x) => x <= 1, ms, (o) => o.ping.avgMs);
@@ -300,6 +307,9 @@ const SYSTEM_LABEL: Record<SystemId, string> = {
   "ovs-vxlan": "Open vSwitch userspace VXLAN",
   "ovs-gre": "Open vSwitch userspace GRE",
   tinc: "tinc switch",
+  encrypted: "vxswitch encrypted (aes-256-gcm)",
+  "wireguard-go": "wireguard-go (L3)",
+  "tinc-crypto": "tinc switch, default cipher/digest",
   "kernel-txoff": "kernel vxlan, underlay tx off",
   "batch-txoff": "vxswitch --io batch, underlay tx off",
 };
@@ -362,7 +372,7 @@ const PANELS: Panel[] = [
 
 const COLORS: Record<SystemId, string> = {
   raw: "#8c8c8c", kernel: "#1f77b4", batch: "#d62728", "batch-idle-client": "#e7969c", "batch-capture": "#ad494a", "batch-metrics": "#843c39", busy: "#9467bd", gre: "#e377c2", dgram: "#ff7f0e",
-  "ovs-vxlan": "#17becf", "ovs-gre": "#bcbd22", tinc: "#2ca02c", "kernel-txoff": "#9ecae1", "batch-txoff": "#ff9896",
+  "ovs-vxlan": "#17becf", "ovs-gre": "#bcbd22", tinc: "#2ca02c", encrypted: "#8c564b", "wireguard-go": "#7f7f7f", "tinc-crypto": "#98df8a", "kernel-txoff": "#9ecae1", "batch-txoff": "#ff9896",
 };
 
 /** Approximate width of a label in the chart's 12-pixel sans-serif font. */

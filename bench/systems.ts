@@ -7,13 +7,19 @@ import { startVxswitchMesh, stopMesh } from "../src/lab/mesh.js";
 import { ipIn, sysctlIn, type NsProcess } from "../src/lab/netns.js";
 import { OvsTunnelHost, ovsVersion } from "../src/lab/ovs.js";
 import { startTincSwitch, stopTinc, tincVersion } from "../src/lab/tinc.js";
+import { startWireguard, stopWireguard, wireguardGoVersion } from "../src/lab/wireguard.js";
+import { labTempDir } from "../src/lab/netns.js";
+import { generateKey } from "../src/dataplane/crypto-key.js";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import type { Lab } from "../src/lab/topology.js";
 import { vxswitchBuilt, vxswitchCli, type IoMode, type VxswitchStats } from "../src/lab/vxswitch-process.js";
 import type { Daemon } from "./measure.js";
 import { captureToNull, idleClient, METRICS_ADDRESS, metricsScraper, type Listener } from "./listeners.js";
 
 export const SYSTEM_IDS = [
-  "raw", "kernel", "batch", "batch-idle-client", "batch-capture", "batch-metrics", "busy", "gre", "dgram", "ovs-vxlan", "ovs-gre", "tinc", "kernel-txoff", "batch-txoff",
+  "raw", "kernel", "batch", "batch-idle-client", "batch-capture", "batch-metrics", "busy", "gre", "dgram", "ovs-vxlan", "ovs-gre", "tinc",
+  "encrypted", "wireguard-go", "tinc-crypto", "kernel-txoff", "batch-txoff",
 ] as const;
 export type SystemId = (typeof SYSTEM_IDS)[number];
 
@@ -139,17 +145,51 @@ function vxswitch(io: IoMode, id: SystemId, extraArgs: readonly string[] = [], g
   };
 }
 
-const tinc: SystemSpec = {
-  id: "tinc",
-  label: "tinc switch",
-  setup: "tincd 1.0, Mode = switch, Cipher = none, Digest = none, Compression = 0, TAP tinc0 on br0, mtu 1450",
-  unavailable: async () => ((await tincVersion()) === undefined ? "tincd is not installed (bench/setup.sh installs it)" : undefined),
+function tincSwitch(crypto: boolean): SystemSpec {
+  return {
+    id: crypto ? "tinc-crypto" : "tinc",
+    label: crypto ? "tinc switch, default cipher/digest" : "tinc switch",
+    setup: `tincd 1.0, Mode = switch, ${crypto ? "default Cipher and Digest" : "Cipher = none, Digest = none"}, Compression = 0, TAP tinc0 on br0, mtu 1450`,
+    unavailable: async () => ((await tincVersion()) === undefined ? "tincd is not installed (bench/setup.sh installs it)" : undefined),
+    async start(lab) {
+      const nodes = await startTincSwitch(lab, { crypto });
+      return {
+        daemons: nodes.map((n) => ({ host: n.host.name, pid: requirePid(n.proc.pid, n.host.name) })),
+        info: { version: await tincVersion() },
+        stop: () => stopTinc(nodes),
+      };
+    },
+  };
+}
+
+const tinc = tincSwitch(false);
+
+/** vxswitch sealed (docs/ENCRYPTION.md) with its default cipher; a fresh key file per run. TAPs at the containers' 1450. */
+function encrypted(): SystemSpec {
+  const flags = ["--key-file", "<key>", "--tap-mtu", "1450"];
+  const spec = vxswitch("batch", "encrypted", flags);
+  return {
+    ...spec,
+    label: "vxswitch encrypted (aes-256-gcm)",
+    async start(lab) {
+      const key = join(labTempDir(), "vxswitch.key");
+      writeFileSync(key, `${generateKey()}\n`, { mode: 0o600 });
+      return vxswitch("batch", "encrypted", flags.map((f) => (f === "<key>" ? key : f))).start(lab);
+    },
+  };
+}
+
+const wireguardGo: SystemSpec = {
+  id: "wireguard-go",
+  label: "wireguard-go (L3)",
+  setup: "Debian wireguard-go + wg, one peer per host, allowed-ips the containers' /32s, routed with proxy ARP on br0 (layer 3), wg MTU 1420",
+  unavailable: async () => ((await wireguardGoVersion()) === undefined ? "wireguard-go / wg are not installed (bench/setup.sh installs them)" : undefined),
   async start(lab) {
-    const nodes = await startTincSwitch(lab);
+    const nodes = await startWireguard(lab);
     return {
       daemons: nodes.map((n) => ({ host: n.host.name, pid: requirePid(n.proc.pid, n.host.name) })),
-      info: { version: await tincVersion() },
-      stop: () => stopTinc(nodes),
+      info: { version: await wireguardGoVersion() },
+      stop: () => stopWireguard(nodes),
     };
   },
 };
@@ -206,6 +246,9 @@ export const SYSTEMS: Record<SystemId, SystemSpec> = {
   "ovs-vxlan": ovs("vxlan"),
   "ovs-gre": ovs("gre"),
   tinc,
+  encrypted: encrypted(),
+  "wireguard-go": wireguardGo,
+  "tinc-crypto": tincSwitch(true),
   "kernel-txoff": onTxOff(kernel, "kernel-txoff"),
   "batch-txoff": onTxOff(batch, "batch-txoff"),
 };

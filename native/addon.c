@@ -10,6 +10,7 @@ static napi_value init(napi_env env, napi_value exports) {
       !vxs_register_link(env, exports) || !vxs_register_poll(env, exports) ||
       !vxs_register_udp(env, exports) || !vxs_register_gre(env, exports) ||
       !vxs_register_offload(env, exports) || !vxs_register_spin(env, exports) ||
+      !vxs_register_crypto(env, exports) ||
       !vxs_export(env, exports, "ioCounters", vxs_io_counters))
     return NULL;
   return exports;

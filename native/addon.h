@@ -13,5 +13,6 @@ bool vxs_register_udp(napi_env env, napi_value exports);
 bool vxs_register_gre(napi_env env, napi_value exports);
 bool vxs_register_offload(napi_env env, napi_value exports);
 bool vxs_register_spin(napi_env env, napi_value exports);
+bool vxs_register_crypto(napi_env env, napi_value exports);
 
 #endif

@@ -17,6 +17,16 @@ bool vxs_args(napi_env env, napi_callback_info info, size_t want, napi_value *ar
   return true;
 }
 
+bool vxs_arg_optional_u32(napi_env env, napi_callback_info info, size_t index, const char *name, uint32_t *out) {
+  napi_value argv[16];
+  size_t argc = 16;
+  napi_valuetype t = napi_undefined;
+  if (index >= 16 || napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return false;
+  if (index >= argc) return true;
+  if (napi_typeof(env, argv[index], &t) != napi_ok) return false;
+  return t == napi_undefined || vxs_arg_u32(env, argv[index], name, out);
+}
+
 static bool expect_type(napi_env env, napi_value v, napi_valuetype want, const char *name,
                         const char *what) {
   napi_valuetype t;

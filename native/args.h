@@ -11,6 +11,8 @@
 bool vxs_args(napi_env env, napi_callback_info info, size_t want, napi_value *argv);
 bool vxs_arg_i32(napi_env env, napi_value v, const char *name, int32_t *out);
 bool vxs_arg_u32(napi_env env, napi_value v, const char *name, uint32_t *out);
+// Argument `index` when it was given and is not undefined; *out is left as it is otherwise.
+bool vxs_arg_optional_u32(napi_env env, napi_callback_info info, size_t index, const char *name, uint32_t *out);
 bool vxs_arg_fd(napi_env env, napi_value v, int *out);
 bool vxs_arg_bool(napi_env env, napi_value v, const char *name, bool *out);
 bool vxs_arg_string(napi_env env, napi_value v, const char *name, char *buf, size_t cap);

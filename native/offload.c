@@ -38,7 +38,7 @@
 // Segments one UDP_SEGMENT send may carry (UDP_MAX_SEGMENTS on older kernels; newer allow 128).
 #define UDP_GSO_MAX_SEGS 64
 // Largest encapsulation header template copied in front of each segment (GRE with C, K, S).
-#define ENCAP_MAX 16
+#define ENCAP_MAX 32
 // Largest coalesced frame: Ethernet header + 65535 bytes of IP (the IPv4 total length limit).
 #define GRO_MAX_FRAME (ETH_HLEN + 65535)
 // Free bytes kept in front of each output vnet header, so a VLAN tag can be inserted in place.
@@ -297,14 +297,21 @@ static void fix_segment(uint8_t *h, const struct gso_frame *g, uint32_t i, uint3
 int vxs_tso_split(const uint8_t *vh, const uint8_t *f, uint32_t len, uint8_t *dst, uint32_t dst_off,
                   uint32_t dst_end, const uint8_t *encap, uint32_t elen, uint32_t max_msg, uint32_t *out,
                   size_t nout) {
+  return vxs_tso_split_trailer(vh, f, len, dst, dst_off, dst_end, encap, elen, 0, max_msg, out, nout);
+}
+
+int vxs_tso_split_trailer(const uint8_t *vh, const uint8_t *f, uint32_t len, uint8_t *dst, uint32_t dst_off,
+                          uint32_t dst_end, const uint8_t *encap, uint32_t elen, uint32_t trailer,
+                          uint32_t max_msg, uint32_t *out, size_t nout) {
   struct gso_frame g;
   if (!parse_gso(vh, f, len, &g)) return -1;
-  uint32_t full = elen + g.hdrs + g.mss;
+  // Every segment gets the same trailer (an AEAD tag), so all but the last stay equal in size.
+  uint32_t full = elen + g.hdrs + g.mss + trailer;
   uint32_t per = max_msg / full;
   if (per > UDP_GSO_MAX_SEGS) per = UDP_GSO_MAX_SEGS;
   if (per == 0) return -1;
   uint32_t nseg = g.payload == 0 ? 1 : (g.payload + g.mss - 1) / g.mss;
-  uint64_t need = (uint64_t)nseg * (elen + g.hdrs) + g.payload;
+  uint64_t need = (uint64_t)nseg * (elen + g.hdrs + trailer) + g.payload;
   if (need > dst_end - dst_off) return 0;
   uint32_t nmsg = (nseg + per - 1) / per;
   if ((size_t)nmsg * 3 > nout) return -2;
@@ -323,7 +330,7 @@ int vxs_tso_split(const uint8_t *vh, const uint8_t *f, uint32_t len, uint8_t *ds
     // The transport header is a multiple of 4 bytes long: the payload's sum adds on its own.
     uint64_t psum = vxs_csum_copy(s + elen + g.hdrs, payload + done, seglen, 0);
     fix_segment(s + elen, &g, i, nseg, seglen, seq0, id0, psum);
-    pos += elen + g.hdrs + seglen;
+    pos += elen + g.hdrs + seglen + trailer;
     if (i % per == per - 1 || i + 1 == nseg) {
       out[3 * m + 1] = pos - out[3 * m];
       out[3 * m + 2] = i % per == 0 ? 0 : full;
@@ -340,18 +347,24 @@ static bool ranges_overlap(const uint8_t *a, size_t alen, const uint8_t *b, size
   return alen > 0 && blen > 0 && a0 < b0 + blen && b0 < a0 + alen;
 }
 
-// tsoSplit(src, frameOff, frameLen, dst, dstOff, dstEnd, encap, encapLen, maxMessage, out)
+// tsoSplit(src, frameOff, frameLen, dst, dstOff, dstEnd, encap, encapLen, maxMessage, out[, trailer])
 //   -> messages (> 0), 0 when dst[dstOff, dstEnd) is too small, -1 for a malformed super-frame,
 //   -2 when `out` holds too few records.
 // The virtio-net header lies in the 10 bytes before frameOff. Segment k is written as
 // [encap template][headers fixed for k][payload k]; segments go back to back, grouped into
-// messages of at most 64 segments and maxMessage bytes. out[3m..3m+2] = offset, length and
+// messages of at most 64 segments and maxMessage bytes; `trailer` free bytes follow each segment
+// (room for an AEAD tag, counted in its length). out[3m..3m+2] = offset, length and
 // segment size of message m (segment size 0: a single segment), ready for UDP_SEGMENT.
 static napi_value tso_split(napi_env env, napi_callback_info info) {
   napi_value argv[10];
   uint8_t *src, *dst, *encap;
   size_t src_len, dst_len, encap_len_buf, nout;
-  uint32_t off, len, dst_off, dst_end, elen, max_msg, *out;
+  uint32_t off, len, dst_off, dst_end, elen, max_msg, *out, trailer = 0;
+  if (!vxs_arg_optional_u32(env, info, 10, "trailer", &trailer)) return NULL;
+  if (trailer > ENCAP_MAX) {
+    vxs_throw_range(env, "trailer %u must be at most %d", trailer, ENCAP_MAX);
+    return NULL;
+  }
   if (!vxs_args(env, info, 10, argv) || !vxs_arg_bytes(env, argv[0], "src", &src, &src_len) ||
       !vxs_arg_u32(env, argv[1], "frameOff", &off) || !vxs_arg_u32(env, argv[2], "frameLen", &len) ||
       !vxs_arg_bytes(env, argv[3], "dst", &dst, &dst_len) ||
@@ -384,8 +397,8 @@ static napi_value tso_split(napi_env env, napi_callback_info info) {
                     dst_end - dst_off, dst_off);
     return NULL;
   }
-  return vxs_i32(env, vxs_tso_split(vh, vh + VNET_HDR_LEN, len, dst, dst_off, dst_end, encap, elen, max_msg,
-                                    out, nout));
+  return vxs_i32(env, vxs_tso_split_trailer(vh, vh + VNET_HDR_LEN, len, dst, dst_off, dst_end, encap, elen,
+                                            trailer, max_msg, out, nout));
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -33,5 +33,9 @@ enum vxs_vnet_finish vxs_vnet_finish(uint8_t *vh, uint32_t len);
 int vxs_tso_split(const uint8_t *vh, const uint8_t *f, uint32_t len, uint8_t *dst, uint32_t dst_off,
                   uint32_t dst_end, const uint8_t *encap, uint32_t elen, uint32_t max_msg, uint32_t *out,
                   size_t nout);
+// The same with `trailer` free bytes after each segment (room for an AEAD tag, part of its length).
+int vxs_tso_split_trailer(const uint8_t *vh, const uint8_t *f, uint32_t len, uint8_t *dst, uint32_t dst_off,
+                          uint32_t dst_end, const uint8_t *encap, uint32_t elen, uint32_t trailer,
+                          uint32_t max_msg, uint32_t *out, size_t nout);
 
 #endif

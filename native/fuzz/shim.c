@@ -52,6 +52,11 @@ static bool fail(napi_env env, const char *fmt, ...) {
   return false;
 }
 
+bool vxs_arg_optional_u32(napi_env env, napi_callback_info info, size_t index, const char *name, uint32_t *out) {
+  if (index >= info->argc || info->argv[index] == NULL) return true;
+  return vxs_arg_u32(env, info->argv[index], name, out);
+}
+
 bool vxs_args(napi_env env, napi_callback_info info, size_t want, napi_value *argv) {
   if (info->argc < want) return fail(env, "expected %zu arguments", want);
   memcpy(argv, info->argv, want * sizeof argv[0]);

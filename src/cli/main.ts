@@ -1,4 +1,5 @@
 // The vxswitch command line: thin commander wiring over the library.
+import { generateKey } from "../dataplane/crypto-key.js";
 import { isIP } from "node:net";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { runUp, type UpFlags } from "./up.js";
@@ -86,6 +87,9 @@ program
   .addOption(new Option("--encap <type>", "encapsulation").choices(["vxlan", "gre"]))
   .option("--gre-csum", "GRE: send a checksum with every packet (received ones are always checked)")
   .option("--gre-seq", "GRE: send sequence numbers (one counter per segment)")
+  .option("--key-file <file>", "encrypt every segment (AEAD) with keys derived from this pre-shared key file (mode 0600; make one with vxswitch genkey)")
+  .option("--cipher <name>", "with --key-file: aes-256-gcm (default) or chacha20-poly1305; both ends alike")
+  .option("--rotate-seconds <n>", "with --key-file: replace each key after this many seconds (default 600)", integer("--rotate-seconds", 1, 86400))
   .addOption(new Option("--io <mode>", "tunnel I/O: native batched sockets or node:dgram").choices(["auto", "batch", "dgram"]))
   .option("--ageing <seconds>", "FDB ageing time (0 = never)", integer("--ageing", 0, 1_000_000))
   .option("--max-addresses <n>", "FDB size limit per segment", integer("--max-addresses", 1, 10_000_000))
@@ -224,6 +228,12 @@ program
   .addOption(new Option("--link <start>", "where packets start (default: the capture's link type; hex: guessed, Ethernet then IP)").choices(["auto", "eth", "ip", "vxlan", "gre"]))
   .option("--vxlan-port <n>", "also decode this UDP port as VXLAN (repeat)", (v: string, prev: number[] = []) => [...prev, integer("--vxlan-port", 1, 65535)(v)])
   .action(async (inputs: string[], o: DecodeFlags) => runDecode(inputs, o));
+program
+  .command("genkey")
+  .description("print a new pre-shared key for --key-file / encryption.keyFile (32 random bytes, base64): vxswitch genkey > key; chmod 600 key")
+  .action(() => {
+    process.stdout.write(`${generateKey()}\n`);
+  });
 program
   .command("capture")
   .description("capture frames the running switch handles into a pcap (inner Ethernet frames, or --outer tunnel packets); -w - | tshark -r - works")

@@ -29,12 +29,18 @@ function formatStatus(s: InstanceStatus): string {
     s.busyPoll.windowUs > 0
       ? `busy-poll ${s.busyPoll.windowUs} µs on ${s.busyPoll.fds} fds: ${s.busyPoll.spins} spins, ${s.busyPoll.hits} caught a packet`
       : "busy-poll off",
+    ...(s.encryption !== undefined ? [encryptionLine(s.encryption)] : []),
     ...s.segments.map((g) => `segment ${g.id} tap ${g.tap}${g.vlan !== undefined ? ` vlan ${g.vlan}` : ""}${g.bridge ? ` bridge ${g.bridge}` : ""} mtu ${g.mtu}`),
     ...(s.group !== undefined ? [`group ${s.group.address} dev ${s.group.dev ?? "-"} ttl ${s.group.ttl} tx ${s.group.txFrames}`] : []),
     ...(s.membership !== undefined ? formatMembership(s.membership) : []),
     ...s.peers.map((p) => `peer ${p.address}${p.dynamic ? " (learned)" : ""}${p.membership !== undefined ? ` etcd vni ${p.membership.vnis.join(",")}` : ""} rx ${p.rxFrames} tx ${p.txFrames}${p.txErrors > 0 ? ` tx-errors ${p.txErrors}` : ""}`),
   ];
   return lines.join("\n");
+}
+
+function encryptionLine(e: NonNullable<InstanceStatus["encryption"]>): string {
+  const which = e.segments === "all" ? "all segments" : `segments ${e.segments.join(",")}`;
+  return `encryption ${e.cipher} ${which}, keys rotated every ${e.rotateSeconds}s: ${e.opened} opened, ${e.txRotations} tx / ${e.rxRotations} rx rotations, ${e.derivations} keys derived`;
 }
 
 interface DirectionJson {

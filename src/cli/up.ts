@@ -1,4 +1,5 @@
 // `vxswitch up`: build a Config from flags or a file, start the switch, serve the control socket, tear down on signals.
+import { readKeyFile } from "../dataplane/crypto-key.js";
 import { ConfigError, loadConfigFile, validateConfig, type Config } from "../control/config.js";
 import { mtuWarnings } from "../control/mtu-check.js";
 import { UsageError } from "./usage-error.js";
@@ -44,6 +45,10 @@ export interface UpFlags {
   dev?: string;
   maxLearnedPeers?: number;
   greSeq?: boolean;
+  /** Encrypt every segment with keys from this pre-shared key file. */
+  keyFile?: string;
+  cipher?: string;
+  rotateSeconds?: number;
   ageing?: number;
   maxAddresses?: number;
   batch?: number;
@@ -106,7 +111,18 @@ export function configFromFlags(f: UpFlags): Config {
     maxLearnedPeers: f.maxLearnedPeers,
     ...(f.etcd !== undefined ? { membership: { etcd: { endpoints: f.etcd.split(",").map((u) => u.trim()).filter((u) => u !== "") } } } : {}),
     segments: [{ vni: f.vni, key: f.key, tap: f.tap, bridge: f.bridge, address: f.address, mtu: f.mtu, tapMtu: f.tapMtu, mac: f.mac, ...trunkFromFlags(f) }],
+    ...encryptionFromFlags(f),
   });
+}
+
+/** --key-file FILE [--cipher C] [--rotate-seconds N]: the whole switch encrypted. */
+function encryptionFromFlags(f: UpFlags): { encryption?: { keyFile: string; cipher?: string; rotateSeconds?: number } } {
+  if (f.keyFile === undefined) {
+    const stray = f.cipher !== undefined ? "--cipher" : f.rotateSeconds !== undefined ? "--rotate-seconds" : undefined;
+    if (stray !== undefined) throw new UsageError(`${stray} goes with --key-file FILE (encryption)`, "vxswitch up");
+    return {};
+  }
+  return { encryption: { keyFile: f.keyFile, cipher: f.cipher, rotateSeconds: f.rotateSeconds } };
 }
 
 /** Flags that do not make a valid configuration are a usage error, reported on one line. */
@@ -120,7 +136,7 @@ function validateFlags(input: unknown): Config {
 }
 
 /** Config names that differ from their flag's name. */
-const FLAG_OF_KEY: Record<string, string> = { peers: "--remote", greChecksum: "--gre-csum", greSequence: "--gre-seq", vlans: "--vlan", offloads: "--no-offloads", membership: "--etcd" };
+const FLAG_OF_KEY: Record<string, string> = { encryption: "--key-file", peers: "--remote", greChecksum: "--gre-csum", greSequence: "--gre-seq", vlans: "--vlan", offloads: "--no-offloads", membership: "--etcd" };
 
 /** "segments[0].vni: ..." -> "--vni: ...": a problem of a config built from flags, named by the flag. */
 function flagProblem(problem: string): string {
@@ -178,6 +194,8 @@ export function describePlan(cfg: Config, p: Plan): string {
 export async function runUp(flags: UpFlags): Promise<void> {
   const cfg = configFromFlags(flags);
   const p = plan(cfg);
+  // A key file that is missing, malformed or readable by others stops `up` (and --dry-run) at once.
+  if (cfg.encryption !== undefined) readKeyFile(cfg.encryption.keyFile);
   if (flags.dryRun) {
     console.log(describePlan(cfg, p));
     for (const warning of mtuWarnings(p)) console.log(warning);

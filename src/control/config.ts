@@ -7,6 +7,7 @@ import { formatConfigPath } from "./config-path.js";
 import { nonDecimalNumbers } from "./yaml-numbers.js";
 import { tryParseListenAddress } from "./listen-address.js";
 import { macFromString } from "../wire/mac.js";
+import { SEALED_OVERHEAD } from "../wire/sealed.js";
 
 const ipAddress = z.string().refine((s) => isIP(s) !== 0, { message: "must be an IPv4 or IPv6 address" });
 
@@ -113,6 +114,18 @@ export const EtcdMembershipSchema = z.object({
 export const MIN_TRUNK_VLAN = 1;
 export const MAX_TRUNK_VLAN = 4094;
 
+/** Encrypted tunnels (docs/ENCRYPTION.md): a pre-shared key file, the AEAD, which segments. */
+export const EncryptionSchema = z.object({
+  /** 32 random bytes as base64 or hex (`vxswitch genkey`), mode 0600. */
+  keyFile: z.string().min(1),
+  /** Both ends must use the same; aes-256-gcm is the faster with AES-NI, chacha20-poly1305 without. */
+  cipher: z.enum(["aes-256-gcm", "chacha20-poly1305"]).default("aes-256-gcm"),
+  /** Sealed segments (VNIs / GRE keys); absent: every segment. Others stay clear for kernel/OVS peers. */
+  segments: z.array(z.number().int().min(0).max(0xffffffff)).min(1).optional(),
+  /** A tx key is replaced after this many seconds (and after 2^32 packets at the latest). */
+  rotateSeconds: z.number().int().min(1).max(86400).default(600),
+}).strict();
+
 export const ConfigSchema = z
   .object({
     local: ipAddress,
@@ -150,6 +163,7 @@ export const ConfigSchema = z
     fdb: z.array(StaticFdbSchema).default([]),
     /** Where peers come from besides `peers`: etcd. */
     membership: z.object({ etcd: EtcdMembershipSchema.optional() }).strict().optional(),
+    encryption: EncryptionSchema.optional(),
   })
   .strict()
   .superRefine((cfg, ctx) => {
@@ -194,7 +208,20 @@ export const ConfigSchema = z
       if (id !== undefined) useId(id, cfg.encap === "gre" && s.key === undefined ? `segments.${i} without a key` : `segments.${i}`, ["segments", i]);
     });
     checkStaticFdb(cfg.fdb, ids, idName, localFamily, ctx);
+    checkEncryption(cfg, ids, idName, ctx);
   });
+
+/** Encryption names existing segments, and leaves out what it cannot carry (yet). */
+function checkEncryption(cfg: { encryption?: z.infer<typeof EncryptionSchema>; group?: string; greChecksum: boolean }, ids: Map<number, string>, idName: string, ctx: Issues): void {
+  const e = cfg.encryption;
+  if (e === undefined) return;
+  e.segments?.forEach((id, i) => {
+    if (!ids.has(id)) ctx.addIssue({ code: "custom", path: ["encryption", "segments", i], message: `no segment has ${idName} ${id}` });
+  });
+  // Peers learned from traffic would be made before a packet verified: configure peers instead.
+  if (cfg.group !== undefined) ctx.addIssue({ code: "custom", path: ["encryption"], message: "encryption needs configured peers; multicast group mode learns them from unauthenticated traffic" });
+  if (cfg.greChecksum) ctx.addIssue({ code: "custom", path: ["greChecksum"], message: "a GRE checksum adds nothing to an encrypted segment (the AEAD tag covers it): leave greChecksum off" });
+}
 
 /** Each static entry names a segment, and exactly one of dst (a peer address) or dev (a TAP); no (vni, mac) twice. */
 function checkStaticFdb(entries: z.infer<typeof StaticFdbSchema>[], ids: Map<number, string>, idName: string, family: number, ctx: Issues): void {
@@ -325,13 +352,18 @@ function parseYamlConfig(text: string, source: string): unknown {
 }
 
 /** Encapsulation overhead on the underlay: outer IP + UDP/GRE + tunnel header + inner Ethernet. */
-export function encapOverhead(encap: "vxlan" | "gre", family: 4 | 6, greOptions = 0): number {
+export function encapOverhead(encap: "vxlan" | "gre", family: 4 | 6, greOptions = 0, sealed = false): number {
   const ip = family === 4 ? 20 : 40;
   const inner = 14;
-  return encap === "vxlan" ? ip + 8 + 8 + inner : ip + 4 + 4 * greOptions + inner;
+  return (encap === "vxlan" ? ip + 8 + 8 + inner : ip + 4 + 4 * greOptions + inner) + (sealed ? SEALED_OVERHEAD : 0);
 }
 
 /** Overlay MTU derived from the underlay MTU: 1450 for VXLAN over a 1500-byte IPv4 underlay. */
-export function overlayMtu(underlayMtu: number, encap: "vxlan" | "gre", family: 4 | 6, greOptions = 0): number {
-  return underlayMtu - encapOverhead(encap, family, greOptions);
+export function overlayMtu(underlayMtu: number, encap: "vxlan" | "gre", family: 4 | 6, greOptions = 0, sealed = false): number {
+  return underlayMtu - encapOverhead(encap, family, greOptions, sealed);
+}
+
+/** Whether segment id is sealed by this configuration. */
+export function segmentEncrypted(cfg: Config, id: number): boolean {
+  return cfg.encryption !== undefined && (cfg.encryption.segments === undefined || cfg.encryption.segments.includes(id));
 }

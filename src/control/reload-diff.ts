@@ -37,6 +37,7 @@ const RESTART_REASONS: Record<string, string> = {
   group: "the multicast group is joined when the sockets open",
   control: "the control socket is the one this reload came through",
   floodRateLimit: "flood limits are set up with the segments",
+  encryption: "keys and sealed segments are set up when the switch starts",
 };
 
 export const emptyDiff = (): ReloadDiff => ({ peersAdded: [], peersRemoved: [], fdbAdded: [], fdbRemoved: [] });

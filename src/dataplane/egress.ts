@@ -19,6 +19,9 @@ import type { PeerTable } from "./peer-table.js";
 import { DropReason, type DataplaneStats, type DropReasonName } from "./stats.js";
 import type { Observers } from "./observers.js";
 import { TooBigResponder, exceedsOverlay, gsoSegmentLength } from "./too-big.js";
+import { SealedEncap } from "./crypto-encap.js";
+import { SEAL_COPY_BYTES, SealCopies } from "./crypto-egress.js";
+import { CRYPTO_TAG_LEN } from "./crypto-session.js";
 
 export interface EgressOptions {
   batchSize: number;
@@ -61,6 +64,9 @@ export class EgressLoop {
   private splitMessages = 0;
   private splitSegments = 0;
   private splitBytes = 0;
+  /** Encrypted segments: the sealing encapsulation, and room for sealed flood copies. */
+  private readonly sealer: SealedEncap | undefined;
+  private readonly copies: SealCopies | undefined;
 
   constructor(
     private readonly tap: TapRuntime,
@@ -83,7 +89,10 @@ export class EgressLoop {
     const readBatch = throttled ? Math.min(opts.batchSize, DGRAM_READ) : opts.batchSize;
     this.maxRounds = throttled ? 1 : 8;
     const scratchBytes = this.vnet ? SegmentScratch.bytesFor(SCRATCH_SUPER_FRAMES) : 0;
-    this.rx = new RxBatch(readBatch, opts.slotSize, undefined, scratchBytes);
+    this.sealer = encap instanceof SealedEncap ? encap : undefined;
+    this.rx = new RxBatch(readBatch, opts.slotSize, undefined, scratchBytes + (this.sealer ? SEAL_COPY_BYTES : 0));
+    const copiesAt = this.rx.tailOffset + scratchBytes;
+    if (this.sealer) this.copies = new SealCopies(this.rx.slab, copiesAt, this.rx.slab.length, this.sealer);
     // Flooding sends one copy per peer, so a batch may need batchSize * peers messages.
     // (+2: a multicast group copy, and a peer added later by `fdb add --dst`.)
     const txCapacity = opts.batchSize * (peers.size + 2);
@@ -91,7 +100,7 @@ export class EgressLoop {
     this.maxMessage = maxGsoMessage(opts.family ?? 4);
     if (this.vnet) {
       this.addon = loadNative();
-      this.scratch = new SegmentScratch(this.rx.slab, this.rx.tailOffset, this.rx.slab.length);
+      this.scratch = new SegmentScratch(this.rx.slab, this.rx.tailOffset, copiesAt);
       // Room to copy a couple of super-frames to other local ports (flooding), besides plain frames.
       const copyBytes = opts.batchSize * (opts.maxFrame + 32) + 2 * (TAP_SUPER_FRAME + 32);
       this.local = new LocalDelivery(allTaps, this.rx.slab, opts.batchSize, copyBytes, TAP_SUPER_FRAME + 4, true);
@@ -182,6 +191,7 @@ export class EgressLoop {
       const decision = forwarder.learnAndDecide(vni, port.id, readMac(slab, off + 6), dstIsGroup ? -1 : readMac(slab, off), dstIsGroup);
       if (this.observers.active) this.observers.decided("egress", decision, vni, port.id);
       const hlen = encap.headerLength(segment);
+      const sealed = this.sealer !== undefined && this.sealer.session.encrypts(segment.id);
       if (decision === FLOOD) {
         if (segment.floodLimit !== undefined && !segment.floodLimit.take()) {
           est.drop(DropReason.floodLimited);
@@ -193,8 +203,14 @@ export class EgressLoop {
         const peers = segment.peers;
         if (gso) {
           if (peers.length > 0 && this.split(segment, off, len)) {
-            for (let p = 0; p < peers.length; p++) this.queueSplit(s, peers[p]!);
+            for (let p = 0; p < peers.length; p++) {
+              // Sealed: every peer has its own key, so every peer gets its own split.
+              if (sealed && ((p > 0 && !this.split(segment, off, len)) || !this.sealSplit(peers[p]!, segment))) continue;
+              this.queueSplit(s, peers[p]!);
+            }
           }
+        } else if (sealed) {
+          for (let p = 0; p < peers.length; p++) this.queueSealedCopy(s, segment, off, len, hlen, peers[p]!);
         } else {
           encap.writeHeader(slab, off, len, segment);
           for (let p = 0; p < peers.length; p++) {
@@ -222,7 +238,7 @@ export class EgressLoop {
       }
       const peer = this.peers.get(decision);
       if (peer !== undefined && gso) {
-        if (!this.split(segment, off, len)) continue;
+        if (!this.split(segment, off, len) || (sealed && !this.sealSplit(peer, segment))) continue;
         this.queueSplit(senders === 1 ? 0 : flowSourcePort(slab, off, len) % senders, peer);
         frames += this.splitSegments;
         bytes += this.splitBytes;
@@ -232,8 +248,14 @@ export class EgressLoop {
       if (peer !== undefined) {
         encap.writeHeader(slab, off, len, segment);
         const txb = this.tx[senders === 1 ? 0 : flowSourcePort(slab, off, len) % senders]!;
+        // Sealed in place: the tag goes behind the frame (the slot leaves room for it).
+        const wire = len + hlen + (sealed ? CRYPTO_TAG_LEN : 0);
+        if (sealed && !this.sealer!.session.seal(peer, slab, off - hlen, this.sealer!.tunnelLength(segment), wire)) {
+          est.drop(DropReason.txError);
+          continue;
+        }
         if (txb.full) this.flushTxKeepingScratch();
-        txb.push(off - hlen, len + hlen, peer.addr16, this.opts.dstPort);
+        txb.push(off - hlen, wire, peer.addr16, this.opts.dstPort);
         peer.txFrames++;
         peer.txBytes += len;
       } else {
@@ -260,6 +282,7 @@ export class EgressLoop {
   private flushTx(): void {
     this.flushTxKeepingScratch();
     this.scratch?.reset();
+    this.copies?.reset();
   }
 
   /**
@@ -269,14 +292,15 @@ export class EgressLoop {
   private split(segment: SegmentRuntime, off: number, len: number): boolean {
     const scratch = this.scratch!;
     const hlen = this.encap.headerLength(segment);
+    const trailer = this.sealer?.session.encrypts(segment.id) ? CRYPTO_TAG_LEN : 0;
     // VXLAN's header is the same for every segment: a template. Others (GRE checksum, sequence)
     // depend on the packet and are written per segment below.
     const template = this.encap.name === "vxlan";
     if (template) this.encap.writeHeader(scratch.template, hlen, len, segment);
-    let n = scratch.split(off, len, hlen, this.maxMessage);
+    let n = scratch.split(off, len, hlen, this.maxMessage, undefined, trailer);
     if (n === 0 && !scratch.empty) {
       this.flushTx();
-      n = scratch.split(off, len, hlen, this.maxMessage);
+      n = scratch.split(off, len, hlen, this.maxMessage, undefined, trailer);
     }
     if (n <= 0) {
       this.stats.egress.drop(n === 0 ? DropReason.txFull : DropReason.badOffload);
@@ -294,7 +318,7 @@ export class EgressLoop {
       largest = Math.max(largest, seg || mlen);
     }
     // An MSS chosen behind a larger MTU than the overlay's: its segments would not fit either.
-    if (largest - hlen > this.opts.maxFrame) {
+    if (largest - hlen - trailer > this.opts.maxFrame) {
       this.stats.egress.drop(DropReason.oversize);
       return false;
     }
@@ -304,13 +328,38 @@ export class EgressLoop {
         const start = msgs[3 * m]!;
         const end = start + msgs[3 * m + 1]!;
         const seg = msgs[3 * m + 2]! || end - start;
-        for (let o = start; o < end; o += seg) this.encap.writeHeader(slab, o + hlen, Math.min(seg, end - o) - hlen, segment);
+        for (let o = start; o < end; o += seg) this.encap.writeHeader(slab, o + hlen, Math.min(seg, end - o) - hlen - trailer, segment);
       }
     }
     this.splitMessages = n;
     this.splitSegments = segments;
-    this.splitBytes = wire - segments * hlen;
+    this.splitBytes = wire - segments * (hlen + trailer);
     return true;
+  }
+
+  /** Seals the last split's segments for peer (each peer has its own key). */
+  private sealSplit(peer: Peer, segment: SegmentRuntime): boolean {
+    const sealer = this.sealer!;
+    if (sealer.session.sealSplit(peer, this.rx.slab, this.scratch!.messages, this.splitMessages, sealer.tunnelLength(segment))) return true;
+    this.stats.egress.drop(DropReason.txError);
+    return false;
+  }
+
+  /** A flood copy of a plain frame, sealed for one peer, queued on sender s. */
+  private queueSealedCopy(s: number, segment: SegmentRuntime, off: number, len: number, hlen: number, peer: Peer): void {
+    let at = this.copies!.sealCopy(segment, off, len, hlen, peer);
+    if (at === -1) {
+      this.flushTx();
+      at = this.copies!.sealCopy(segment, off, len, hlen, peer);
+    }
+    if (at < 0) {
+      this.stats.egress.drop(at === -1 ? DropReason.txFull : DropReason.txError);
+      return;
+    }
+    const txb = this.tx[s]!;
+    if (txb.full) this.flushTxKeepingScratch();
+    txb.push(at, hlen + len + CRYPTO_TAG_LEN, peer.addr16, this.opts.dstPort);
+    peer.txFrames++;
   }
 
   /** Queues the last split's segments to a peer on sender s: one UDP_SEGMENT message each, or one datagram per segment. */

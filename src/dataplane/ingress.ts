@@ -17,6 +17,8 @@ import type { Peer, PeerTable } from "./peer-table.js";
 import type { PortRuntime, SegmentRuntime, TapRuntime } from "./runtime.js";
 import { DropReason, type DataplaneStats, type DropReasonName } from "./stats.js";
 import type { Observers } from "./observers.js";
+import { SealedEncap } from "./crypto-encap.js";
+import type { CryptoOpener } from "./crypto-session.js";
 
 /** An Ethernet header: the shortest inner frame decap accepts. */
 const MIN_INNER_FRAME = 14;
@@ -45,6 +47,8 @@ export class IngressLoop {
   private readonly encapLen: number;
   /** GRE: the tunnel header's length differs per packet (checksum, key, sequence flags). */
   private readonly gre: boolean;
+  /** Encrypted segments: opens sealed packets in place before anything reads them. */
+  private readonly opener: CryptoOpener | undefined;
   private readonly onShort = (lost: number): void => this.stats.ingress.drop(DropReason.txError, lost);
 
   constructor(
@@ -62,6 +66,7 @@ export class IngressLoop {
     private readonly addDynamicPeer: (addrs: Uint8Array, off: number) => Peer | undefined,
   ) {
     this.rx = new RxBatch(opts.batchSize, opts.slotSize);
+    this.opener = encap instanceof SealedEncap ? encap.session.opener(opts.batchSize, encap.name) : undefined;
     const capacity = opts.batchSize * 64;
     const vnet = opts.vnetHdr ?? false;
     // GRE headers vary in length per packet: the coalescer reads each one's flags (GRO_ENCAP_GRE).
@@ -95,6 +100,7 @@ export class IngressLoop {
     const ist = this.stats.ingress;
     this.fdb.tick();
     if (this.observers.active) this.observers.ingressBatch(rx, n);
+    this.opener?.open(rx, n, this.peers, ist);
     if (this.coalescer !== undefined) {
       this.processCoalesced(n);
       ist.batch(n);

@@ -2,7 +2,7 @@
 import { isIP } from "node:net";
 import { writeFileSync } from "node:fs";
 import type { Config } from "../control/config.js";
-import { overlayMtu, segmentPorts } from "../control/config.js";
+import { overlayMtu, segmentEncrypted, segmentPorts } from "../control/config.js";
 import { HEADROOM } from "../io/batch.js";
 import type { TapDevice } from "../io/tap-device.js";
 import type { TunnelSocket } from "../io/tunnel-socket.js";
@@ -35,6 +35,9 @@ import { rawSocketDrops, udpSocketDrops } from "../io/socket-drops.js";
 import { TapKeeper, type TapKeeperCounters, type TapState } from "./tap-keeper.js";
 import { tapMacFor } from "./tap-mac.js";
 import { formatMac, parseMac, readMac } from "../wire/mac.js";
+import { CryptoSession, CRYPTO_TAG_LEN } from "./crypto-session.js";
+import { SealedEncap } from "./crypto-encap.js";
+import { readKeyFile } from "./crypto-key.js";
 import { BusyPoll, MAX_BUSY_POLL_SOURCES, type BusyPollCounters, type BusyPollSource } from "./busy-poll.js";
 import type { MembershipReport, MembershipStatus, PeerMembership } from "./membership-report.js";
 
@@ -96,6 +99,8 @@ export interface InstanceStatus {
   group?: { address: string; dev: string | undefined; ttl: number; txFrames: number };
   /** Busy polling: the window (µs, 0 = off), what it spins on, and what it did. */
   busyPoll: { windowUs: number; fds: number } & BusyPollCounters;
+  /** Encrypted tunnels: the cipher, sealed segments ("all") and what the keys did. */
+  encryption?: { cipher: string; segments: number[] | "all"; rotateSeconds: number; opened: number; txRotations: number; rxRotations: number; derivations: number };
   uptimeSeconds: number;
 }
 
@@ -145,7 +150,8 @@ export function plan(cfg: Config): Plan {
   }
   // GRE: 4 bytes per option in the header (key, checksum, sequence), so the MTU is per segment.
   const greSend = { checksum: cfg.greChecksum, sequence: cfg.greSequence };
-  const derivedOf = (keyed: boolean): number => overlayMtu(underlayMtu, cfg.encap, family, cfg.encap === "gre" ? greOptionCount(keyed, greSend) : 0);
+  const derivedOf = (keyed: boolean, id: number): number =>
+    overlayMtu(underlayMtu, cfg.encap, family, cfg.encap === "gre" ? greOptionCount(keyed, greSend) : 0, segmentEncrypted(cfg, id));
   // A trunk TAP has one entry per VLAN; the first entry naming a bridge creates it.
   const bridgesSeen = new Set<string>();
   return {
@@ -155,7 +161,7 @@ export function plan(cfg: Config): Plan {
     io: cfg.io === "dgram" ? "dgram" : "batch",
     segments: segmentPorts(cfg).map((p) => {
       const s = cfg.segments[p.segment]!;
-      const derived = derivedOf(s.key !== undefined || s.trunk === true);
+      const derived = derivedOf(s.key !== undefined || s.trunk === true, p.id);
       const firstUse = s.bridge !== undefined && !bridgesSeen.has(s.bridge);
       if (s.bridge !== undefined) bridgesSeen.add(s.bridge);
       return {
@@ -208,6 +214,8 @@ export class SwitchInstance {
    */
   private readonly unicastOnly = new Map<number, Set<string>>();
   private readonly encap: Encapsulation;
+  /** Encrypted tunnels (config.encryption): keys per peer, sealing and opening. */
+  private readonly crypto: CryptoSession | undefined;
   private readonly started = Date.now();
   io: "batch" | "dgram" = "batch";
   /** Set by whoever runs membership (etcd): what status and peers report about it. */
@@ -218,9 +226,14 @@ export class SwitchInstance {
     this.segments = new Segments(this.endpoints);
     this.forwarder = new Forwarder(this.fdb, this.endpoints, this.segments);
     this.tapProbe = new TapOffloadProbe(config.offloads);
-    this.encap = config.encap === "gre"
+    const clear = config.encap === "gre"
       ? new GreEncap(greSegmentsOf(config), { checksum: config.greChecksum, sequence: config.greSequence })
       : new VxlanEncap();
+    const e = config.encryption;
+    this.crypto = e === undefined
+      ? undefined
+      : new CryptoSession({ cipher: e.cipher, psk: readKeyFile(e.keyFile), local16: parseAddress(config.local), rotateSeconds: e.rotateSeconds, segments: e.segments });
+    this.encap = this.crypto === undefined ? clear : new SealedEncap(clear, this.crypto);
   }
 
   /** Opens everything; on any failure closes what was opened and rethrows. */
@@ -297,6 +310,7 @@ export class SwitchInstance {
       if (i >= 0) seg.peers.splice(i, 1);
     }
     this.peers.remove(peer.id);
+    this.crypto?.removePeer(peer);
     this.endpoints.remove(peer.id);
   }
 
@@ -305,6 +319,7 @@ export class SwitchInstance {
     const id = this.endpoints.addPeer(address);
     const peer = newPeer({ id, address, addr16: parseAddress(address), port: this.config.encap === "gre" ? 0 : this.config.port, dynamic });
     this.peers.add(peer);
+    this.crypto?.addPeer(peer);
     // A learned peer (group mode) is reached by unicast only: floods go to the group.
     if (flood) {
       this.segments.addMeshPeer(id);
@@ -393,7 +408,8 @@ export class SwitchInstance {
     // Slots hold what the TAP's link lets through, which may be more than the overlay carries.
     const maxMtu = Math.max(...this.plan.segments.map((s) => Math.max(s.mtu, s.tapMtu)));
     const maxFrame = maxMtu + 14 + 4;
-    const tapSlot = this.tapProbe.tapSlotSize(HEADROOM, maxFrame);
+    // Sealed frames get their tag behind them, in the slot.
+    const tapSlot = this.tapProbe.tapSlotSize(HEADROOM, maxFrame + (this.crypto === undefined ? 0 : CRYPTO_TAG_LEN));
     const vnetHdr = this.tapProbe.offloads.tapVnetHdr;
     // Room for a whole GSO datagram on every socket, UDP_GRO or not: a same-host sender's UDP
     // tunnel GSO packet reaches any UDP socket unsegmented (up to 64 KiB, one tunnel header).
@@ -434,6 +450,8 @@ export class SwitchInstance {
     }, 1000);
     this.sweepTimer.unref();
     this.log(`tap offloads: ${describeOffloads(this.tapProbe.offloads)}`);
+    const e = this.config.encryption;
+    if (e !== undefined) this.log(`encryption ${e.cipher} for ${e.segments === undefined ? "every segment" : `segments ${e.segments.join(", ")}`}, keys from ${e.keyFile}, rotated every ${e.rotateSeconds} s`);
     if (this.config.encap === "gre") this.log(`io raw GRE socket: checksum ${this.config.greChecksum ? "on" : "off"}, sequence ${this.config.greSequence ? "on" : "off"}`);
     else this.log(`io ${this.io}: udp gro ${sockets.main.gro ? "on" : "off"}, gso ${sockets.main.gso ? "on" : "off"}, ${sockets.senders.length} source-port sockets`);
   }
@@ -715,6 +733,9 @@ export class SwitchInstance {
       ...(this.membership !== undefined ? { membership: this.membership.status() } : {}),
       ...(this.group !== undefined && this.plan.multicast !== undefined
         ? { group: { address: this.group.address, dev: this.plan.multicast.dev, ttl: this.plan.multicast.ttl, txFrames: this.group.txFrames } }
+        : {}),
+      ...(this.crypto !== undefined && this.config.encryption !== undefined
+        ? { encryption: { cipher: this.config.encryption.cipher, segments: this.config.encryption.segments ?? "all", rotateSeconds: this.config.encryption.rotateSeconds, ...this.crypto.counters() } }
         : {}),
       busyPoll: { windowUs: this.busyPoll?.windowUs ?? 0, fds: this.busyPoll === undefined ? 0 : this.taps.length + (s?.main.fd === undefined ? 0 : 1), ...(this.busyPoll?.counters ?? { spins: 0, hits: 0 }) },
       uptimeSeconds: Math.round((Date.now() - this.started) / 1000),

@@ -142,7 +142,7 @@ function putU16LE(buf: Buffer, at: number, v: number): void {
  */
 export class SegmentScratch {
   /** The encapsulation header copied in front of each segment, at [0, length). */
-  readonly template = Buffer.alloc(16);
+  readonly template = Buffer.alloc(32);
   /** tsoSplit's output: offset, length, segment size per message. */
   readonly messages = new Uint32Array(3 * TSO_MAX_MESSAGES);
   private pos: number;
@@ -163,12 +163,12 @@ export class SegmentScratch {
 
   /**
    * Splits the super-frame at slab[off, off+len) (virtio-net header in front) behind the
-   * template's first encapLen bytes. Returns messages (> 0), 0 when the scratch is full (send
+   * template's first encapLen bytes, `trailer` bytes of room after each (an AEAD tag). Returns messages (> 0), 0 when the scratch is full (send
    * what is queued, reset(), retry) or < 0 when the super-frame is malformed. `src` holds the
    * super-frame when it is not in the scratch's own slab.
    */
-  split(off: number, len: number, encapLen: number, maxMessage: number, src: Buffer = this.slab): number {
-    const n = this.addon.tsoSplit(src, off, len, this.slab, this.pos, this.end, this.template, encapLen, maxMessage, this.messages);
+  split(off: number, len: number, encapLen: number, maxMessage: number, src: Buffer = this.slab, trailer = 0): number {
+    const n = this.addon.tsoSplit(src, off, len, this.slab, this.pos, this.end, this.template, encapLen, maxMessage, this.messages, trailer);
     if (n > 0) {
       const last = 3 * (n - 1);
       this.pos = (this.messages[last]! + this.messages[last + 1]! + 7) & ~7;

@@ -27,6 +27,18 @@ export const DropReason = {
   moveRefused: 17,
   /** A flood (broadcast, multicast, unknown unicast) over the segment's floodRateLimit. */
   floodLimited: 18,
+  /** Encrypted tunnels: the tag did not verify (forged, corrupted, another key or another sender). */
+  authFailed: 19,
+  /** Encrypted tunnels: a counter seen before, or too far behind the replay window. */
+  replayed: 20,
+  /** Encrypted tunnels: shorter than a tunnel header, crypto header and tag. */
+  truncated: 21,
+  /** Encrypted tunnels: a key epoch older than the two kept, or new epochs asked for too often. */
+  staleKey: 22,
+  /** A clear packet for a segment that is encrypted here. */
+  cleartextRefused: 23,
+  /** A sealed packet for a segment that is not encrypted here. */
+  notEncrypted: 24,
 } as const;
 export type DropReasonName = keyof typeof DropReason;
 export const DROP_REASON_NAMES = Object.keys(DropReason) as DropReasonName[];

@@ -28,6 +28,12 @@ export const DROP_WORDS: Record<DropReasonName, string> = {
   tooBig: "too big for the overlay (answered with ICMP fragmentation needed / packet too big)",
   moveRefused: "a tunnel claimed a MAC in use on a local port (move refused)",
   floodLimited: "flood over the segment's floodRateLimit",
+  authFailed: "encrypted packet did not verify (forged, corrupted, another key or sender)",
+  replayed: "encrypted packet replayed or behind the replay window",
+  truncated: "encrypted packet shorter than its headers and tag",
+  staleKey: "encrypted packet under an old or unasked-for key epoch",
+  cleartextRefused: "clear packet for an encrypted segment",
+  notEncrypted: "encrypted packet for a segment not encrypted here",
 };
 
 /** "aa:..:01 > ff:..:ff ARP" or "... vlan 100 IPv4 10.0.0.1 > 10.0.0.2 icmp" from the first bytes of a frame. */

@@ -11,6 +11,7 @@ import {
 } from "../wire/gre.js";
 import { checkVxlan, VXLAN_FLAG_I, VXLAN_HEADER_LEN, vxlanFlags, vxlanVni, VxlanReason } from "../wire/vxlan.js";
 import { dropsIt, hex16, hex8, MAX_DEPTH, tooShort, type Walk } from "./decoder.js";
+import { GRE_PROTO_SEALED, SEALED_HEADER_LEN, SEALED_TAG_LEN, sealedCounter, sealedEpoch, VXLAN_FLAGS_SEALED } from "../wire/sealed.js";
 import { decodeEthernet, decodeEthertype, ethertypeName } from "./link.js";
 
 // Decapsulation only reads the packet and sets decapId: one instance each serves every decode.
@@ -40,6 +41,11 @@ export function decodeVxlan(w: Walk, off: number, end: number): void {
   }
   const flags = vxlanFlags(buf, off);
   const vni = vxlanVni(buf, off);
+  if (flags === VXLAN_FLAGS_SEALED) {
+    w.layer("vxlan", off, `vni ${vni} flags ${hex8(flags)} (sealed)`, { vni, flags });
+    decodeSealed(w, off + VXLAN_HEADER_LEN, end);
+    return;
+  }
   const reserved = (flags & ~VXLAN_FLAG_I) !== 0 || buf[off + 1] !== 0 || buf[off + 2] !== 0 || buf[off + 3] !== 0 || buf[off + 7] !== 0;
   const layer = w.layer("vxlan", off, `vni ${vni} flags ${hex8(flags)}${reserved ? " (reserved bits set: ignored)" : ""}`, { vni, flags });
   if (drop === "runt") {
@@ -51,6 +57,18 @@ export function decodeVxlan(w: Walk, off: number, end: number): void {
     w.problem(layer, `VXLAN: I flag clear (flags ${hex8(flags)})${counted !== undefined ? `: ${dropsIt(counted)}` : ""}`, reason, counted);
   }
   if (enterTunnel(w)) decodeEthernet(w, off + VXLAN_HEADER_LEN, end);
+}
+
+/** A sealed payload (docs/ENCRYPTION.md): its epoch and counter; the frame inside is not readable here. */
+function decodeSealed(w: Walk, off: number, end: number): void {
+  const len = end - off;
+  if (len < SEALED_HEADER_LEN + SEALED_TAG_LEN) {
+    w.problem(null, `${tooShort("sealed payload", len, SEALED_HEADER_LEN + SEALED_TAG_LEN)}: ${dropsIt("truncated")}`, undefined, "truncated");
+    return;
+  }
+  const epoch = sealedEpoch(w.buf, off);
+  const counter = sealedCounter(w.buf, off);
+  w.layer("sealed", off, `epoch ${epoch} counter ${counter}, ${len - SEALED_HEADER_LEN - SEALED_TAG_LEN} bytes sealed + ${SEALED_TAG_LEN}-byte tag`, { epoch, counter: counter.toString() });
 }
 
 function greFlagText(flags: number): string {
@@ -78,6 +96,10 @@ export function decodeGre(w: Walk, off: number, end: number): void {
     flags, version: greVersion(buf, off), protocol, key, seq, checksum: fits && (flags & GRE_FLAG_C) !== 0 ? greChecksum(buf, off) : null,
   });
   if (fits && (flags & GRE_FLAG_C) !== 0) layer.summary += reason === GreReason.badChecksum ? " csum bad" : " csum ok";
+  if (fits && protocol === GRE_PROTO_SEALED) {
+    decodeSealed(w, off + hlen, end);
+    return;
+  }
   const dropText = drop === undefined ? "" : `: ${dropsIt(drop)}`;
   if (reason === GreReason.badVersion) {
     w.problem(layer, `GRE: version ${greVersion(buf, off)}, only 0 is GRE (1 is PPTP's enhanced GRE)${dropText}`, reason, drop);

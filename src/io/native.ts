@@ -36,6 +36,9 @@ export interface UdpOpenOptions {
   sndBuf?: number;
 }
 
+/** Opaque key state made by cryptoCreate. */
+export type CryptoState = object;
+
 export interface NativeAddon {
   // TAP (non-blocking). vnetHdr adds IFF_VNET_HDR. Closing the fd removes the TAP.
   tapOpen(name: string, vnetHdr: boolean): { fd: number; name: string };
@@ -111,7 +114,7 @@ export interface NativeAddon {
    * is too small, -1 for a malformed super-frame, -2 when out is too short.
    */
   tsoSplit(src: Buffer, frameOff: number, frameLen: number, dst: Buffer, dstOff: number, dstEnd: number,
-           encap: Uint8Array, encapLen: number, maxMessage: number, out: Uint32Array): number;
+           encap: Uint8Array, encapLen: number, maxMessage: number, out: Uint32Array, trailer?: number): number;
   /**
    * Decapsulates a receive batch (encapLen-byte tunnel headers) into `out`, coalescing same-flow
    * TCP segments into GSO super-frames; each output frame lies behind a virtio-net header.
@@ -122,6 +125,23 @@ export interface NativeAddon {
   groCoalesce(slab: Buffer, slotSize: number, headroom: number, lengths: Uint32Array, segSizes: Uint16Array,
               srcAddrs: Uint8Array, count: number, encapLen: number, cursor: Uint32Array, out: Buffer,
               records: Uint32Array, maxRecords: number, maxFrame: number): number;
+  // Encrypted tunnels (native/crypto_*.c, docs/ENCRYPTION.md).
+  /** Key state of a switch: cipher 1 chacha20-poly1305 / 2 aes-256-gcm; tx keys rotate after rotateSeconds or rotatePackets. */
+  cryptoCreate(cipher: number, psk: Uint8Array, local16: Uint8Array, rotateSeconds: number, rotatePackets: number, firstEpoch: number): CryptoState;
+  cryptoPeerAdd(state: CryptoState, slot: number, addr16: Uint8Array): void;
+  cryptoPeerRemove(state: CryptoState, slot: number): void;
+  /** Seals buf[off, off+total): hl bytes of tunnel header, 12 of crypto header, plaintext, 16 of tag room. */
+  cryptoSeal(state: CryptoState, slot: number, buf: Buffer, off: number, hl: number, total: number): boolean;
+  /** Seals every segment of tsoSplit's first `count` messages (split with a 16-byte trailer). */
+  cryptoSealSplit(state: CryptoState, slot: number, buf: Buffer, messages: Uint32Array, count: number, hl: number): boolean;
+  /**
+   * Opens the sealed packets of a receive batch in place, packing what verified as [tunnel
+   * header][plaintext] (lengths and segSizes updated); counters[result] += packets.
+   * kind 0: VXLAN, 1: GRE. slots[i]: the sender's peer slot, -1 unknown (left alone).
+   */
+  cryptoOpenBatch(state: CryptoState, slab: Buffer, slotSize: number, headroom: number, lengths: Uint32Array,
+                  segSizes: Uint16Array, slots: Int32Array, count: number, kind: number, counters: Float64Array): void;
+  cryptoCounters(state: CryptoState): { txRotations: number; rxRotations: number; derivations: number };
 }
 
 const ADDON_FILE = "build/Release/vxswitch_native.node";

@@ -17,6 +17,8 @@ export interface TincOptions {
   port?: number;
   /** How long to wait for every node's meta connection (default 15 s). */
   readyTimeoutMs?: number;
+  /** tinc's default cipher and digest instead of none (the encrypted comparison). */
+  crypto?: boolean;
 }
 
 export interface TincNode {
@@ -71,7 +73,7 @@ export async function startTincSwitch(lab: Lab, options: TincOptions = {}): Prom
     // Cipher/Digest/Compression are host variables: each node says how it wants to be sent to.
     writeFileSync(
       join(dir, "hosts", host.name),
-      [`Address = ${host.underlayV4}`, `Port = ${port}`, "Cipher = none", "Digest = none", "Compression = 0", ""].join("\n"),
+      [`Address = ${host.underlayV4}`, `Port = ${port}`, ...(options.crypto === true ? [] : ["Cipher = none", "Digest = none"]), "Compression = 0", ""].join("\n"),
     );
     const up = join(dir, "tinc-up");
     writeFileSync(up, `#!/bin/sh\nip link set "$INTERFACE" mtu ${mtu}\nip link set "$INTERFACE" master ${bridge}\nip link set "$INTERFACE" up\n`);

@@ -53,6 +53,8 @@ export interface VxswitchConfig {
   segments: VxswitchSegmentConfig[];
   /** Membership through etcd (see the config schema's membership.etcd). */
   membership?: { etcd: { endpoints: string[]; [setting: string]: unknown } };
+  /** Encrypted tunnels (docs/ENCRYPTION.md). */
+  encryption?: { keyFile: string; cipher?: "aes-256-gcm" | "chacha20-poly1305"; segments?: number[]; rotateSeconds?: number };
 }
 
 export interface VxswitchSegmentConfig {
