@@ -12,4 +12,9 @@ apt-get install -y -qq --no-install-recommends \
 if command -v systemctl >/dev/null 2>&1 && systemctl list-unit-files etcd.service >/dev/null 2>&1; then
   systemctl disable --now etcd.service >/dev/null 2>&1 || true
 fi
+# Without systemd the package's init script may have started it (unless policy-rc.d forbade it).
+if [ -x /etc/init.d/etcd ]; then
+  /etc/init.d/etcd stop >/dev/null 2>&1 || true
+  update-rc.d etcd disable >/dev/null 2>&1 || true
+fi
 echo "system packages installed"
