@@ -42,7 +42,8 @@ export async function ping(ns: string, target: string, options: PingOptions = {}
   if (options.dontFragment === true) argv.push("-M", "do");
   if (options.broadcast === true) argv.push("-b");
   argv.push(target);
-  const bound = Math.ceil((count * interval + timeout + 5) * 1000);
+  // ping paces a little slower than -i says (timer slack): 5 % over a long run, plus the last wait.
+  const bound = Math.ceil((count * interval * 1.05 + timeout + 5) * 1000);
   const result = await nsExecResult(ns, argv, { timeoutMs: bound });
   const output = result.stdout + result.stderr;
   if (result.code !== 0 && result.code !== 1) throw new Error(`ping ${target} in ${ns} failed (exit ${result.code}):\n${output}`);
