@@ -211,22 +211,29 @@ export class IngressLoop {
   /** Delivers the segments the segmenter cut from one oversize frame: copies, flushed at once. */
   private deliverSegments(segment: SegmentRuntime, decision: number): void {
     const ist = this.stats.ingress;
-    const ports = decision === FLOOD ? segment.ports : decision >= 0 ? [this.portsById.get(decision)] : [];
-    if (decision < 0 && decision !== FLOOD) {
+    const flood = decision === FLOOD;
+    if (decision < 0 && !flood) {
       ist.drop(DropReason[dropReasonName(decision) as DropReasonName]);
       return;
     }
+    const ports = segment.ports;
+    const unicast = flood ? undefined : this.portsById.get(decision);
     const seg = this.segmenter!;
     for (let k = 0; k < seg.count; k++) {
-      for (const port of ports) {
-        if (port === undefined) ist.drop(DropReason.splitHorizon);
-        else if (!this.local.copy(port, seg.buffer, seg.offsets[k]!, seg.lengths[k]!)) ist.drop(DropReason.txFull);
+      const off = seg.offsets[k]!;
+      const len = seg.lengths[k]!;
+      if (flood) {
+        for (let p = 0; p < ports.length; p++) if (!this.local.copy(ports[p]!, seg.buffer, off, len)) ist.drop(DropReason.txFull);
+      } else if (unicast === undefined) {
+        ist.drop(DropReason.splitHorizon);
+      } else if (!this.local.copy(unicast, seg.buffer, off, len)) {
+        ist.drop(DropReason.txFull);
       }
       ist.frames++;
-      ist.bytes += seg.lengths[k]!;
-      segment.traffic.ingress(1, seg.lengths[k]!);
+      ist.bytes += len;
+      segment.traffic.ingress(1, len);
     }
-    if (decision === FLOOD) ist.flood(ports.length);
+    if (flood) ist.flood(ports.length);
     this.local.flush(this.onShort);
   }
 
