@@ -1,7 +1,7 @@
 // Client commands that ask a running vxswitch over its control socket and print like iproute2.
 import { controlRequest } from "../control/control-client.js";
-import type { FdbRow } from "../control/handlers.js";
-import type { InstanceStatus } from "../dataplane/instance.js";
+import type { FdbRow } from "../api/fdb-rows.js";
+import type { InstanceStatus } from "../dataplane/status.js";
 import { formatJson, type OutputFlags } from "./output.js";
 
 interface QueryOptions extends OutputFlags {

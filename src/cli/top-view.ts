@@ -1,5 +1,5 @@
 // `vxswitch top`, computed client-side: rates from two successive stats/status answers, rendered as a text screen.
-import type { InstanceStatus } from "../dataplane/instance.js";
+import type { InstanceStatus } from "../dataplane/status.js";
 
 export interface DirectionCounters {
   frames: number;

@@ -1,6 +1,6 @@
 // `vxswitch top`: polls the running switch and redraws rates like top/iftop; --once prints one snapshot.
 import { controlRequest } from "../control/control-client.js";
-import type { InstanceStatus } from "../dataplane/instance.js";
+import type { InstanceStatus } from "../dataplane/status.js";
 import { computeTop, renderTop, type StatsAnswer, type TopSample } from "./top-view.js";
 
 export interface TopFlags {

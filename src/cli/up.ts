@@ -4,17 +4,14 @@ import { ConfigError, loadConfigFile, validateConfig, type Config } from "../con
 import { mtuWarnings } from "../control/mtu-check.js";
 import { UsageError } from "./usage-error.js";
 import { ControlServer, DEFAULT_CONTROL_PATH } from "../control/control-server.js";
-import { controlHandlers } from "../control/handlers.js";
-import { plan, SwitchInstance, type Plan } from "../dataplane/instance.js";
+import { controlHandlers, startingHandlers } from "../control/handlers.js";
+import { plan, type Plan } from "../control/plan.js";
 import { tierUpSooner } from "../dataplane/jit-tiering.js";
-import { startMetrics } from "../control/metrics-server.js";
-import { applyStaticFdb, Reloader, type ReloadResult } from "../control/reload.js";
+import type { ReloadResult } from "../control/reload.js";
 import { Logger, type LogFormat, type LogLevel } from "../log/logger.js";
 import { ProblemWatch } from "../log/problem-watch.js";
-import { EtcdMembership } from "../control/membership/etcd-membership.js";
+import { Switch } from "../api/switch.js";
 
-/** How long `up` waits for etcd's first answer before starting without it (it joins when etcd answers). */
-const ETCD_START_WAIT_MS = 3000;
 /** How long a stopping switch waits to revoke its etcd lease (so peers drop it at once). */
 const ETCD_REVOKE_WAIT_MS = 1000;
 
@@ -205,15 +202,12 @@ export async function runUp(flags: UpFlags): Promise<void> {
   const log = (line: string): void => logger.info(line);
   for (const warning of mtuWarnings(p)) logger.warn(warning);
   tierUpSooner();
-  const instance = new SwitchInstance(cfg, p, log);
-  const etcd = cfg.membership?.etcd;
-  const membership = etcd === undefined ? undefined
-    : new EtcdMembership(etcd, { address: cfg.local, encap: cfg.encap, port: cfg.port, vnis: p.segments.map((s) => s.id) }, instance, (line) => logger.info(line));
-  const reloader = new Reloader(flags.config, cfg, instance, flags.control);
+  let sw: Switch | undefined;
   let stop = (_why: string): void => {};
   const reload = (trigger: string): ReloadResult => {
     try {
-      const result = reloader.reload();
+      if (sw === undefined) throw new Error("the switch is still starting");
+      const result = sw.reload();
       logReload(logger, trigger, result);
       return result;
     } catch (err) {
@@ -222,32 +216,23 @@ export async function runUp(flags: UpFlags): Promise<void> {
     }
   };
   // The control socket first: a second switch on the same path is refused before it opens
-  // anything, and the first one's socket is never touched.
+  // anything, and the first one's socket is never touched. It answers through the library API.
   const hooks = { reload: () => reload("reload"), down: () => setTimeout(() => stop("down (control socket)"), DOWN_DELAY_MS) };
-  const control = new ControlServer(cfg.control ?? DEFAULT_CONTROL_PATH, controlHandlers(instance, hooks), { log });
+  // Until the switch runs, every request is answered "still starting"; then the API answers.
+  const handlers = startingHandlers();
+  const control = new ControlServer(cfg.control ?? DEFAULT_CONTROL_PATH, handlers, { log });
   await control.listen();
   // Whatever ends the process (an uncaught error too), the socket file goes with it, if still ours.
   process.once("exit", () => control.close());
   try {
-    await instance.start();
-    const statics = applyStaticFdb(instance, cfg.fdb);
-    if (statics.failed.length > 0) throw new Error(`static FDB entries: ${statics.failed.join("; ")}`);
-    if (membership !== undefined) {
-      instance.membership = membership;
-      await membership.start(ETCD_START_WAIT_MS);
-    }
+    sw = await Switch.start(cfg, { log, configPath: flags.config, metrics: flags.metrics });
   } catch (err) {
     control.close();
-    instance.close();
-    await membership?.close(false);
     throw err;
   }
-  const metrics = await startMetrics(flags.metrics ?? cfg.metrics, instance, log).catch((err: unknown) => {
-    control.close();
-    instance.close();
-    throw err;
-  });
-  const watch = new ProblemWatch(instance, logger);
+  const running = sw;
+  Object.assign(handlers, controlHandlers(running, hooks));
+  const watch = new ProblemWatch(running.instance, logger);
   const watchTimer = setInterval(() => watch.check(), 1000);
   watchTimer.unref();
   let stopping = false;
@@ -259,12 +244,9 @@ export async function runUp(flags: UpFlags): Promise<void> {
     logger.flushProblems();
     log(`${why}: stopping, removing TAPs`);
     control.close();
-    metrics?.close();
-    instance.close();
-    if (membership === undefined) process.exit(0);
-    // Revoking the lease takes this host out of every peer list now, not after the lease time.
+    // Revoking an etcd lease takes this host out of every peer list now, not after the lease time.
     setTimeout(() => process.exit(0), ETCD_REVOKE_WAIT_MS).unref();
-    void membership.close(true).finally(() => process.exit(0));
+    void running.stop(true).finally(() => process.exit(0));
   };
   process.on("SIGINT", () => stop("SIGINT"));
   process.on("SIGTERM", () => stop("SIGTERM"));
@@ -277,7 +259,8 @@ export async function runUp(flags: UpFlags): Promise<void> {
       // Logged by reload; the running state is kept.
     }
   });
-  log(`ready: ${cfg.encap} ${p.segments.map((s) => `${s.id}@${s.vlan === 0 ? s.tap : `${s.tap}.${s.vlan}`}`).join(" ")} local ${cfg.encap === "gre" ? cfg.local : `${cfg.local}:${cfg.port}`} peers ${cfg.peers.join(",") || "-"}${etcd === undefined ? "" : ` etcd ${etcd.endpoints.join(",")}`}${cfg.group === undefined ? "" : ` group ${cfg.group}`} io ${instance.io} control ${control.path}`);
+  const etcd = cfg.membership?.etcd;
+  log(`ready: ${cfg.encap} ${p.segments.map((s) => `${s.id}@${s.vlan === 0 ? s.tap : `${s.tap}.${s.vlan}`}`).join(" ")} local ${cfg.encap === "gre" ? cfg.local : `${cfg.local}:${cfg.port}`} peers ${cfg.peers.join(",") || "-"}${etcd === undefined ? "" : ` etcd ${etcd.endpoints.join(",")}`}${cfg.group === undefined ? "" : ` group ${cfg.group}`} io ${running.io} control ${control.path}`);
 }
 
 function logReload(logger: Logger, trigger: string, result: ReloadResult): void {

@@ -7,7 +7,9 @@ import { formatConfigPath } from "./config-path.js";
 import { nonDecimalNumbers } from "./yaml-numbers.js";
 import { tryParseListenAddress } from "./listen-address.js";
 import { macFromString } from "../wire/mac.js";
-import { SEALED_OVERHEAD } from "../wire/sealed.js";
+import { VXLAN_PORT } from "../wire/vxlan.js";
+import { DEFAULT_AGEING_MS, DEFAULT_MAX_ENTRIES } from "../switch/fdb.js";
+import { DEFAULT_BATCH } from "../io/batch.js";
 
 const ipAddress = z.string().refine((s) => isIP(s) !== 0, { message: "must be an IPv4 or IPv6 address" });
 
@@ -129,7 +131,7 @@ export const EncryptionSchema = z.object({
 export const ConfigSchema = z
   .object({
     local: ipAddress,
-    port: z.number().int().min(1).max(65535).default(4789),
+    port: z.number().int().min(1).max(65535).default(VXLAN_PORT),
     encap: z.enum(["vxlan", "gre"]).default("vxlan"),
     /** GRE only: send a checksum (C flag) with every packet. Received checksums are always verified. */
     greChecksum: z.boolean().default(false),
@@ -137,9 +139,9 @@ export const ConfigSchema = z
     greSequence: z.boolean().default(false),
     io: z.enum(["auto", "batch", "dgram"]).default("auto"),
     peers: z.array(ipAddress).default([]),
-    ageing: z.number().int().min(0).default(300),
-    maxAddresses: z.number().int().min(1).default(65536),
-    batch: z.number().int().min(1).max(1024).default(64),
+    ageing: z.number().int().min(0).default(DEFAULT_AGEING_MS / 1000),
+    maxAddresses: z.number().int().min(1).default(DEFAULT_MAX_ENTRIES),
+    batch: z.number().int().min(1).max(1024).default(DEFAULT_BATCH),
     /** Busy polling: spin (one CPU) for this many µs after the last packet instead of sleeping; 0 = off. */
     busyPoll: z.number().int().min(0).max(1_000_000).default(0),
     /** TAP offloads (virtio-net header, checksum, TSO/USO split and TCP coalescing) where the kernel has them. */
@@ -349,18 +351,6 @@ function parseYamlConfig(text: string, source: string): unknown {
   const odd = nonDecimalNumbers(doc, text);
   if (odd.length > 0) throw new ConfigError(odd, source);
   return doc.toJS() as unknown;
-}
-
-/** Encapsulation overhead on the underlay: outer IP + UDP/GRE + tunnel header + inner Ethernet. */
-export function encapOverhead(encap: "vxlan" | "gre", family: 4 | 6, greOptions = 0, sealed = false): number {
-  const ip = family === 4 ? 20 : 40;
-  const inner = 14;
-  return (encap === "vxlan" ? ip + 8 + 8 + inner : ip + 4 + 4 * greOptions + inner) + (sealed ? SEALED_OVERHEAD : 0);
-}
-
-/** Overlay MTU derived from the underlay MTU: 1450 for VXLAN over a 1500-byte IPv4 underlay. */
-export function overlayMtu(underlayMtu: number, encap: "vxlan" | "gre", family: 4 | 6, greOptions = 0, sealed = false): number {
-  return underlayMtu - encapOverhead(encap, family, greOptions, sealed);
 }
 
 /** Whether segment id is sealed by this configuration. */

@@ -1,7 +1,6 @@
-// What the control socket answers: FDB, peers, status and counters of a running instance, and run-time changes.
-import type { SwitchInstance } from "../dataplane/instance.js";
+// What the control socket answers: FDB, peers, status and counters of a running switch, and run-time changes, all through the library API.
+import type { Switch } from "../api/switch.js";
 import type { ControlHandler, ControlRequest } from "./control-server.js";
-import { macFromString } from "../wire/mac.js";
 import { StreamReply } from "./stream.js";
 import { captureStream } from "../debug/capture-session.js";
 import { traceStream } from "../debug/trace-session.js";
@@ -9,40 +8,6 @@ import { packetSpecOf, tracePacket } from "../debug/trace-packet.js";
 
 /** Streams at once (captures and traces): each one costs the loops a copy per matching frame. */
 const MAX_STREAMS = 4;
-
-/** One entry shaped like a row of `bridge -j fdb show`, where the fields mean the same. */
-export interface FdbRow {
-  mac: string;
-  /** The segment's TAP ("TAP.VLAN" on a trunk). */
-  ifname: string;
-  /** Remote tunnel endpoint, for entries behind a peer. */
-  dst?: string;
-  vni: number;
-  /** Every entry lives in vxswitch's own table, as the kernel vxlan's show "self". */
-  flags: string[];
-  /** "permanent" for static entries; absent for learned ones (as bridge prints none). */
-  state?: "permanent";
-  /** Seconds since the entry was last learned (learned entries only). */
-  updated?: number;
-}
-
-export function fdbRows(instance: SwitchInstance, filter: { vni?: number; dev?: string } = {}): FdbRow[] {
-  const rows: FdbRow[] = [];
-  for (const e of instance.fdb.entries(filter.vni)) {
-    const peer = instance.peers.get(e.endpoint);
-    const ifname = peer ? instance.tapOfSegment(e.vni) : (instance.endpoints.name(e.endpoint) ?? "?");
-    if (filter.dev !== undefined && ifname !== filter.dev && ifname.split(".")[0] !== filter.dev) continue;
-    rows.push({
-      mac: e.mac,
-      ifname,
-      ...(peer ? { dst: peer.address } : {}),
-      vni: e.vni,
-      flags: ["self"],
-      ...(e.isStatic ? { state: "permanent" as const } : { updated: Math.round(e.ageSeconds) }),
-    });
-  }
-  return rows;
-}
 
 function numberArg(req: ControlRequest, name: string): number {
   const v = req[name];
@@ -67,17 +32,17 @@ function requiredString(req: ControlRequest, name: string): string {
   return v;
 }
 
-function macArg(req: ControlRequest): number {
-  return macFromString(requiredString(req, "mac"));
+function macArg(req: ControlRequest): string {
+  return requiredString(req, "mac");
 }
 
 /** The segment of a request: vni if given, else the one whose TAP dev names (`fdb add MAC dev vxtap42 dst ...`). */
-function segmentArg(instance: SwitchInstance, req: ControlRequest): number {
+function segmentArg(sw: Switch, req: ControlRequest): number {
   const vni = optionalNumberArg(req, "vni");
   if (vni !== undefined) return vni;
   const dev = stringArg(req, "dev");
   if (dev === undefined) throw new Error("vni is required (or dev naming the segment's TAP)");
-  const matches = instance.status().segments.filter((s) => (s.vlan === undefined ? s.tap : `${s.tap}.${s.vlan}`) === dev);
+  const matches = sw.status().segments.filter((s) => (s.vlan === undefined ? s.tap : `${s.tap}.${s.vlan}`) === dev);
   if (matches.length !== 1) throw new Error(matches.length === 0 ? `${dev} is not the TAP of a segment; give vni N` : `${dev} carries several segments; give vni N`);
   return matches[0]!.id;
 }
@@ -89,32 +54,26 @@ export interface LifecycleHooks {
   down?: () => void;
 }
 
-export function controlHandlers(instance: SwitchInstance, hooks: LifecycleHooks = {}): Record<string, ControlHandler> {
+export function controlHandlers(sw: Switch, hooks: LifecycleHooks = {}): Record<(typeof CONTROL_VERBS)[number], ControlHandler> {
   return {
-    fdb: (req) => fdbRows(instance, { vni: optionalNumberArg(req, "vni"), dev: stringArg(req, "dev") }),
+    fdb: (req) => sw.fdb({ vni: optionalNumberArg(req, "vni"), dev: stringArg(req, "dev") }),
     "fdb-add": (req) => {
-      instance.addStaticEntry(segmentArg(instance, req), macArg(req), stringArg(req, "dst"), stringArg(req, "dev"));
+      const dst = stringArg(req, "dst");
+      const dev = stringArg(req, "dev");
+      if (dst === undefined && dev === undefined) throw new Error("give --dst ADDR or --dev TAP");
+      sw.addFdbEntry(segmentArg(sw, req), macArg(req), dst !== undefined ? { dst } : { dev: dev! });
       return { added: true };
     },
-    "fdb-del": (req) => ({ deleted: instance.removeFdbEntry(segmentArg(instance, req), macArg(req)) }),
-    "fdb-flush": () => ({ flushed: instance.flushLearned() }),
-    capture: (req) => streamOf(instance, () => captureStream(instance.debugView(), req)),
-    trace: (req) => streamOf(instance, () => traceStream(instance.debugView(), req)),
-    "trace-packet": (req) => tracePacket(instance.debugView(), packetSpecOf(req)),
-    status: () => instance.status(),
-    peers: () => instance.status().peers,
-    "peers-add": (req) => ({ added: instance.addFloodPeer(requiredString(req, "address"), optionalNumberArg(req, "vni")) }),
-    "peers-del": (req) => instance.removeFloodPeer(requiredString(req, "address"), optionalNumberArg(req, "vni")),
-    stats: () => {
-      const ingress = instance.stats.ingress.toJSON();
-      const socketDrops = instance.socketDrops();
-      if (socketDrops > 0) ingress.drops.socketReceiveQueue = socketDrops;
-      const traffic = new Map(instance.segmentTraffic().map((t) => [t.id, t.traffic]));
-      const segments = instance.status().segments.map((s) => ({
-        id: s.id, tap: s.vlan === undefined ? s.tap : `${s.tap}.${s.vlan}`, fdbEntries: instance.fdb.size(s.id), ...traffic.get(s.id)?.toJSON(),
-      }));
-      return { egress: instance.stats.egress.toJSON(), ingress, fdb: instance.fdbCounters(), segments, peers: instance.peerCounters(), io: instance.ioCounters() };
-    },
+    "fdb-del": (req) => ({ deleted: sw.removeFdbEntry(segmentArg(sw, req), macArg(req)) }),
+    "fdb-flush": () => ({ flushed: sw.flushFdb() }),
+    capture: (req) => streamOf(sw, () => captureStream(sw.debugView(), req)),
+    trace: (req) => streamOf(sw, () => traceStream(sw.debugView(), req)),
+    "trace-packet": (req) => tracePacket(sw.debugView(), packetSpecOf(req)),
+    status: () => sw.status(),
+    peers: () => sw.status().peers,
+    "peers-add": (req) => ({ added: sw.addPeer(requiredString(req, "address"), optionalNumberArg(req, "vni")) }),
+    "peers-del": (req) => sw.removePeer(requiredString(req, "address"), optionalNumberArg(req, "vni")),
+    stats: () => sw.counters(),
     reload: () => {
       if (hooks.reload === undefined) throw new Error("this switch cannot reload");
       return hooks.reload();
@@ -127,8 +86,19 @@ export function controlHandlers(instance: SwitchInstance, hooks: LifecycleHooks 
   };
 }
 
+/** Verbs the control socket knows. */
+export const CONTROL_VERBS = ["fdb", "fdb-add", "fdb-del", "fdb-flush", "capture", "trace", "trace-packet", "status", "peers", "peers-add", "peers-del", "stats", "reload", "down"] as const;
+
+/** What the control socket answers while the switch is starting: every verb, "still starting". */
+export function startingHandlers(): Record<string, ControlHandler> {
+  const starting = (): never => {
+    throw new Error("the switch is still starting");
+  };
+  return Object.fromEntries(CONTROL_VERBS.map((verb) => [verb, starting]));
+}
+
 /** A stream reply, refused when MAX_STREAMS observers are attached already. */
-function streamOf(instance: SwitchInstance, make: () => ConstructorParameters<typeof StreamReply>[0]): StreamReply {
-  if (instance.observers.count >= MAX_STREAMS) throw new Error(`${MAX_STREAMS} captures/traces are running already; stop one first`);
+function streamOf(sw: Switch, make: () => ConstructorParameters<typeof StreamReply>[0]): StreamReply {
+  if (sw.observerCount >= MAX_STREAMS) throw new Error(`${MAX_STREAMS} captures/traces are running already; stop one first`);
   return new StreamReply(make());
 }

@@ -1,9 +1,10 @@
 // Prometheus metrics (prom-client): read from the dataplane's own counters at scrape time, nothing added per packet.
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { NativeIoCounters } from "../io/native.js";
-import type { InstanceStatus } from "../dataplane/instance.js";
+import type { InstanceStatus } from "../dataplane/status.js";
 import { DROP_REASON_NAMES, type DataplaneStats, type DirectionStats } from "../dataplane/stats.js";
-import { BATCH_BUCKETS, type BatchHistogram, type SegmentTraffic } from "../dataplane/segment-counters.js";
+import { BATCH_BUCKETS, type BatchHistogram } from "../dataplane/batch-histogram.js";
+import type { SegmentTraffic } from "../switch/segment-traffic.js";
 
 /** What the metrics read; a SwitchInstance is one. Every read happens inside a scrape. */
 export interface MetricsSource {

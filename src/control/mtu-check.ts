@@ -1,6 +1,6 @@
 // A configured overlay MTU the underlay cannot carry is not an error (the operator may know better,
 // e.g. a jumbo path beyond the first hop) but must not pass in silence: one warning per segment.
-import type { Plan } from "../dataplane/instance.js";
+import type { Plan } from "./plan.js";
 
 /** One warning line per segment whose MTU exceeds what the underlay carries unfragmented. */
 export function mtuWarnings(plan: Plan): string[] {

@@ -1,7 +1,7 @@
 // Egress side of encrypted segments: room for the per-peer sealed copies a flood needs (each
 // peer has its own key, so one frame cannot be sent to all as it can in the clear).
-import type { Peer } from "./peer-table.js";
-import type { SegmentRuntime } from "./runtime.js";
+import type { Peer } from "../switch/peer-table.js";
+import type { SegmentTable } from "../switch/tables.js";
 import { CRYPTO_TAG_LEN } from "./crypto-session.js";
 import type { SealedEncap } from "./crypto-encap.js";
 
@@ -25,7 +25,7 @@ export class SealCopies {
    * the packet's offset (its length: hlen + len + tag), -1 when the area is full (send what is
    * queued, reset(), retry) or -2 when it could not be sealed.
    */
-  sealCopy(segment: SegmentRuntime, off: number, len: number, hlen: number, peer: Peer): number {
+  sealCopy(segment: SegmentTable, off: number, len: number, hlen: number, peer: Peer): number {
     const total = hlen + len + CRYPTO_TAG_LEN;
     const at = this.pos;
     if (at + total > this.end) return -1;

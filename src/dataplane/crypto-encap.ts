@@ -4,7 +4,7 @@
 import { decapDrop, type Encapsulation } from "./encap.js";
 import { CRYPTO_HEADER_LEN, type CryptoSession } from "./crypto-session.js";
 import { GRE_PROTO_SEALED, VXLAN_FLAGS_SEALED } from "../wire/sealed.js";
-import type { SegmentRuntime } from "./runtime.js";
+import type { SegmentTable } from "../switch/tables.js";
 import { DropReason } from "./stats.js";
 
 const GRE_PROTO_TEB = 0x6558;
@@ -20,16 +20,16 @@ export class SealedEncap implements Encapsulation {
     this.name = clear.name;
   }
 
-  headerLength(segment: SegmentRuntime): number {
+  headerLength(segment: SegmentTable): number {
     return this.clear.headerLength(segment) + (this.session.encrypts(segment.id) ? CRYPTO_HEADER_LEN : 0);
   }
 
   /** Bytes of the clear tunnel header alone (the native seal's hl). */
-  tunnelLength(segment: SegmentRuntime): number {
+  tunnelLength(segment: SegmentTable): number {
     return this.clear.headerLength(segment);
   }
 
-  writeHeader(buf: Buffer, frameOff: number, frameLen: number, segment: SegmentRuntime): void {
+  writeHeader(buf: Buffer, frameOff: number, frameLen: number, segment: SegmentTable): void {
     if (!this.session.encrypts(segment.id)) {
       this.clear.writeHeader(buf, frameOff, frameLen, segment);
       return;

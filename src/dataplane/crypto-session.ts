@@ -2,7 +2,7 @@
 // state (one slot per peer), sealing toward a peer and opening a receive batch in place.
 import { loadNative, type CryptoState, type NativeAddon } from "../io/native.js";
 import type { RxBatch } from "../io/batch.js";
-import type { Peer, PeerTable } from "./peer-table.js";
+import type { Peer, PeerTable } from "../switch/peer-table.js";
 import { DropReason, type DirectionStats } from "./stats.js";
 
 export { SEALED_HEADER_LEN as CRYPTO_HEADER_LEN, SEALED_TAG_LEN as CRYPTO_TAG_LEN } from "../wire/sealed.js";

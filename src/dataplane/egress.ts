@@ -11,11 +11,12 @@ import { ETH_VLAN_HEADER_LEN, TPID_8021AD, TPID_8021Q, stripVlanTag } from "../w
 import type { Encapsulation } from "./encap.js";
 import { SegmentScratch, TAP_SUPER_FRAME, maxGsoMessage, shiftVnetHeader } from "./offload.js";
 import { VIRTIO_NET_HDR_GSO_ECN, VIRTIO_NET_HDR_LEN } from "../wire/virtio-net.js";
-import type { Peer } from "./peer-table.js";
-import type { PortRuntime, SegmentRuntime, TapRuntime, TunnelSockets } from "./runtime.js";
+import type { Peer } from "../switch/peer-table.js";
+import type { PortTable, SegmentTable, TableRef } from "../switch/tables.js";
+import type { TunnelSockets } from "../io/tunnel-socket.js";
+import type { FramePort } from "../io/tap-device.js";
 import { LocalDelivery } from "./local-delivery.js";
 import { countPeerSendErrors } from "./send-errors.js";
-import type { PeerTable } from "./peer-table.js";
 import { DropReason, type DataplaneStats, type DropReasonName } from "./stats.js";
 import type { Observers } from "./observers.js";
 import { TooBigResponder, exceedsOverlay, gsoSegmentLength } from "./too-big.js";
@@ -68,15 +69,21 @@ export class EgressLoop {
   private readonly sealer: SealedEncap | undefined;
   private readonly copies: SealCopies | undefined;
 
+  /** The generation of the tables the send batches were last sized for. */
+  private seen = -1;
+
+  /**
+   * The loop of TAP `tapIndex` (devices[tapIndex] is read; every device may be written: local
+   * delivery). The tables come from `tables.current`, read once per batch.
+   */
   constructor(
-    private readonly tap: TapRuntime,
-    allTaps: TapRuntime[],
-    private readonly portsById: Map<number, PortRuntime>,
+    private readonly tapIndex: number,
+    private readonly devices: readonly FramePort[],
+    private readonly tables: TableRef,
     private readonly sockets: TunnelSockets,
     private readonly encap: Encapsulation,
     private readonly fdb: Fdb,
     private readonly forwarder: Forwarder,
-    private readonly peers: PeerTable,
     private readonly stats: DataplaneStats,
     private readonly observers: Observers,
     private readonly opts: EgressOptions,
@@ -95,7 +102,7 @@ export class EgressLoop {
     if (this.sealer) this.copies = new SealCopies(this.rx.slab, copiesAt, this.rx.slab.length, this.sealer);
     // Flooding sends one copy per peer, so a batch may need batchSize * peers messages.
     // (+2: a multicast group copy, and a peer added later by `fdb add --dst`.)
-    const txCapacity = opts.batchSize * (peers.size + 2);
+    const txCapacity = opts.batchSize * (tables.current.maxFloodPeers + 2);
     this.tx = senders.map(() => new TxBatch(txCapacity, this.rx.slab));
     this.maxMessage = maxGsoMessage(opts.family ?? 4);
     if (this.vnet) {
@@ -103,16 +110,16 @@ export class EgressLoop {
       this.scratch = new SegmentScratch(this.rx.slab, this.rx.tailOffset, copiesAt);
       // Room to copy a couple of super-frames to other local ports (flooding), besides plain frames.
       const copyBytes = opts.batchSize * (opts.maxFrame + 32) + 2 * (TAP_SUPER_FRAME + 32);
-      this.local = new LocalDelivery(allTaps, this.rx.slab, opts.batchSize, copyBytes, TAP_SUPER_FRAME + 4, true);
+      this.local = new LocalDelivery(devices, this.rx.slab, opts.batchSize, copyBytes, TAP_SUPER_FRAME + 4, true);
     } else {
-      this.local = new LocalDelivery(allTaps, this.rx.slab, opts.batchSize, opts.batchSize * (opts.maxFrame + 8), opts.maxFrame);
+      this.local = new LocalDelivery(devices, this.rx.slab, opts.batchSize, opts.batchSize * (opts.maxFrame + 8), opts.maxFrame);
     }
     this.tooBig = new TooBigResponder(this.local);
   }
 
-  /** Peers added at run time (`peers add`, reload): room for a copy of every frame of a batch to each, grown between batches. */
-  reservePeers(peerCount: number): void {
-    const need = this.opts.batchSize * (peerCount + 2);
+  /** Peers added at run time (`peers add`, reload): room for a flood copy of every frame of a batch to each, grown between batches. */
+  private reservePeers(floodPeers: number): void {
+    const need = this.opts.batchSize * (floodPeers + 2);
     if (this.tx[0]!.capacity >= need) return;
     for (let i = 0; i < this.tx.length; i++) this.tx[i] = new TxBatch(need, this.rx.slab);
   }
@@ -120,7 +127,7 @@ export class EgressLoop {
   /** Drains what the TAP has ready, one batch at a time, bounded so other loops get their turn. */
   onReadable(): void {
     for (let rounds = 0; rounds < this.maxRounds; rounds++) {
-      const n = this.tap.device.readBatch(this.rx);
+      const n = this.devices[this.tapIndex]!.readBatch(this.rx);
       if (n === 0) return;
       this.processBatch(n);
       if (n < this.rx.capacity) return;
@@ -128,7 +135,13 @@ export class EgressLoop {
   }
 
   private processBatch(n: number): void {
-    const { rx, stats, encap, fdb, forwarder, tap } = this;
+    const { rx, stats, encap, fdb, forwarder } = this;
+    const t = this.tables.current;
+    if (t.generation !== this.seen) {
+      this.reservePeers(t.maxFloodPeers);
+      this.seen = t.generation;
+    }
+    const tap = t.taps[this.tapIndex]!;
     const slab = rx.slab;
     const est = stats.egress;
     fdb.tick();
@@ -155,7 +168,7 @@ export class EgressLoop {
         est.drop(DropReason.runt);
         continue;
       }
-      let port: PortRuntime | undefined;
+      let port: PortTable | undefined;
       if (tap.trunk) {
         const tpid = slab.readUInt16BE(off + 12);
         if (tpid !== TPID_8021Q) {
@@ -188,7 +201,7 @@ export class EgressLoop {
       }
       const vni = segment.id;
       const dstIsGroup = (slab[off]! & 1) === 1;
-      const decision = forwarder.learnAndDecide(vni, port.id, readMac(slab, off + 6), dstIsGroup ? -1 : readMac(slab, off), dstIsGroup);
+      const decision = forwarder.learnAndDecide(segment, port.id, readMac(slab, off + 6), dstIsGroup ? -1 : readMac(slab, off), dstIsGroup);
       if (this.observers.active) this.observers.decided("egress", decision, vni, port.id);
       const hlen = encap.headerLength(segment);
       const sealed = this.sealer !== undefined && this.sealer.session.encrypts(segment.id);
@@ -236,7 +249,7 @@ export class EgressLoop {
         est.drop(DropReason[dropReasonName(decision) as DropReasonName]);
         continue;
       }
-      const peer = this.peers.get(decision);
+      const peer = t.peers.get(decision);
       if (peer !== undefined && gso) {
         if (!this.split(segment, off, len) || (sealed && !this.sealSplit(peer, segment))) continue;
         this.queueSplit(senders === 1 ? 0 : flowSourcePort(slab, off, len) % senders, peer);
@@ -259,7 +272,7 @@ export class EgressLoop {
         peer.txFrames++;
         peer.txBytes += len;
       } else {
-        const other = this.portsById.get(decision);
+        const other = t.ports[decision];
         if (other === undefined) {
           est.drop(DropReason.noTarget);
           continue;
@@ -289,7 +302,7 @@ export class EgressLoop {
    * Splits the super-frame at slab[off, off+len) into encapsulated segments in the scratch
    * (sending what is queued first when it is full). False when it was dropped (and counted).
    */
-  private split(segment: SegmentRuntime, off: number, len: number): boolean {
+  private split(segment: SegmentTable, off: number, len: number): boolean {
     const scratch = this.scratch!;
     const hlen = this.encap.headerLength(segment);
     const trailer = this.sealer?.session.encrypts(segment.id) ? CRYPTO_TAG_LEN : 0;
@@ -338,7 +351,7 @@ export class EgressLoop {
   }
 
   /** Seals the last split's segments for peer (each peer has its own key). */
-  private sealSplit(peer: Peer, segment: SegmentRuntime): boolean {
+  private sealSplit(peer: Peer, segment: SegmentTable): boolean {
     const sealer = this.sealer!;
     if (sealer.session.sealSplit(peer, this.rx.slab, this.scratch!.messages, this.splitMessages, sealer.tunnelLength(segment))) return true;
     this.stats.egress.drop(DropReason.txError);
@@ -346,7 +359,7 @@ export class EgressLoop {
   }
 
   /** A flood copy of a plain frame, sealed for one peer, queued on sender s. */
-  private queueSealedCopy(s: number, segment: SegmentRuntime, off: number, len: number, hlen: number, peer: Peer): void {
+  private queueSealedCopy(s: number, segment: SegmentTable, off: number, len: number, hlen: number, peer: Peer): void {
     let at = this.copies!.sealCopy(segment, off, len, hlen, peer);
     if (at === -1) {
       this.flushTx();
@@ -398,7 +411,7 @@ export class EgressLoop {
       const sent = this.txSockets[s]!.send(txb);
       if (sent < txb.count) {
         est.drop(DropReason.txError, txb.count - sent);
-        countPeerSendErrors(txb, this.peers);
+        countPeerSendErrors(txb, this.tables.current.peers);
       }
       txb.clear();
     }

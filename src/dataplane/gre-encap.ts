@@ -3,9 +3,9 @@ import {
   checkGreTeb, GRE_FLAG_K, greFlags, greHeaderLength, greHeaderLengthFor, greKey, GreReason, writeGreHeader,
   type GreOptions,
 } from "../wire/gre.js";
-import { segmentPorts, type Config } from "../control/config.js";
+import type { GreSendOptions } from "../wire/overhead.js";
 import { decapDrop, type Encapsulation } from "./encap.js";
-import type { SegmentRuntime } from "./runtime.js";
+import type { SegmentTable } from "../switch/tables.js";
 import { DropReason } from "./stats.js";
 
 const MIN_INNER = 14;
@@ -16,58 +16,27 @@ const MIN_INNER = 14;
  */
 export const GRE_KEYLESS_ID = 0;
 
-/** What a host sends with every GRE packet (RFC 2890 options besides the key). */
-export interface GreSendOptions {
-  /** C flag: a checksum over the GRE header and the frame. */
-  checksum: boolean;
-  /** S flag: a sequence number per segment, counting from 0. */
-  sequence: boolean;
-}
-
-/** A GRE segment as the encapsulation sees it: its id, and whether its frames carry that id as key. */
-export interface GreSegmentSpec {
-  /** The GRE key, or GRE_KEYLESS_ID for the segment without one. */
-  id: number;
-  keyed: boolean;
-}
-
-/** The GRE segments of a validated config: a keyed access segment, the keyless one, trunk VLANs (always keyed). */
-export function greSegmentsOf(cfg: Config): GreSegmentSpec[] {
-  return segmentPorts(cfg).map((p) => ({ id: p.id, keyed: p.vlan !== 0 || cfg.segments[p.segment]?.key !== undefined }));
-}
-
-/** GRE options in a segment's header (4 bytes each): key, checksum, sequence. For the overlay MTU. */
-export function greOptionCount(keyed: boolean, send: GreSendOptions): number {
-  return (keyed ? 1 : 0) + (send.checksum ? 1 : 0) + (send.sequence ? 1 : 0);
-}
-
 export class GreEncap implements Encapsulation {
   readonly name = "gre" as const;
   decapId = GRE_KEYLESS_ID;
-  /** Per segment id: the header options, reused for every frame (seq bumped in place). */
+  /**
+   * Per segment id: the header options, made at a segment's first frame and reused for every
+   * frame after (seq bumped in place, so it carries over when the tables are swapped).
+   */
   private readonly tx = new Map<number, GreOptions>();
-  private readonly headerLengths = new Map<number, number>();
-  private lastId = -1;
-  private lastOptions: GreOptions | undefined;
+  private lastSegment: SegmentTable | undefined;
+  private lastOptions: GreOptions = { checksum: false };
   private lastLength = 0;
 
-  constructor(segments: readonly GreSegmentSpec[], send: GreSendOptions) {
-    for (const spec of segments) {
-      const id = spec.id;
-      const opts: GreOptions = { checksum: send.checksum, key: spec.keyed ? id : undefined, seq: send.sequence ? 0 : undefined };
-      if (this.tx.has(id)) throw new Error(`two GRE segments with id ${id} (key 0 and "no key" are the same segment)`);
-      this.tx.set(id, opts);
-      this.headerLengths.set(id, greHeaderLengthFor(opts));
-    }
+  constructor(private readonly send: GreSendOptions) {}
+
+  headerLength(segment: SegmentTable): number {
+    this.optionsOf(segment);
+    return this.lastLength;
   }
 
-  headerLength(segment: SegmentRuntime): number {
-    return this.optionsOf(segment.id) === undefined ? 0 : this.lastLength;
-  }
-
-  writeHeader(buf: Buffer, frameOff: number, frameLen: number, segment: SegmentRuntime): void {
-    const opts = this.optionsOf(segment.id);
-    if (opts === undefined) throw new Error(`GRE segment ${segment.id} was not configured`);
+  writeHeader(buf: Buffer, frameOff: number, frameLen: number, segment: SegmentTable): void {
+    const opts = this.optionsOf(segment);
     writeGreHeader(buf, frameOff - this.lastLength, opts, frameLen);
     if (opts.seq !== undefined) opts.seq = (opts.seq + 1) >>> 0;
   }
@@ -87,12 +56,17 @@ export class GreEncap implements Encapsulation {
     return off + hlen;
   }
 
-  /** The send options of a segment, memoised for the frame's headerLength + writeHeader pair. */
-  private optionsOf(id: number): GreOptions | undefined {
-    if (id !== this.lastId) {
-      this.lastOptions = this.tx.get(id);
-      this.lastLength = this.headerLengths.get(id) ?? 0;
-      this.lastId = id;
+  /** The send options of a segment (the key: its id when the segment is keyed), memoised for the frame's headerLength + writeHeader pair. */
+  private optionsOf(segment: SegmentTable): GreOptions {
+    if (segment !== this.lastSegment) {
+      let opts = this.tx.get(segment.id);
+      if (opts === undefined || (opts.key !== undefined) !== segment.greKeyed) {
+        opts = { checksum: this.send.checksum, key: segment.greKeyed ? segment.id : undefined, seq: opts?.seq ?? (this.send.sequence ? 0 : undefined) };
+        this.tx.set(segment.id, opts);
+      }
+      this.lastOptions = opts;
+      this.lastLength = greHeaderLengthFor(opts);
+      this.lastSegment = segment;
     }
     return this.lastOptions;
   }

@@ -13,8 +13,9 @@ import { GRO_ENCAP_GRE, GRO_RECORD, GroCoalescer, MAX_SUPER_FRAME } from "./offl
 import { InnerSegmenter } from "./inner-segmenter.js";
 import { greHeaderLength } from "../wire/gre.js";
 import { finishPartialChecksum } from "../wire/partial-checksum.js";
-import type { Peer, PeerTable } from "./peer-table.js";
-import type { PortRuntime, SegmentRuntime, TapRuntime } from "./runtime.js";
+import type { Peer } from "../switch/peer-table.js";
+import type { SegmentTable, SwitchTables, TableRef } from "../switch/tables.js";
+import type { FramePort } from "../io/tap-device.js";
 import { DropReason, type DataplaneStats, type DropReasonName } from "./stats.js";
 import type { Observers } from "./observers.js";
 import { SealedEncap } from "./crypto-encap.js";
@@ -51,20 +52,22 @@ export class IngressLoop {
   private readonly opener: CryptoOpener | undefined;
   private readonly onShort = (lost: number): void => this.stats.ingress.drop(DropReason.txError, lost);
 
+  /** The tables of the batch being processed: read once per batch (and again after this loop itself adds a learned peer). */
+  private t: SwitchTables;
+
   constructor(
     private readonly socket: TunnelSocket,
-    taps: TapRuntime[],
-    private readonly segments: Map<number, SegmentRuntime>,
-    private readonly portsById: Map<number, PortRuntime>,
+    taps: readonly FramePort[],
+    private readonly tables: TableRef,
     private readonly encap: Encapsulation,
     private readonly fdb: Fdb,
     private readonly forwarder: Forwarder,
-    private readonly peers: PeerTable,
     private readonly stats: DataplaneStats,
     private readonly observers: Observers,
     private readonly opts: IngressOptions,
     private readonly addDynamicPeer: (addrs: Uint8Array, off: number) => Peer | undefined,
   ) {
+    this.t = tables.current;
     this.rx = new RxBatch(opts.batchSize, opts.slotSize);
     this.opener = encap instanceof SealedEncap ? encap.session.opener(opts.batchSize, encap.name) : undefined;
     const capacity = opts.batchSize * 64;
@@ -99,19 +102,20 @@ export class IngressLoop {
     const { rx } = this;
     const ist = this.stats.ingress;
     this.fdb.tick();
+    this.t = this.tables.current;
     if (this.observers.active) this.observers.ingressBatch(rx, n);
-    this.opener?.open(rx, n, this.peers, ist);
+    this.opener?.open(rx, n, this.t.peers, ist);
     if (this.coalescer !== undefined) {
       this.processCoalesced(n);
       ist.batch(n);
       return;
     }
     for (let i = 0; i < n; i++) {
-      let peer = this.peers.lookup(rx.srcAddrs, i * 16);
+      let peer = this.t.peers.lookup(rx.srcAddrs, i * 16);
       const base = rx.offsetOf(i);
       const total = rx.lengths[i]!;
       if (peer === undefined) {
-        peer = this.opts.learnPeers ? this.addDynamicPeer(rx.srcAddrs, i * 16) : undefined;
+        peer = this.learnPeer(rx.srcAddrs, i * 16);
         if (peer === undefined) {
           if (this.observers.active) this.observers.ingressFrame(rx.srcAddrs, i * 16, rx.slab, base, rx.slab, -1, total, 1);
           ist.drop(DropReason.unknownPeer);
@@ -143,7 +147,7 @@ export class IngressLoop {
       ist.drop(dropOf(inner));
       return;
     }
-    const segment = this.segments.get(this.encap.decapId);
+    const segment = this.t.segments.get(this.encap.decapId);
     if (segment === undefined) {
       ist.drop(DropReason.unknownVni);
       return;
@@ -169,7 +173,7 @@ export class IngressLoop {
     if (flen <= this.opts.maxFrame && finishPartialChecksum(slab, inner, flen)) ist.partialChecksums++;
     const vni = segment.id;
     const dstIsGroup = (slab[inner]! & 1) === 1;
-    const decision = this.forwarder.learnAndDecide(vni, peer.id, readMac(slab, inner + 6), dstIsGroup ? -1 : readMac(slab, inner), dstIsGroup);
+    const decision = this.forwarder.learnAndDecide(segment, peer.id, readMac(slab, inner + 6), dstIsGroup ? -1 : readMac(slab, inner), dstIsGroup);
     if (this.observers.active) this.observers.decided("ingress", decision, vni, peer.id);
     if (flen > this.opts.maxFrame) {
       this.deliverSegments(segment, decision);
@@ -193,7 +197,7 @@ export class IngressLoop {
       ist.drop(DropReason[dropReasonName(decision) as DropReasonName]);
       return;
     } else {
-      const port = this.portsById.get(decision);
+      const port = this.t.ports[decision];
       if (port === undefined) {
         ist.drop(DropReason.splitHorizon);
         return;
@@ -209,7 +213,7 @@ export class IngressLoop {
   }
 
   /** Delivers the segments the segmenter cut from one oversize frame: copies, flushed at once. */
-  private deliverSegments(segment: SegmentRuntime, decision: number): void {
+  private deliverSegments(segment: SegmentTable, decision: number): void {
     const ist = this.stats.ingress;
     const flood = decision === FLOOD;
     if (decision < 0 && !flood) {
@@ -217,7 +221,7 @@ export class IngressLoop {
       return;
     }
     const ports = segment.ports;
-    const unicast = flood ? undefined : this.portsById.get(decision);
+    const unicast = flood ? undefined : this.t.ports[decision];
     const seg = this.segmenter!;
     for (let k = 0; k < seg.count; k++) {
       const off = seg.offsets[k]!;
@@ -235,6 +239,17 @@ export class IngressLoop {
     }
     if (flood) ist.flood(ports.length);
     this.local.flush(this.onShort);
+  }
+
+  /**
+   * Group mode: a packet from an unknown source may make it a peer. The model then publishes new
+   * tables, which this batch adopts at once so the next packet from that source finds its peer.
+   */
+  private learnPeer(addrs: Uint8Array, off: number): Peer | undefined {
+    if (!this.opts.learnPeers) return undefined;
+    const peer = this.addDynamicPeer(addrs, off);
+    if (peer !== undefined) this.t = this.tables.current;
+    return peer;
   }
 
   /** The batch through the native coalescer: one decision per (super-)frame, written in parts. */
@@ -263,9 +278,9 @@ export class IngressLoop {
     const rx = this.rx;
     const ist = this.stats.ingress;
     if (this.observers.active) this.observers.ingressFrame(rx.srcAddrs, src, rx.slab, rec[r + 3]!, this.coalescer!.out, off, flen, packets);
-    let peer = this.peers.lookup(rx.srcAddrs, src);
+    let peer = this.t.peers.lookup(rx.srcAddrs, src);
     if (peer === undefined) {
-      peer = this.opts.learnPeers ? this.addDynamicPeer(rx.srcAddrs, src) : undefined;
+      peer = this.learnPeer(rx.srcAddrs, src);
       if (peer === undefined) {
         ist.drop(DropReason.unknownPeer, packets);
         return;
@@ -281,7 +296,7 @@ export class IngressLoop {
       ist.drop(dropOf(inner), packets);
       return;
     }
-    const segment = this.segments.get(this.encap.decapId);
+    const segment = this.t.segments.get(this.encap.decapId);
     if (segment === undefined) {
       ist.drop(DropReason.unknownVni, packets);
       return;
@@ -295,7 +310,7 @@ export class IngressLoop {
       return;
     }
     const dstIsGroup = (out[off]! & 1) === 1;
-    const decision = this.forwarder.learnAndDecide(segment.id, peer.id, readMac(out, off + 6), dstIsGroup ? -1 : readMac(out, off), dstIsGroup);
+    const decision = this.forwarder.learnAndDecide(segment, peer.id, readMac(out, off + 6), dstIsGroup ? -1 : readMac(out, off), dstIsGroup);
     if (this.observers.active) this.observers.decided("ingress", decision, segment.id, peer.id);
     if (decision === FLOOD && segment.floodLimit !== undefined && !segment.floodLimit.take()) {
       ist.drop(DropReason.floodLimited, packets);
@@ -313,7 +328,7 @@ export class IngressLoop {
       ist.drop(DropReason[dropReasonName(decision) as DropReasonName], packets);
       return;
     } else {
-      const port = this.portsById.get(decision);
+      const port = this.t.ports[decision];
       if (port === undefined) {
         ist.drop(DropReason.splitHorizon, packets);
         return;

@@ -1,6 +1,6 @@
 // Peers learned from traffic (multicast group mode): admit new sources up to a cap, age idle ones out.
 import { formatAddress, isMulticast, isV4Mapped, parseAddress, sameAddress } from "../io/address.js";
-import type { Peer } from "./peer-table.js";
+import type { Peer } from "../switch/peer-table.js";
 
 export interface LearnedPeersOptions {
   family: 4 | 6;

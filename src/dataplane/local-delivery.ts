@@ -3,7 +3,8 @@ import { TxBatch } from "../io/batch.js";
 import { insertVlanTag } from "../wire/ethernet.js";
 import { VIRTIO_NET_HDR_LEN } from "../wire/virtio-net.js";
 import { shiftVnetHeader } from "./offload.js";
-import type { PortRuntime, TapRuntime } from "./runtime.js";
+import type { PortTable } from "../switch/tables.js";
+import type { FramePort } from "../io/tap-device.js";
 
 /**
  * One write batch per TAP pointing into the loop's slab, plus a copy slab for frames that must
@@ -21,7 +22,8 @@ export class LocalDelivery {
   private copyUsed = 0;
 
   constructor(
-    private readonly taps: TapRuntime[],
+    /** The TAPs, by index (a port names its TAP by index). */
+    private readonly taps: readonly FramePort[],
     slab: Buffer,
     capacity: number,
     copyBytes: number,
@@ -38,8 +40,8 @@ export class LocalDelivery {
    * Queues the frame at slab[off, off+len) for the port. The bytes in front of off may be
    * overwritten (a tag, a zeroed virtio-net header); returns false when the batch is full.
    */
-  zeroCopy(port: PortRuntime, slab: Buffer, off: number, len: number): boolean {
-    const txb = this.direct[port.tap.index]!;
+  zeroCopy(port: PortTable, slab: Buffer, off: number, len: number): boolean {
+    const txb = this.direct[port.tap]!;
     if (txb.full) return false;
     let start = off;
     let n = len;
@@ -57,8 +59,8 @@ export class LocalDelivery {
   }
 
   /** Like zeroCopy, keeping the virtio-net header at off - 10 (vnet TAPs only). */
-  zeroCopyVnet(port: PortRuntime, slab: Buffer, off: number, len: number): boolean {
-    const txb = this.direct[port.tap.index]!;
+  zeroCopyVnet(port: PortTable, slab: Buffer, off: number, len: number): boolean {
+    const txb = this.direct[port.tap]!;
     if (txb.full) return false;
     if (port.vlan === 0) {
       txb.pushFrame(off - VIRTIO_NET_HDR_LEN, len + VIRTIO_NET_HDR_LEN);
@@ -72,7 +74,7 @@ export class LocalDelivery {
   }
 
   /** Copies the frame (tagging it for a trunk port) into the copy slab and queues it. */
-  copy(port: PortRuntime, slab: Buffer, off: number, len: number): boolean {
+  copy(port: PortTable, slab: Buffer, off: number, len: number): boolean {
     const at = this.reserve(port, len);
     if (at < 0) return false;
     slab.copy(this.copySlab, at, off, off + len);
@@ -82,7 +84,7 @@ export class LocalDelivery {
   }
 
   /** Like copy, with the virtio-net header at off - 10 (vnet TAPs only). */
-  copyVnet(port: PortRuntime, slab: Buffer, off: number, len: number): boolean {
+  copyVnet(port: PortTable, slab: Buffer, off: number, len: number): boolean {
     const at = this.reserve(port, len);
     if (at < 0) return false;
     slab.copy(this.copySlab, at - VIRTIO_NET_HDR_LEN, off - VIRTIO_NET_HDR_LEN, off + len);
@@ -101,14 +103,14 @@ export class LocalDelivery {
 
   private flushOne(t: number, txb: TxBatch, onShort: (lost: number) => void): void {
     if (txb.count === 0) return;
-    const written = this.taps[t]!.device.writeBatch(txb);
+    const written = this.taps[t]!.writeBatch(txb);
     if (written < txb.count) onShort(txb.count - written);
     txb.clear();
   }
 
   /** Where a copy of len bytes goes in the copy slab (room for a tag and a header in front), or -1. */
-  private reserve(port: PortRuntime, len: number): number {
-    const txb = this.copies[port.tap.index]!;
+  private reserve(port: PortTable, len: number): number {
+    const txb = this.copies[port.tap]!;
     const need = 4 + this.hdr + len + 4;
     if (txb.full || this.copyUsed + need > this.copySlab.length || len > this.maxFrame) return -1;
     const at = this.copyUsed + 4 + this.hdr;
@@ -116,8 +118,8 @@ export class LocalDelivery {
     return at;
   }
 
-  private queueCopy(port: PortRuntime, at: number, len: number): void {
-    const txb = this.copies[port.tap.index]!;
+  private queueCopy(port: PortTable, at: number, len: number): void {
+    const txb = this.copies[port.tap]!;
     if (port.vlan === 0) {
       txb.pushFrame(at - this.hdr, len + this.hdr);
       return;

@@ -1,7 +1,7 @@
 // Capture and trace taps on the loops: one boolean check per batch (or per frame in per-frame code) while nobody listens.
 import type { RxBatch, TxBatch } from "../io/batch.js";
 import type { TunnelSocket } from "../io/tunnel-socket.js";
-import type { TapRuntime } from "./runtime.js";
+import type { TapTable } from "../switch/tables.js";
 
 export type Direction = "egress" | "ingress";
 
@@ -11,13 +11,13 @@ export type Direction = "egress" | "ingress";
  */
 export interface DataplaneObserver {
   /** TAP frames as read, before any decision (behind a virtio-net header when the TAP has one). */
-  egressBatch?(rx: RxBatch, count: number, tap: TapRuntime): void;
+  egressBatch?(rx: RxBatch, count: number, tap: TapTable): void;
   /** Tunnel messages about to be sent: tunnel header + inner frame; segSizes[i] > 0 is a GSO train. */
   egressSend?(tx: TxBatch, socket: TunnelSocket): void;
   /** Datagrams as received: tunnel header + inner frame; segSizes[i] > 0 is a GRO train. */
   ingressBatch?(rx: RxBatch, count: number): void;
   /** One TAP frame starts its way through the egress loop (as read: maybe behind a virtio-net header). */
-  egressFrame?(slab: Buffer, off: number, len: number, tap: TapRuntime): void;
+  egressFrame?(slab: Buffer, off: number, len: number, tap: TapTable): void;
   /**
    * One tunnel packet (or a coalesced run of `packets`) starts its way through the ingress loop:
    * the sender's 16-byte address at src[srcOff], the tunnel header at tunnel[tunnelOff], the inner
@@ -49,7 +49,7 @@ export class Observers {
     return this.list.length;
   }
 
-  egressBatch(rx: RxBatch, count: number, tap: TapRuntime): void {
+  egressBatch(rx: RxBatch, count: number, tap: TapTable): void {
     for (const o of this.list) o.egressBatch?.(rx, count, tap);
   }
 
@@ -61,7 +61,7 @@ export class Observers {
     for (const o of this.list) o.ingressBatch?.(rx, count);
   }
 
-  egressFrame(slab: Buffer, off: number, len: number, tap: TapRuntime): void {
+  egressFrame(slab: Buffer, off: number, len: number, tap: TapTable): void {
     for (const o of this.list) o.egressFrame?.(slab, off, len, tap);
   }
 

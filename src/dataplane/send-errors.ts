@@ -1,6 +1,6 @@
 // Send failures of a tunnel batch attributed to the peers they were for (read from tx.status).
 import { TX_FAILED, type TxBatch } from "../io/batch.js";
-import type { PeerTable } from "./peer-table.js";
+import type { PeerTable } from "../switch/peer-table.js";
 
 /**
  * Adds each refused message of the last send to its destination's txErrors. Runs only when a

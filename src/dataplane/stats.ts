@@ -1,5 +1,5 @@
 // Dataplane counters: plain numbers, added to once per batch by the loops.
-import { BatchHistogram } from "./segment-counters.js";
+import { BatchHistogram } from "./batch-histogram.js";
 
 /** Why a frame was dropped; the names appear in `vxswitch stats` and in metrics labels. */
 export const DropReason = {

@@ -9,7 +9,7 @@
 // and flood lists stay as they were.
 import type { RxBatch, TxBatch } from "../io/batch.js";
 import type { TapDevice } from "../io/tap-device.js";
-import type { FramePort } from "./runtime.js";
+import type { FramePort } from "../io/tap-device.js";
 
 /** First retry after this long, doubling up to RETRY_MAX_MS. */
 export const RETRY_FIRST_MS = 100;

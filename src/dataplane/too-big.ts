@@ -13,7 +13,7 @@ import { ICMP_HEADER_LEN } from "../wire/icmp.js";
 import { IPPROTO_ICMP, IPPROTO_ICMPV6 } from "../wire/ip.js";
 import { IPV4_FLAG_DF, IPV4_FRAG_OFFSET_MASK, IPV4_MIN_HEADER_LEN } from "../wire/ipv4.js";
 import { IPV6_HEADER_LEN, ipv6PseudoHeaderSum } from "../wire/ipv6.js";
-import type { PortRuntime } from "./runtime.js";
+import type { PortTable } from "../switch/tables.js";
 
 /** RFC 1812 4.3.2.3: an ICMP error is at most 576 bytes of IP. */
 const IPV4_ERROR_MAX = 576;
@@ -70,7 +70,7 @@ export function gsoSegmentLength(buf: Buffer, off: number, len: number, gsoSize:
 
 /** Where answers go: the loop's local delivery (it tags them for a trunk port). */
 export interface AnswerSink {
-  copy(port: PortRuntime, buf: Buffer, off: number, len: number): boolean;
+  copy(port: PortTable, buf: Buffer, off: number, len: number): boolean;
 }
 
 export class TooBigResponder {
@@ -96,7 +96,7 @@ export class TooBigResponder {
    * Answers the untagged frame at buf[off, off+len), which came from `port` and does not fit
    * `mtu`. True when an answer was queued to the port.
    */
-  answer(port: PortRuntime, buf: Buffer, off: number, len: number, mtu: number): boolean {
+  answer(port: PortTable, buf: Buffer, off: number, len: number, mtu: number): boolean {
     const n = buildTooBig(buf, off, len, mtu, this.out);
     if (n === 0) return false;
     if (!this.take()) {

@@ -2,7 +2,7 @@
 import { checkVxlan, VXLAN_HEADER_LEN, VxlanReason, vxlanVni, writeVxlanHeader } from "../wire/vxlan.js";
 import { DropReason } from "./stats.js";
 import { decapDrop, type Encapsulation } from "./encap.js";
-import type { SegmentRuntime } from "./runtime.js";
+import type { SegmentTable } from "../switch/tables.js";
 
 const MIN_INNER = 14;
 
@@ -14,7 +14,7 @@ export class VxlanEncap implements Encapsulation {
     return VXLAN_HEADER_LEN;
   }
 
-  writeHeader(buf: Buffer, frameOff: number, _frameLen: number, segment: SegmentRuntime): void {
+  writeHeader(buf: Buffer, frameOff: number, _frameLen: number, segment: SegmentTable): void {
     writeVxlanHeader(buf, frameOff - VXLAN_HEADER_LEN, segment.id);
   }
 

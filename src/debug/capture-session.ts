@@ -2,7 +2,7 @@
 import type { RxBatch, TxBatch } from "../io/batch.js";
 import type { TunnelSocket } from "../io/tunnel-socket.js";
 import type { DataplaneObserver } from "../dataplane/observers.js";
-import type { TapRuntime } from "../dataplane/runtime.js";
+import type { TapTable } from "../switch/tables.js";
 import { ObserverStream, DEFAULT_STREAM_LIMITS, type StreamSummary } from "../control/observer-stream.js";
 import type { StreamQueueLimits } from "../control/stream-queue.js";
 import { TPID_8021Q } from "../wire/ethernet.js";
@@ -29,7 +29,7 @@ export interface CaptureHeader {
 }
 
 /** The segment a TAP frame belongs to: the access port's, or the trunk VLAN's; -1 when none. */
-function segmentOfTapFrame(tap: TapRuntime, buf: Buffer, off: number, len: number): number {
+function segmentOfTapFrame(tap: TapTable, buf: Buffer, off: number, len: number): number {
   if (!tap.trunk) return tap.access?.segment.id ?? -1;
   if (len < 18 || buf.readUInt16BE(off + 12) !== TPID_8021Q) return -1;
   return tap.byVlan.get(buf.readUInt16BE(off + 14) & 0x0fff)?.segment.id ?? -1;
@@ -44,7 +44,7 @@ export class CaptureObserver implements DataplaneObserver {
   ) {}
 
   /** Inner, TAP -> tunnel: the frames as the TAP gave them (virtio-net header removed; a trunk's tag kept). */
-  egressBatch(rx: RxBatch, count: number, tap: TapRuntime): void {
+  egressBatch(rx: RxBatch, count: number, tap: TapTable): void {
     if (this.outer) return;
     const t = nowMicros();
     const slab = rx.slab;
@@ -69,8 +69,8 @@ export class CaptureObserver implements DataplaneObserver {
    * the same batch can make the two differ.
    */
   private egressReaches(vni: number, buf: Buffer, off: number, len: number): boolean {
-    const seg = this.view.segment(vni);
-    const peer = this.view.peers.lookup(this.filter.peer!, 0);
+    const seg = this.view.tables.current.segments.get(vni);
+    const peer = this.view.tables.current.peers.lookup(this.filter.peer!, 0);
     if (seg === undefined || peer === undefined || len < 14) return false;
     const to = (buf[off]! & 1) === 1 ? -1 : this.view.fdb.lookup(vni, readMac(buf, off));
     return to < 0 ? seg.peers.includes(peer) : to === peer.id;

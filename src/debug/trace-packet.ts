@@ -96,14 +96,14 @@ function entryText(view: DebugView, e: ExplainEntry): string {
 /** Resolves `from` to an endpoint of the segment; a message a person can act on when it is none. */
 function fromEndpoint(view: DebugView, spec: PacketSpec): { id: number; tunnel: boolean; label: string } | { drop: string } {
   if (spec.from === "tap" || spec.from.startsWith("tap ")) {
-    const seg = view.segment(spec.vni);
+    const seg = view.tables.current.segments.get(spec.vni);
     if (seg === undefined) throw new Error(`no segment ${spec.vni} on this switch (a frame from a TAP always has its TAP's segment)`);
     const name = spec.from.slice(4);
-    const port = name === "" ? seg.ports[0] : seg.ports.find((p) => view.endpoints.name(p.id) === name || p.tap.device.name === name);
+    const port = name === "" ? seg.ports[0] : seg.ports.find((p) => p.name === name || (p.vlan === 0 && view.tables.current.taps[p.tap]?.name === name));
     if (port === undefined) throw new Error(`${name} is not a TAP of segment ${spec.vni}`);
     return { id: port.id, tunnel: false, label: endpointLabel(view, port.id) };
   }
-  const peer = view.peers.lookup(parseAddress(spec.from), 0);
+  const peer = view.tables.current.peers.lookup(parseAddress(spec.from), 0);
   if (peer !== undefined) return { id: peer.id, tunnel: true, label: peer.address };
   if (view.learnsPeers) return { id: -1, tunnel: true, label: `${spec.from} (not a peer yet: it would be learned from this packet)` };
   return { drop: `${spec.from} is not a peer of this switch` };
@@ -119,7 +119,7 @@ export function tracePacket(view: DebugView, spec: PacketSpec): PacketTrace {
     lines.push(`peer: ${from.drop}`, `decision: drop: ${DROP_WORDS.unknownPeer}`);
     return { action: "drop", reason: "unknownPeer", targets: [], learn: "none", lookup: "none", splitHorizon: false, lines };
   }
-  const model = view.modelSegment(spec.vni);
+  const model = view.tables.current.segments.get(spec.vni);
   const x = explain({
     vni: spec.vni,
     from: from.id,

@@ -1,6 +1,6 @@
 // The live trace observer: one line per frame with the forwarder's decision, or the drop reason the loop counted for it.
 import type { DataplaneObserver, Direction } from "../dataplane/observers.js";
-import type { TapRuntime } from "../dataplane/runtime.js";
+import type { TapTable } from "../switch/tables.js";
 import { DROP_REASON_NAMES, type DirectionStats, type DropReasonName } from "../dataplane/stats.js";
 import { formatAddress } from "../io/address.js";
 import { FLOOD, dropReasonName } from "../switch/forwarder.js";
@@ -55,7 +55,7 @@ export class TraceObserver implements DataplaneObserver {
     private readonly push: (event: TraceEvent) => void,
   ) {}
 
-  egressFrame(slab: Buffer, off: number, len: number, tap: TapRuntime): void {
+  egressFrame(slab: Buffer, off: number, len: number, tap: TapTable): void {
     this.close();
     let at = off;
     let n = len;
@@ -64,7 +64,7 @@ export class TraceObserver implements DataplaneObserver {
       n -= VIRTIO_NET_HDR_LEN;
     }
     const vni = tap.trunk ? -1 : (tap.access?.segment.id ?? -1);
-    this.open({ direction: "egress", from: `tap ${tap.device.name}`, src: undefined, vni, head: copyHead(slab, at, n), len: n, packets: 1, decision: undefined, fromId: -1 });
+    this.open({ direction: "egress", from: `tap ${tap.name}`, src: undefined, vni, head: copyHead(slab, at, n), len: n, packets: 1, decision: undefined, fromId: -1 });
   }
 
   ingressFrame(src: Uint8Array, srcOff: number, tunnel: Buffer, tunnelOff: number, frame: Buffer, frameOff: number, frameLen: number, packets: number): void {
@@ -125,7 +125,8 @@ export class TraceObserver implements DataplaneObserver {
     let outcome: string;
     if (d === FLOOD) {
       action = "flood";
-      const list = this.view.forwarder.floodTargets(p.vni, p.fromId);
+      const seg = this.view.tables.current.segments.get(p.vni);
+      const list = seg === undefined ? [] : this.view.forwarder.floodTargets(seg, p.fromId);
       targets = Array.from(list).filter((t) => t !== p.fromId).map((t) => endpointLabel(this.view, t));
       outcome = `flood -> ${targets.join(", ")}`;
     } else if (d !== undefined && d >= 0 && !drops.includes("splitHorizon")) {

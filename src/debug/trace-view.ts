@@ -1,12 +1,10 @@
 // What capture and trace read of a running switch: its tables, counters and observer taps (read-only use).
 import type { Observers } from "../dataplane/observers.js";
-import type { PeerTable } from "../dataplane/peer-table.js";
-import type { SegmentRuntime } from "../dataplane/runtime.js";
+import type { TableRef } from "../switch/tables.js";
 import type { DataplaneStats } from "../dataplane/stats.js";
 import type { Endpoints } from "../switch/endpoints.js";
 import type { Fdb } from "../switch/fdb.js";
 import type { Forwarder } from "../switch/forwarder.js";
-import type { Segment } from "../switch/segments.js";
 
 export interface DebugView {
   readonly encap: "vxlan" | "gre";
@@ -22,17 +20,14 @@ export interface DebugView {
   readonly stats: DataplaneStats;
   readonly fdb: Fdb;
   readonly endpoints: Endpoints;
-  readonly peers: PeerTable;
   readonly forwarder: Forwarder;
-  /** The dataplane's segment (ports and flood peers). */
-  segment(id: number): SegmentRuntime | undefined;
-  /** The model's segment (the flood lists the forwarder uses). */
-  modelSegment(id: number): Segment | undefined;
+  /** The tables the loops read now: segments (ports, flood lists), ports and peers. */
+  readonly tables: TableRef;
 }
 
 /** "198.18.0.2" for a peer, "tap vxtap42" (or "tap trunk0.100") for a local port. */
 export function endpointLabel(view: DebugView, id: number): string {
-  const peer = view.peers.get(id);
+  const peer = view.tables.current.peers.get(id);
   if (peer !== undefined) return peer.address;
   return `tap ${view.endpoints.name(id) ?? `#${id}`}`;
 }

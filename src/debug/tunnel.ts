@@ -16,7 +16,7 @@ import { decodeEthernet, decodeEthertype, ethertypeName } from "./link.js";
 
 // Decapsulation only reads the packet and sets decapId: one instance each serves every decode.
 const vxlan = new VxlanEncap();
-const gre = new GreEncap([], { checksum: false, sequence: false });
+const gre = new GreEncap({ checksum: false, sequence: false });
 
 /** What the ingress loop's decap does with these bytes: undefined when it accepts them. */
 function dataplaneDrop(result: number): DropReasonName | undefined {

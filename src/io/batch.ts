@@ -3,6 +3,9 @@
 /** Bytes kept free in front of every received frame for an encapsulation or virtio-net header. */
 export const HEADROOM = 64;
 
+/** Frames or datagrams per read and per send when nobody says (`batch`). */
+export const DEFAULT_BATCH = 64;
+
 /** A receive batch: packet i lands at i * slotSize + headroom, its length in lengths[i]. */
 export class RxBatch {
   readonly slab: Buffer;

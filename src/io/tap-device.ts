@@ -121,3 +121,6 @@ export class TapDevice {
     this.addon.close(this.fd);
   }
 }
+
+/** What the loops need of a TAP: TapDevice in production, an in-memory port in unit tests. */
+export type FramePort = Pick<TapDevice, "name" | "readBatch" | "writeBatch">;

@@ -24,3 +24,11 @@ export interface TunnelSocket {
   onReadable(cb: () => void): void;
   close(): void;
 }
+
+/** The tunnel sockets of one switch. */
+export interface TunnelSockets {
+  /** The socket bound to the tunnel port: receives, and sends when there is no send pool. */
+  readonly main: TunnelSocket;
+  /** Sockets on ephemeral ports chosen by the inner flow hash so the outer source port varies. */
+  readonly senders: TunnelSocket[];
+}

@@ -37,11 +37,11 @@ const MAX_MAC = 0xffff_ffff_ffff;
 /** Kernel default (bridge ageing_time, vxlan ageing): 300 s. */
 export const DEFAULT_AGEING_MS = 300_000;
 /**
- * Default per-VNI limit (the kernel's vxlan has none; its bridge has 0 = unlimited). A VNI's
- * table grows with what it learns, 24 bytes a slot at most half full: 16 Ki entries cost at most
- * ~768 KiB, a million ~48 MiB.
+ * Default per-VNI limit (`maxAddresses`; the kernel's vxlan has none; its bridge has 0 =
+ * unlimited). A VNI's table grows with what it learns, 24 bytes a slot at most half full: 64 Ki
+ * entries cost at most ~3 MiB, a million ~48 MiB.
  */
-export const DEFAULT_MAX_ENTRIES = 16_384;
+export const DEFAULT_MAX_ENTRIES = 65_536;
 /**
  * A MAC learned on a local port moves to a tunnel only after the local port has been silent
  * from it this long: a host that moved away stops sending here, a spoofer's frame does not

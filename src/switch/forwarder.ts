@@ -2,15 +2,15 @@
 import { isMulticastMac } from "../wire/mac.js";
 import type { Endpoints } from "./endpoints.js";
 import { MOVE_REFUSED, type Fdb } from "./fdb.js";
-import type { Segment, Segments } from "./segments.js";
+import type { SegmentTable } from "./tables.js";
 
-/** Send a copy to every target of floodTargets(vni, from) except from. */
+/** Send a copy to every target of floodTargets(segment, from) except from. */
 export const FLOOD = -1;
 /** Hairpin: the destination is learned behind the endpoint the frame came from. */
 export const DROP_SAME_PORT = -2;
 /** The frame came from a tunnel and its known destination is another tunnel. */
 export const DROP_SPLIT_HORIZON = -3;
-/** No segment has this VNI. */
+/** No segment has this VNI (the loops' check: they look the segment up first). */
 export const DROP_UNKNOWN_VNI = -4;
 /** A flood with nobody to flood to (the source is the segment's only member in reach). */
 export const DROP_NO_TARGET = -5;
@@ -41,48 +41,26 @@ export function dropReasonName(code: number): DropName | "flood" | "unicast" | "
   return DROP_NAMES[-2 - code] ?? "unknown";
 }
 
-const NO_TARGETS = new Int32Array(0);
-
 export class Forwarder {
   readonly #fdb: Fdb;
   readonly #endpoints: Endpoints;
-  readonly #segments: Segments;
 
-  constructor(fdb: Fdb, endpoints: Endpoints, segments: Segments) {
+  constructor(fdb: Fdb, endpoints: Endpoints) {
     this.#fdb = fdb;
     this.#endpoints = endpoints;
-    this.#segments = segments;
   }
 
   /**
-   * Where a frame of vni that arrived from endpoint `from` goes: an endpoint id (>= 0), FLOOD, or
-   * a drop code (< -1). dstIsGroup is the I/G bit of the destination; when the caller has it from
-   * the frame's first byte it saves a division, and dstMac is then not read. Learning the source
-   * is the caller's step (fdb.learn) before this one, or use learnAndDecide. Allocates nothing.
+   * Where a frame of segment `seg` that arrived from endpoint `from` goes: an endpoint id (>= 0),
+   * FLOOD, or a drop code (< -1). dstIsGroup is the I/G bit of the destination; when the caller
+   * has it from the frame's first byte it saves a division, and dstMac is then not read. Learning
+   * the source is the caller's step (fdb.learn) before this one, or use learnAndDecide. Allocates nothing.
    */
-  decide(vni: number, from: number, dstMac: number, dstIsGroup: boolean = isMulticastMac(dstMac)): number {
-    const seg = this.#segments.get(vni);
-    if (seg === undefined) return DROP_UNKNOWN_VNI;
-    return this.#decideIn(seg, vni, from, dstMac, dstIsGroup);
-  }
-
-  /**
-   * learn(srcMac behind from) then decide, with one segment lookup; a frame of an unknown VNI is
-   * dropped before anything is learned, so stray VNIs never get an FDB table.
-   */
-  learnAndDecide(vni: number, from: number, srcMac: number, dstMac: number, dstIsGroup: boolean = isMulticastMac(dstMac)): number {
-    const seg = this.#segments.get(vni);
-    if (seg === undefined) return DROP_UNKNOWN_VNI;
-    // The endpoints go along so a tunnel cannot take a MAC a local port is using (move hold).
-    if (this.#fdb.learn(vni, srcMac, from, this.#endpoints) === MOVE_REFUSED) return DROP_MOVE_REFUSED;
-    return this.#decideIn(seg, vni, from, dstMac, dstIsGroup);
-  }
-
-  #decideIn(seg: Segment, vni: number, from: number, dstMac: number, dstIsGroup: boolean): number {
+  decide(seg: SegmentTable, from: number, dstMac: number, dstIsGroup: boolean = isMulticastMac(dstMac)): number {
     const endpoints = this.#endpoints;
     const fromTunnel = endpoints.isTunnel(from);
     if (!dstIsGroup) {
-      const to = this.#fdb.lookup(vni, dstMac);
+      const to = this.#fdb.lookup(seg.id, dstMac);
       if (to >= 0) {
         if (to === from) return DROP_SAME_PORT;
         if (fromTunnel && endpoints.isTunnel(to)) return DROP_SPLIT_HORIZON;
@@ -96,20 +74,24 @@ export class Forwarder {
     return FLOOD;
   }
 
+  /** learn(srcMac behind from) then decide. The endpoints go along so a tunnel cannot take a MAC a local port is using (move hold). */
+  learnAndDecide(seg: SegmentTable, from: number, srcMac: number, dstMac: number, dstIsGroup: boolean = isMulticastMac(dstMac)): number {
+    if (this.#fdb.learn(seg.id, srcMac, from, this.#endpoints) === MOVE_REFUSED) return DROP_MOVE_REFUSED;
+    return this.decide(seg, from, dstMac, dstIsGroup);
+  }
+
   /**
-   * The flood list for a frame of vni from `from`: every local port and peer of the segment, or
+   * The flood list for a frame of seg from `from`: every local port and peer of the segment, or
    * local ports only when `from` is a tunnel (split horizon). The array is precomputed and shared,
    * and may contain `from`: the caller skips it while iterating,
    *
-   *     const targets = forwarder.floodTargets(vni, from);
+   *     const targets = forwarder.floodTargets(seg, from);
    *     for (let i = 0; i < targets.length; i++) { const t = targets[i]; if (t !== from) send(t); }
    *
    * That one comparison is cheaper than a callback per target or a list per (segment, source).
-   * Do not write to it; it is replaced, not changed, when the segment changes.
+   * Do not write to it; the next tables bring a new one.
    */
-  floodTargets(vni: number, from: number): Int32Array {
-    const seg = this.#segments.get(vni);
-    if (seg === undefined) return NO_TARGETS;
+  floodTargets(seg: SegmentTable, from: number): Int32Array {
     return this.#endpoints.isTunnel(from) ? seg.floodLocal : seg.floodAll;
   }
 }

@@ -1,20 +1,19 @@
-// A dataplane on in-memory ports: one VXLAN segment per TAP, a unicast mesh of peers, real loops.
-import { parseAddress } from "../../src/io/address.js";
-import { Endpoints } from "../../src/switch/endpoints.js";
-import { Fdb } from "../../src/switch/fdb.js";
-import { Forwarder } from "../../src/switch/forwarder.js";
-import { Segments } from "../../src/switch/segments.js";
-import { EgressLoop } from "../../src/dataplane/egress.js";
-import { IngressLoop } from "../../src/dataplane/ingress.js";
+// A dataplane on in-memory ports: one VXLAN segment per TAP, a unicast mesh of peers, real loops,
+// built by the same SwitchCore code `up` uses.
+import { SwitchCore } from "../../src/dataplane/core.js";
+import type { EgressLoop } from "../../src/dataplane/egress.js";
+import type { IngressLoop } from "../../src/dataplane/ingress.js";
 import { VxlanEncap } from "../../src/dataplane/vxlan-encap.js";
 import type { Encapsulation } from "../../src/dataplane/encap.js";
-import { Observers } from "../../src/dataplane/observers.js";
-import { newPeer, PeerTable, type Peer } from "../../src/dataplane/peer-table.js";
-import { segmentRuntime, type PortRuntime, type SegmentRuntime, type TapRuntime } from "../../src/dataplane/runtime.js";
-import { DataplaneStats } from "../../src/dataplane/stats.js";
+import type { DataplaneStats } from "../../src/dataplane/stats.js";
+import type { Fdb } from "../../src/switch/fdb.js";
+import type { Peer } from "../../src/switch/peer-table.js";
+import type { SegmentTable } from "../../src/switch/tables.js";
+import type { FloodRateLimit } from "../../src/switch/flood-limit.js";
 import { FakeTap, FakeTunnelSocket } from "./fake-ports.js";
 
 export interface Rig {
+  core: SwitchCore;
   taps: FakeTap[];
   socket: FakeTunnelSocket;
   egress: EgressLoop[];
@@ -22,61 +21,37 @@ export interface Rig {
   stats: DataplaneStats;
   fdb: Fdb;
   peers: Peer[];
-  /** The loops' segments by id: their traffic counters, or to give one a flood limit. */
-  segments: Map<number, SegmentRuntime>;
+  /** The loops' segments by id now: their traffic counters. */
+  segment(id: number): SegmentTable;
 }
 
-/** `encap` defaults to VXLAN; give a GreEncap (its segment ids = `vnis`) for GRE. */
-export function buildRig(vnis: number[], peerAddresses: string[], batchSize = 64, encap: Encapsulation = new VxlanEncap()): Rig {
-  const endpoints = new Endpoints();
-  const fdb = new Fdb({ ageingMs: 300_000, maxEntries: 1024 });
-  const segments = new Segments(endpoints);
-  const forwarder = new Forwarder(fdb, endpoints, segments);
-  const peerTable = new PeerTable();
-  const stats = new DataplaneStats();
-  const observers = new Observers();
+/** `encap` defaults to VXLAN; give a GreEncap (its segment ids = `vnis`, keyed) for GRE. */
+export interface RigExtras {
+  /** Flood limits by segment id. */
+  floodLimits?: Record<number, FloodRateLimit>;
+  /** The flood limiters' clock. */
+  now?: () => number;
+  /** This switch's underlay address (default 198.18.0.1). */
+  local?: string;
+}
+
+export function buildRig(vnis: number[], peerAddresses: string[], batchSize = 64, encap: Encapsulation = new VxlanEncap(), extras: RigExtras = {}): Rig {
+  const core = new SwitchCore({ family: 4, local: extras.local ?? "198.18.0.1", peerPort: 4789, ageingMs: 300_000, maxEntries: 1024, now: extras.now });
+  const taps = vnis.map((vni) => new FakeTap(`vxtap${vni}`));
   const socket = new FakeTunnelSocket();
-  const peers = peerAddresses.map((address) => {
-    const id = endpoints.addPeer(address);
-    segments.addMeshPeer(id);
-    const peer = newPeer({ id, address, addr16: parseAddress(address), port: 4789, dynamic: false });
-    peerTable.add(peer);
-    return peer;
-  });
-  const fakeTaps = vnis.map((vni) => new FakeTap(`vxtap${vni}`));
-  const taps: TapRuntime[] = [];
-  const segRuntimes = new Map<number, SegmentRuntime>();
-  const portsById = new Map<number, PortRuntime>();
-  vnis.forEach((vni, index) => {
-    const tap: TapRuntime = { device: fakeTaps[index]!, trunk: false, index, access: undefined, byVlan: new Map() };
-    taps.push(tap);
-    const seg = segmentRuntime(vni, [...peers], 1450);
-    segRuntimes.set(vni, seg);
-    const portId = endpoints.addPort(tap.device.name);
-    const port: PortRuntime = { id: portId, tap, vlan: 0, segment: seg };
-    seg.ports.push(port);
-    tap.access = port;
-    portsById.set(portId, port);
-    segments.addSegment(vni, { mtu: 1450, greKey: encap.name === "gre" ? vni : undefined });
-    segments.attachPort(vni, portId, 0);
-  });
-  const sockets = { main: socket, senders: [] };
-  const egress = taps.map(
-    (tap) =>
-      new EgressLoop(tap, taps, portsById, sockets, encap, fdb, forwarder, peerTable, stats, observers, {
-        batchSize,
-        slotSize: 2048,
-        maxFrame: 1450 + 18,
-        dstPort: 4789,
-      }),
-  );
-  const ingress = new IngressLoop(socket, taps, segRuntimes, portsById, encap, fdb, forwarder, peerTable, stats, observers, {
+  core.addSegments(vnis.map((vni) => ({ id: vni, tap: `vxtap${vni}`, vlan: 0, mtu: 1450, greKeyed: encap.name === "gre", floodRateLimit: extras.floodLimits?.[vni] })));
+  const peers = core.model.batch(() => peerAddresses.map((address) => core.model.addPeer(address)));
+  const loops = core.wire(taps, { main: socket, senders: [] }, encap, {
     batchSize,
-    slotSize: 2048,
-    learnPeers: false,
+    tapSlot: 2048,
+    tunnelSlot: 2048,
     maxFrame: 1450 + 18,
-  }, () => undefined);
-  return { taps: fakeTaps, socket, egress, ingress, stats, fdb, peers, segments: segRuntimes };
+    dstPort: 4789,
+    vnetHdr: false,
+    family: 4,
+  });
+  const segment = (id: number): SegmentTable => core.model.tables.current.segments.get(id)!;
+  return { core, taps, socket, egress: loops.egress, ingress: loops.ingress, stats: core.stats, fdb: core.fdb, peers, segment };
 }
 
 /** An Ethernet frame: dst, src (as "aa:bb:..") and a payload of `size` bytes of ethertype 0x88b5. */

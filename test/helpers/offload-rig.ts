@@ -1,21 +1,17 @@
 // A dataplane with virtio-net TAP offloads on in-memory ports that replay prepared frames and
 // datagrams without allocating, so loops can run for long (allocation tests) or once (checks).
 import type { RxBatch, TxBatch } from "../../src/io/batch.js";
-import { parseAddress } from "../../src/io/address.js";
 import type { TunnelSocket } from "../../src/io/tunnel-socket.js";
-import { EgressLoop } from "../../src/dataplane/egress.js";
-import { IngressLoop } from "../../src/dataplane/ingress.js";
-import { Observers } from "../../src/dataplane/observers.js";
-import { newPeer, PeerTable, type Peer } from "../../src/dataplane/peer-table.js";
-import { segmentRuntime, type FramePort, type PortRuntime, type TapRuntime } from "../../src/dataplane/runtime.js";
-import { DataplaneStats } from "../../src/dataplane/stats.js";
+import type { EgressLoop } from "../../src/dataplane/egress.js";
+import type { IngressLoop } from "../../src/dataplane/ingress.js";
+import type { Peer } from "../../src/switch/peer-table.js";
+import type { FramePort } from "../../src/io/tap-device.js";
+import type { DataplaneStats } from "../../src/dataplane/stats.js";
+import { SwitchCore } from "../../src/dataplane/core.js";
 import { VxlanEncap } from "../../src/dataplane/vxlan-encap.js";
 import { GreEncap } from "../../src/dataplane/gre-encap.js";
 import type { Encapsulation } from "../../src/dataplane/encap.js";
-import { Endpoints } from "../../src/switch/endpoints.js";
-import { Fdb } from "../../src/switch/fdb.js";
-import { Forwarder } from "../../src/switch/forwarder.js";
-import { Segments } from "../../src/switch/segments.js";
+import type { Fdb } from "../../src/switch/fdb.js";
 
 /** A TAP handing up `frames` ([virtio-net header][frame]) round-robin, `perBatch` per read. */
 export class ReplayTap implements FramePort {
@@ -138,47 +134,21 @@ export const PEER_ADDRESS = "198.18.0.2";
 export function buildOffloadRig(options: { gso: boolean; batchSize?: number; trunkVlan?: number; encap?: "vxlan" | "gre" }): OffloadRig {
   const gre = options.encap === "gre";
   const batchSize = options.batchSize ?? 64;
-  const endpoints = new Endpoints();
-  const fdb = new Fdb({ ageingMs: 300_000, maxEntries: 1024 });
-  const segments = new Segments(endpoints);
-  const forwarder = new Forwarder(fdb, endpoints, segments);
-  const peers = new PeerTable();
-  const stats = new DataplaneStats();
+  const core = new SwitchCore({ family: 4, local: "198.18.0.1", peerPort: 4789, ageingMs: 300_000, maxEntries: 1024 });
   const socket = new ReplaySocket(options.gso && !gre, gre);
-  const id = endpoints.addPeer(PEER_ADDRESS);
-  segments.addMeshPeer(id);
-  const peer = newPeer({ id, address: PEER_ADDRESS, addr16: parseAddress(PEER_ADDRESS), port: 4789, dynamic: false });
-  peers.add(peer);
-  const tapPort = new ReplayTap();
-  const vlan = options.trunkVlan ?? 0;
-  const tap: TapRuntime = { device: tapPort, trunk: vlan !== 0, index: 0, access: undefined, byVlan: new Map() };
-  const seg = segmentRuntime(42, [peer], 1450);
-  const portId = endpoints.addPort(tapPort.name);
-  const port: PortRuntime = { id: portId, tap, vlan, segment: seg };
-  seg.ports.push(port);
-  if (vlan === 0) tap.access = port;
-  else tap.byVlan.set(vlan, port);
-  const portsById = new Map([[portId, port]]);
-  segments.addSegment(42, { mtu: 1450 });
-  segments.attachPort(42, portId, vlan);
+  const peer = core.model.addPeer(PEER_ADDRESS);
+  const tap = new ReplayTap();
   // GRE: segment 42 is key 42, sent without checksum or sequence numbers.
-  const encap: Encapsulation = gre ? new GreEncap([{ id: 42, keyed: true }], { checksum: false, sequence: false }) : new VxlanEncap();
-  const observers = new Observers();
-  const maxFrame = 1450 + 18;
-  const egress = new EgressLoop(tap, [tap], portsById, { main: socket, senders: [] }, encap, fdb, forwarder, peers, stats, observers, {
+  core.addSegments([{ id: 42, tap: tap.name, vlan: options.trunkVlan ?? 0, mtu: 1450, greKeyed: gre }]);
+  const encap: Encapsulation = gre ? new GreEncap({ checksum: false, sequence: false }) : new VxlanEncap();
+  const loops = core.wire([tap], { main: socket, senders: [] }, encap, {
     batchSize,
-    slotSize: 64 + 10 + 14 + 65535 + 4,
-    maxFrame,
+    tapSlot: 64 + 10 + 14 + 65535 + 4,
+    tunnelSlot: 64 + 65535,
+    maxFrame: 1450 + 18,
     dstPort: 4789,
     vnetHdr: true,
     family: 4,
   });
-  const ingress = new IngressLoop(socket, [tap], new Map([[42, seg]]), portsById, encap, fdb, forwarder, peers, stats, observers, {
-    batchSize,
-    slotSize: 64 + 65535,
-    learnPeers: false,
-    maxFrame,
-    vnetHdr: true,
-  }, () => undefined);
-  return { tap: tapPort, socket, egress, ingress, stats, fdb, peer };
+  return { tap, socket, egress: loops.egress[0]!, ingress: loops.ingress, stats: core.stats, fdb: core.fdb, peer };
 }

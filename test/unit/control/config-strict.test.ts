@@ -8,7 +8,7 @@ import { ConfigError, loadConfigFile, validateConfig } from "../../../src/contro
 import { mtuWarnings } from "../../../src/control/mtu-check.js";
 import { configFromFlags, settingFlagsGiven } from "../../../src/cli/up.js";
 import { UsageError } from "../../../src/cli/usage-error.js";
-import { plan } from "../../../src/dataplane/instance.js";
+import { plan } from "../../../src/control/plan.js";
 
 const dir = mkdtempSync(join(tmpdir(), "vxs-config-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -4,7 +4,7 @@ import { MetricsServer } from "../../../src/control/metrics-server.js";
 import { parseListenAddress, tryParseListenAddress } from "../../../src/control/listen-address.js";
 import { validateConfig } from "../../../src/control/config.js";
 import { DataplaneStats, DropReason } from "../../../src/dataplane/stats.js";
-import { SegmentTraffic } from "../../../src/dataplane/segment-counters.js";
+import { SegmentTraffic } from "../../../src/switch/segment-traffic.js";
 import type { NativeIoCounters } from "../../../src/io/native.js";
 
 /** A switch as the metrics see it: counters that a test moves by hand. */

@@ -15,7 +15,7 @@ const B = "02:00:00:00:00:0b";
 /** A switch at `local` with peers and VNIs 42, 43; `sealed` of them encrypted (default 42 only). */
 function sealedRig(local: string, peers: string[], sealed = [42]): Rig {
   const session = new CryptoSession({ cipher: "aes-256-gcm", psk: PSK, local16: parseAddress(local), rotateSeconds: 600, segments: sealed });
-  const rig = buildRig([42, 43], peers, 64, new SealedEncap(new VxlanEncap(), session));
+  const rig = buildRig([42, 43], peers, 64, new SealedEncap(new VxlanEncap(), session), { local });
   for (const p of rig.peers) session.addPeer(p);
   return rig;
 }

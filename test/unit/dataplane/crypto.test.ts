@@ -10,7 +10,8 @@ import { describe, expect, it } from "vitest";
 import { loadNative, type CryptoState } from "../../../src/io/native.js";
 import { parseKey, readKeyFile } from "../../../src/dataplane/crypto-key.js";
 import { CIPHERS, type CipherName } from "../../../src/dataplane/crypto-session.js";
-import { overlayMtu, validateConfig } from "../../../src/control/config.js";
+import { validateConfig } from "../../../src/control/config.js";
+import { overlayMtu } from "../../../src/wire/overhead.js";
 import { decodePacket } from "../../../src/debug/decode.js";
 import { formatPacket } from "../../../src/debug/format.js";
 

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { buildRig, frame, vxlan } from "../../helpers/dataplane-rig.js";
 import { FloodLimiter } from "../../../src/switch/flood-limit.js";
 import { validateConfig } from "../../../src/control/config.js";
-import { plan } from "../../../src/dataplane/instance.js";
+import { plan } from "../../../src/control/plan.js";
 
 const BCAST = "ff:ff:ff:ff:ff:ff";
 
@@ -32,11 +32,11 @@ describe("FloodLimiter", () => {
 
 describe("flood limit in the loops", () => {
   it("holds a broadcast storm on one segment to its burst, counts the rest floodLimited, and leaves the other segment and known unicast alone", () => {
-    const rig = buildRig([42, 43], ["198.18.0.2"]);
+    // Burst 6: the frame that teaches the host behind the tunnel floods to the TAP and takes one token.
+    const rig = buildRig([42, 43], ["198.18.0.2"], 64, undefined, { floodLimits: { 42: { pps: 1, burst: 6 } }, now: clock().now });
     // A host behind the tunnel is known: unicast to it is not a flood and never limited.
     rig.socket.inbox.push({ from: "198.18.0.2", bytes: vxlan(42, frame("02:00:00:00:00:0a", "02:00:00:00:00:0b")) });
     rig.ingress.onReadable();
-    rig.segments.get(42)!.floodLimit = new FloodLimiter({ pps: 1, burst: 5 }, clock().now);
     for (let i = 0; i < 40; i++) rig.taps[0]!.inbox.push(frame(BCAST, "02:00:00:00:00:0a"));
     for (let i = 0; i < 40; i++) rig.taps[1]!.inbox.push(frame(BCAST, "02:00:00:00:00:0c"));
     rig.taps[0]!.inbox.push(frame("02:00:00:00:00:0b", "02:00:00:00:00:0a"));
@@ -50,8 +50,7 @@ describe("flood limit in the loops", () => {
   });
 
   it("limits floods arriving from the tunnel too", () => {
-    const rig = buildRig([42], ["198.18.0.2"]);
-    rig.segments.get(42)!.floodLimit = new FloodLimiter({ pps: 1, burst: 3 }, clock().now);
+    const rig = buildRig([42], ["198.18.0.2"], 64, undefined, { floodLimits: { 42: { pps: 1, burst: 3 } }, now: clock().now });
     for (let i = 0; i < 10; i++) rig.socket.inbox.push({ from: "198.18.0.2", bytes: vxlan(42, frame(BCAST, "02:00:00:00:00:0b")) });
     rig.ingress.onReadable();
     expect(rig.taps[0]!.written).toHaveLength(3);

@@ -2,10 +2,13 @@
 import { describe, expect, it } from "vitest";
 import { GRE_ICMP } from "../wire/vectors.js";
 import { dropOf } from "../../../src/dataplane/encap.js";
-import { GRE_KEYLESS_ID, GreEncap, greOptionCount, greSegmentsOf } from "../../../src/dataplane/gre-encap.js";
-import { segmentRuntime, type SegmentRuntime } from "../../../src/dataplane/runtime.js";
+import { GRE_KEYLESS_ID, GreEncap } from "../../../src/dataplane/gre-encap.js";
+import type { SegmentTable } from "../../../src/switch/tables.js";
+import { SegmentTraffic } from "../../../src/switch/segment-traffic.js";
 import { DropReason } from "../../../src/dataplane/stats.js";
-import { encapOverhead, overlayMtu, validateConfig } from "../../../src/control/config.js";
+import { validateConfig } from "../../../src/control/config.js";
+import { plan } from "../../../src/control/plan.js";
+import { encapOverhead, greOptionCount, overlayMtu } from "../../../src/wire/overhead.js";
 import { parseMac } from "../../../src/wire/mac.js";
 import { buildRig, frame } from "../../helpers/dataplane-rig.js";
 
@@ -16,10 +19,13 @@ const A = "02:00:00:00:00:0a";
 const B = "02:00:00:00:00:0b";
 const BCAST = "ff:ff:ff:ff:ff:ff";
 
-const segment = (id: number): SegmentRuntime => segmentRuntime(id, [], 1450);
+/** A segment as the tables hold it; keyed unless it is the keyless one. */
+const segment = (id: number, greKeyed = id !== GRE_KEYLESS_ID): SegmentTable => ({
+  id, mtu: 1450, greKeyed, ports: [], peers: [], floodAll: new Int32Array(0), floodLocal: new Int32Array(0), traffic: new SegmentTraffic(), floodLimit: undefined,
+});
 
 /** The header GreEncap writes for `segment` in front of `inner`, as one buffer (header + inner). */
-function encapsulate(encap: GreEncap, seg: SegmentRuntime, inner: Buffer): Buffer {
+function encapsulate(encap: GreEncap, seg: SegmentTable, inner: Buffer): Buffer {
   const headroom = 64;
   const buf = Buffer.alloc(headroom + inner.length, 0xee);
   inner.copy(buf, headroom);
@@ -39,7 +45,7 @@ function gre(flags: number, protocol: number, options: number[], inner: Buffer):
 
 describe("GRE encapsulation: sending", () => {
   it("writes the header tshark decoded (C, K 42, S 1, checksum 0x3ad0) on a segment's second frame", () => {
-    const encap = new GreEncap([{ id: 42, keyed: true }], { checksum: true, sequence: true });
+    const encap = new GreEncap({ checksum: true, sequence: true });
     const seg = segment(42);
     const inner = GRE_ICMP.subarray(GRE + 16);
     expect(encap.headerLength(seg)).toBe(16);
@@ -50,7 +56,7 @@ describe("GRE encapsulation: sending", () => {
   });
 
   it("writes a bare 4-byte header for the keyless segment and 8 bytes for a keyed one", () => {
-    const encap = new GreEncap([{ id: GRE_KEYLESS_ID, keyed: false }, { id: 0xdeadbeef, keyed: true }], PLAIN);
+    const encap = new GreEncap(PLAIN);
     const inner = frame(BCAST, A);
     const keyless = encapsulate(encap, segment(GRE_KEYLESS_ID), inner);
     expect(keyless.subarray(0, 4).toString("hex")).toBe("00006558");
@@ -61,19 +67,19 @@ describe("GRE encapsulation: sending", () => {
   });
 
   it("sends key 0 when key 0 is configured (a gretap with `key 0` expects it)", () => {
-    const encap = new GreEncap([{ id: 0, keyed: true }], PLAIN);
-    expect(encapsulate(encap, segment(0), frame(BCAST, A)).subarray(0, 8).toString("hex")).toBe("2000655800000000");
+    const encap = new GreEncap(PLAIN);
+    expect(encapsulate(encap, segment(0, true), frame(BCAST, A)).subarray(0, 8).toString("hex")).toBe("2000655800000000");
   });
 
   it("counts sequence numbers per segment", () => {
-    const encap = new GreEncap([{ id: 1, keyed: true }, { id: 2, keyed: true }], { checksum: false, sequence: true });
+    const encap = new GreEncap({ checksum: false, sequence: true });
     const inner = frame(BCAST, A);
     const seqs = [1, 1, 2, 1].map((id) => encapsulate(encap, segment(id), inner).readUInt32BE(8));
     expect(seqs).toEqual([0, 1, 0, 2]);
   });
 
   it("writes a checksum that verifies over header and frame, of any frame length", () => {
-    const encap = new GreEncap([{ id: GRE_KEYLESS_ID, keyed: false }], { checksum: true, sequence: false });
+    const encap = new GreEncap({ checksum: true, sequence: false });
     for (const size of [46, 47, 1449]) {
       const packet = encapsulate(encap, segment(GRE_KEYLESS_ID), frame(BCAST, A, size));
       expect(packet.subarray(0, 2).toString("hex")).toBe("8000");
@@ -83,7 +89,7 @@ describe("GRE encapsulation: sending", () => {
 });
 
 describe("GRE encapsulation: receiving", () => {
-  const encap = new GreEncap([{ id: 42, keyed: true }], PLAIN);
+  const encap = new GreEncap(PLAIN);
   const inner = frame(BCAST, B);
 
   it("accepts the tshark-verified packet and names its segment by the key", () => {
@@ -146,7 +152,7 @@ describe("GRE encapsulation: receiving", () => {
 
 describe("GRE through the loops (in-memory ports)", () => {
   it("sends each keyed segment's frames with its own key and delivers received ones by key", () => {
-    const rig = buildRig([1000, 2000], ["198.18.0.2"], 64, new GreEncap([{ id: 1000, keyed: true }, { id: 2000, keyed: true }], PLAIN));
+    const rig = buildRig([1000, 2000], ["198.18.0.2"], 64, new GreEncap(PLAIN));
     rig.taps[0]!.inbox.push(frame(BCAST, A));
     rig.egress[0]!.onReadable();
     rig.taps[1]!.inbox.push(frame(BCAST, A));
@@ -163,7 +169,7 @@ describe("GRE through the loops (in-memory ports)", () => {
   });
 
   it("counts an unknown key as unknownVni and a bad checksum as greChecksum", () => {
-    const rig = buildRig([7], ["198.18.0.2"], 64, new GreEncap([{ id: 7, keyed: true }], PLAIN));
+    const rig = buildRig([7], ["198.18.0.2"], 64, new GreEncap(PLAIN));
     const bad = gre(0xa000, 0x6558, [0x1234, 7], frame(BCAST, B));
     rig.socket.inbox.push({ from: "198.18.0.2", bytes: gre(0x2000, 0x6558, [8], frame(BCAST, B)) }, { from: "198.18.0.2", bytes: bad });
     rig.ingress.onReadable();
@@ -185,7 +191,7 @@ describe("GRE configuration", () => {
 
   it("reads keyed and keyless segments and the send options", () => {
     const cfg = validateConfig({ ...base, greChecksum: true, segments: [{ tap: "g0" }, { key: 7, tap: "g7" }] });
-    expect(greSegmentsOf(cfg)).toEqual([{ id: GRE_KEYLESS_ID, keyed: false }, { id: 7, keyed: true }]);
+    expect(plan(cfg).segments.map((s) => ({ id: s.id, keyed: s.greKeyed }))).toEqual([{ id: GRE_KEYLESS_ID, keyed: false }, { id: 7, keyed: true }]);
     expect([cfg.greChecksum, cfg.greSequence]).toEqual([true, false]);
   });
 

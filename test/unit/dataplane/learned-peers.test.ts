@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { parseAddress } from "../../../src/io/address.js";
 import { LearnedPeers } from "../../../src/dataplane/learned-peers.js";
-import { newPeer, type Peer } from "../../../src/dataplane/peer-table.js";
+import { newPeer, type Peer } from "../../../src/switch/peer-table.js";
 
 function setup(max = 2, ageingMs = 10_000, family: 4 | 6 = 4, local = "198.18.0.1") {
   const live = new Map<string, Peer>();

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { parseAddress } from "../../../src/io/address.js";
 import { TX_FAILED, TX_SENT, TX_UNSENT, TxBatch } from "../../../src/io/batch.js";
-import { newPeer, PeerTable, type Peer } from "../../../src/dataplane/peer-table.js";
+import { newPeer, PeerTable, type Peer } from "../../../src/switch/peer-table.js";
 import { countPeerSendErrors } from "../../../src/dataplane/send-errors.js";
 
 function peer(id: number, address: string): Peer {

@@ -1,18 +1,8 @@
 // Trunk ports on in-memory ports: one TAP carrying VLAN 100 as VNI 1000 and VLAN 200 as VNI 2000,
 // through the real egress and ingress loops. The tag becomes the VNI and comes back from it.
 import { describe, expect, it } from "vitest";
-import { parseAddress } from "../../../src/io/address.js";
-import { Endpoints } from "../../../src/switch/endpoints.js";
-import { Fdb } from "../../../src/switch/fdb.js";
-import { Forwarder } from "../../../src/switch/forwarder.js";
-import { Segments } from "../../../src/switch/segments.js";
-import { EgressLoop } from "../../../src/dataplane/egress.js";
-import { IngressLoop } from "../../../src/dataplane/ingress.js";
+import { SwitchCore } from "../../../src/dataplane/core.js";
 import { VxlanEncap } from "../../../src/dataplane/vxlan-encap.js";
-import { Observers } from "../../../src/dataplane/observers.js";
-import { newPeer, PeerTable } from "../../../src/dataplane/peer-table.js";
-import { segmentRuntime, type PortRuntime, type SegmentRuntime, type TapRuntime } from "../../../src/dataplane/runtime.js";
-import { DataplaneStats } from "../../../src/dataplane/stats.js";
 import { FakeTap, FakeTunnelSocket } from "../../helpers/fake-ports.js";
 import { frame, vxlan } from "../../helpers/dataplane-rig.js";
 
@@ -27,41 +17,15 @@ function tagged(untagged: Buffer, vlan: number): Buffer {
   return Buffer.concat([untagged.subarray(0, 12), tag, untagged.subarray(12)]);
 }
 
-/** A switch with one trunk TAP (VLAN -> VNI as given) and one peer. */
+/** A switch with one trunk TAP (VLAN -> VNI as given) and one peer, built as `up` builds one. */
 function trunkRig(vlans: Record<number, number>) {
-  const endpoints = new Endpoints();
-  const fdb = new Fdb({ ageingMs: 300_000, maxEntries: 1024 });
-  const segments = new Segments(endpoints);
-  const forwarder = new Forwarder(fdb, endpoints, segments);
-  const peers = new PeerTable();
-  const stats = new DataplaneStats();
+  const core = new SwitchCore({ family: 4, local: "198.18.0.1", peerPort: 4789, ageingMs: 300_000, maxEntries: 1024 });
   const socket = new FakeTunnelSocket();
-  const peerId = endpoints.addPeer(PEER);
-  segments.addMeshPeer(peerId);
-  const peer = newPeer({ id: peerId, address: PEER, addr16: parseAddress(PEER), port: 4789, dynamic: false });
-  peers.add(peer);
-  const fakeTap = new FakeTap("vxtrunk0");
-  const tap: TapRuntime = { device: fakeTap, trunk: true, index: 0, access: undefined, byVlan: new Map() };
-  const segRuntimes = new Map<number, SegmentRuntime>();
-  const portsById = new Map<number, PortRuntime>();
-  for (const [vlanText, vni] of Object.entries(vlans)) {
-    const vlan = Number(vlanText);
-    const seg = segmentRuntime(vni, [peer], 1450);
-    segRuntimes.set(vni, seg);
-    const portId = endpoints.addPort(`vxtrunk0.${vlan}`);
-    const port: PortRuntime = { id: portId, tap, vlan, segment: seg };
-    seg.ports.push(port);
-    tap.byVlan.set(vlan, port);
-    portsById.set(portId, port);
-    segments.addSegment(vni, { mtu: 1450 });
-    segments.attachPort(vni, portId, vlan);
-  }
-  const encap = new VxlanEncap();
-  const observers = new Observers();
-  const sockets = { main: socket, senders: [] };
-  const egress = new EgressLoop(tap, [tap], portsById, sockets, encap, fdb, forwarder, peers, stats, observers, { batchSize: 16, slotSize: 2048, maxFrame: 1450 + 18, dstPort: 4789 });
-  const ingress = new IngressLoop(socket, [tap], segRuntimes, portsById, encap, fdb, forwarder, peers, stats, observers, { batchSize: 16, slotSize: 2048, learnPeers: false, maxFrame: 1450 + 18 }, () => undefined);
-  return { tap: fakeTap, socket, egress, ingress, stats, fdb };
+  core.model.addPeer(PEER);
+  const tap = new FakeTap("vxtrunk0");
+  core.addSegments(Object.entries(vlans).map(([vlan, vni]) => ({ id: vni, tap: tap.name, vlan: Number(vlan), mtu: 1450 })));
+  const loops = core.wire([tap], { main: socket, senders: [] }, new VxlanEncap(), { batchSize: 16, tapSlot: 2048, tunnelSlot: 2048, maxFrame: 1450 + 18, dstPort: 4789, vnetHdr: false, family: 4 });
+  return { tap, socket, egress: loops.egress[0]!, ingress: loops.ingress, stats: core.stats, fdb: core.fdb };
 }
 
 describe("trunk TAP (VLAN 100 -> VNI 1000, VLAN 200 -> VNI 2000)", () => {

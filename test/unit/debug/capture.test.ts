@@ -5,13 +5,9 @@ import { RxBatch, TxBatch } from "../../../src/io/batch.js";
 import { parseAddress } from "../../../src/io/address.js";
 import type { TunnelSocket } from "../../../src/io/tunnel-socket.js";
 import { Observers } from "../../../src/dataplane/observers.js";
-import { newPeer, PeerTable } from "../../../src/dataplane/peer-table.js";
-import { segmentRuntime, type TapRuntime, type PortRuntime } from "../../../src/dataplane/runtime.js";
+import type { TapTable } from "../../../src/switch/tables.js";
+import { debugViewOf } from "../../helpers/debug-view.js";
 import { DataplaneStats } from "../../../src/dataplane/stats.js";
-import { Endpoints } from "../../../src/switch/endpoints.js";
-import { Fdb } from "../../../src/switch/fdb.js";
-import { Forwarder } from "../../../src/switch/forwarder.js";
-import { Segments } from "../../../src/switch/segments.js";
 import { matchesFrame, matchesPeer, parseCaptureFilter } from "../../../src/debug/capture-filter.js";
 import { outerPacket } from "../../../src/debug/capture-outer.js";
 import { CaptureObserver, captureStream, type CapturedFrame } from "../../../src/debug/capture-session.js";
@@ -40,31 +36,9 @@ function vxlan(vni: number, inner: Buffer, flags = 0x08): Buffer {
   return Buffer.concat([h, inner]);
 }
 
-function view(vnetHdr = false): DebugView & { tap: TapRuntime } {
-  const endpoints = new Endpoints();
-  const segments = new Segments(endpoints);
-  const fdb = new Fdb();
-  const peers = new PeerTable();
-  const portId = endpoints.addPort("vxtap42");
-  const peerId = endpoints.addPeer("198.18.0.2");
-  const peer = newPeer({ id: peerId, address: "198.18.0.2", addr16: parseAddress("198.18.0.2"), port: 4789, dynamic: false });
-  peers.add(peer);
-  segments.addSegment(42);
-  segments.attachPort(42, portId);
-  segments.addMeshPeer(peerId);
-  const seg = segmentRuntime(42, [peer], 1450);
-  const tap: TapRuntime = { device: { name: "vxtap42" } as TapRuntime["device"], trunk: false, index: 0, access: undefined, byVlan: new Map() };
-  const port: PortRuntime = { id: portId, tap, vlan: 0, segment: seg };
-  seg.ports.push(port);
-  tap.access = port;
-  return {
-    encap: "vxlan", local: parseAddress("198.18.0.1"), port: 4789, vnetHdr, learnsPeers: false,
-    observers: new Observers(), stats: new DataplaneStats(), fdb, endpoints, peers,
-    forwarder: new Forwarder(fdb, endpoints, segments),
-    segment: (id) => (id === 42 ? seg : undefined),
-    modelSegment: (id) => segments.get(id),
-    tap,
-  };
+function view(vnetHdr = false): DebugView & { tap: TapTable } {
+  const w = debugViewOf(["198.18.0.2"], { vnetHdr });
+  return { ...w.v, tap: w.tap };
 }
 
 function rxOf(packets: Buffer[], srcAddr = "198.18.0.2", headroom = 64): RxBatch {

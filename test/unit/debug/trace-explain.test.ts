@@ -1,9 +1,8 @@
 // explain(): the read-only replay of learnAndDecide behind `trace --packet` says what the forwarder does, and why.
 import { describe, expect, it } from "vitest";
-import { Endpoints } from "../../../src/switch/endpoints.js";
 import { Fdb } from "../../../src/switch/fdb.js";
 import { DROP_NO_TARGET, DROP_SAME_PORT, DROP_SPLIT_HORIZON, DROP_UNKNOWN_VNI, FLOOD, Forwarder } from "../../../src/switch/forwarder.js";
-import { Segments } from "../../../src/switch/segments.js";
+import { SwitchModel } from "../../../src/switch/model.js";
 import { explain, type ExplainEntry, type ExplainInput } from "../../../src/switch/explain.js";
 import { MAC_BROADCAST, formatMac, parseMac } from "../../../src/wire/mac.js";
 
@@ -15,19 +14,16 @@ const UNKNOWN = parseMac("52:54:00:00:ee:ee");
 
 /** A switch with two TAPs and two peers on VNI 42, and the input explain() gets from its tables. */
 function world() {
-  const endpoints = new Endpoints();
-  const segments = new Segments(endpoints);
   const fdb = new Fdb({ ageingMs: 300_000, now: () => 0 });
-  const forwarder = new Forwarder(fdb, endpoints, segments);
-  const tap0 = endpoints.addPort("vxtap42");
-  const tap1 = endpoints.addPort("vxtap42b");
-  const peer1 = endpoints.addPeer("198.18.0.2");
-  const peer2 = endpoints.addPeer("198.18.0.3");
-  segments.addSegment(VNI);
-  segments.attachPort(VNI, tap0);
-  segments.attachPort(VNI, tap1);
-  segments.addMeshPeer(peer1);
-  segments.addMeshPeer(peer2);
+  const model = new SwitchModel(fdb, { family: 4, local: "198.18.0.1", peerPort: 4789 });
+  const endpoints = model.endpoints;
+  const forwarder = new Forwarder(fdb, endpoints);
+  model.addSegment({ id: VNI });
+  const tap0 = model.addPort(model.addTap("vxtap42", false), VNI);
+  const tap1 = model.addPort(model.addTap("vxtap42b", false), VNI);
+  const peer1 = model.addPeer("198.18.0.2").id;
+  const peer2 = model.addPeer("198.18.0.3").id;
+  const segmentOf = (vni: number) => model.tables.current.segments.get(vni);
   const entry = (mac: number): ExplainEntry | undefined => {
     for (const e of fdb.entries(VNI)) if (e.mac === formatMac(mac)) return { endpoint: e.endpoint, isStatic: e.isStatic, ageSeconds: e.ageSeconds };
     return undefined;
@@ -38,13 +34,13 @@ function world() {
     fromTunnel: endpoints.isTunnel(from),
     srcMac: src,
     dstMac: dst,
-    segment: segments.get(vni),
+    segment: segmentOf(vni),
     srcEntry: entry(src),
     dstEntry: entry(dst),
     isTunnel: (id) => endpoints.isTunnel(id),
     moveHoldMs: fdb.moveHoldMs,
   });
-  return { fdb, forwarder, input, tap0, tap1, peer1, peer2 };
+  return { fdb, forwarder, input, segmentOf, tap0, tap1, peer1, peer2 };
 }
 
 describe("explain", () => {
@@ -105,12 +101,10 @@ describe("explain", () => {
   });
 
   it("drops a flood with nobody to flood to", () => {
-    const endpoints = new Endpoints();
-    const segments = new Segments(endpoints);
-    const tap = endpoints.addPort("t");
-    segments.addSegment(VNI);
-    segments.attachPort(VNI, tap);
-    const x = explain({ vni: VNI, from: tap, fromTunnel: false, srcMac: A, dstMac: MAC_BROADCAST, segment: segments.get(VNI), srcEntry: undefined, dstEntry: undefined, isTunnel: () => false, moveHoldMs: 1000 });
+    const model = new SwitchModel(new Fdb(), { family: 4, local: "198.18.0.1", peerPort: 4789 });
+    model.addSegment({ id: VNI });
+    const tap = model.addPort(model.addTap("t", false), VNI);
+    const x = explain({ vni: VNI, from: tap, fromTunnel: false, srcMac: A, dstMac: MAC_BROADCAST, segment: model.tables.current.segments.get(VNI), srcEntry: undefined, dstEntry: undefined, isTunnel: () => false, moveHoldMs: 1000 });
     expect(x.decision).toBe(DROP_NO_TARGET);
   });
 
@@ -127,7 +121,7 @@ describe("explain", () => {
             if (state === 2) w.fdb.learn(VNI, R, w.peer1);
             const from = w[fromKey];
             const predicted = explain(w.input(VNI, from, src, dst)).decision;
-            expect(w.forwarder.learnAndDecide(VNI, from, src, dst), `${fromKey} ${formatMac(src)} > ${formatMac(dst)} state ${state}`).toBe(predicted);
+            expect(w.forwarder.learnAndDecide(w.segmentOf(VNI)!, from, src, dst), `${fromKey} ${formatMac(src)} > ${formatMac(dst)} state ${state}`).toBe(predicted);
             cases++;
           }
         }

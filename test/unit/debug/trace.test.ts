@@ -1,19 +1,14 @@
 // Live trace lines from the loops' hooks (decision or the drop the loop counted), and the `trace --packet` spec.
 import { describe, expect, it } from "vitest";
 import { parseAddress } from "../../../src/io/address.js";
-import { Observers } from "../../../src/dataplane/observers.js";
-import { newPeer, PeerTable } from "../../../src/dataplane/peer-table.js";
-import { segmentRuntime, type PortRuntime, type TapRuntime } from "../../../src/dataplane/runtime.js";
-import { DataplaneStats, DropReason } from "../../../src/dataplane/stats.js";
-import { Endpoints } from "../../../src/switch/endpoints.js";
+import { DropReason } from "../../../src/dataplane/stats.js";
 import { Fdb } from "../../../src/switch/fdb.js";
-import { DROP_SPLIT_HORIZON, FLOOD, Forwarder } from "../../../src/switch/forwarder.js";
-import { Segments } from "../../../src/switch/segments.js";
+import { DROP_SPLIT_HORIZON, FLOOD } from "../../../src/switch/forwarder.js";
 import { TraceObserver, type TraceEvent } from "../../../src/debug/trace-session.js";
 import { parsePacketSpec, tracePacket } from "../../../src/debug/trace-packet.js";
-import type { DebugView } from "../../../src/debug/trace-view.js";
 import { parseCaptureFilter } from "../../../src/debug/capture-filter.js";
 import { parseMac } from "../../../src/wire/mac.js";
+import { debugViewOf } from "../../helpers/debug-view.js";
 
 const SRC = "52:54:00:00:00:01";
 
@@ -28,35 +23,8 @@ function arp(src = SRC): Buffer {
 }
 
 function world() {
-  const endpoints = new Endpoints();
-  const segments = new Segments(endpoints);
-  const fdb = new Fdb({ now: () => 0 });
-  const peers = new PeerTable();
-  const portId = endpoints.addPort("vxtap42");
-  const addPeer = (address: string) => {
-    const id = endpoints.addPeer(address);
-    const peer = newPeer({ id, address, addr16: parseAddress(address), port: 4789, dynamic: false });
-    peers.add(peer);
-    segments.addMeshPeer(id);
-    return peer;
-  };
-  segments.addSegment(42);
-  segments.attachPort(42, portId);
-  const p2 = addPeer("198.18.0.2");
-  const p3 = addPeer("198.18.0.3");
-  const seg = segmentRuntime(42, [p2, p3], 1450);
-  const tap: TapRuntime = { device: { name: "vxtap42" } as TapRuntime["device"], trunk: false, index: 0, access: undefined, byVlan: new Map() };
-  const port: PortRuntime = { id: portId, tap, vlan: 0, segment: seg };
-  seg.ports.push(port);
-  tap.access = port;
-  const stats = new DataplaneStats();
-  const v: DebugView = {
-    encap: "vxlan", local: parseAddress("198.18.0.1"), port: 4789, vnetHdr: false, learnsPeers: false,
-    observers: new Observers(), stats, fdb, endpoints, peers, forwarder: new Forwarder(fdb, endpoints, segments),
-    segment: (id) => (id === 42 ? seg : undefined),
-    modelSegment: (id) => segments.get(id),
-  };
-  return { v, tap, portId, p2, p3, stats, fdb };
+  const w = debugViewOf(["198.18.0.2", "198.18.0.3"], { fdb: new Fdb({ now: () => 0 }) });
+  return { v: w.v, tap: w.tap, portId: w.portId, p2: w.peers[0]!, p3: w.peers[1]!, stats: w.stats, fdb: w.fdb };
 }
 
 function vxlanHeader(vni: number, flags = 0x08): Buffer {

@@ -1,7 +1,7 @@
 // What the loops count beside frames and drops: per segment and direction, per peer in bytes, flood copies, batch sizes.
 import { describe, expect, it } from "vitest";
 import { buildRig, frame, vxlan } from "../../helpers/dataplane-rig.js";
-import { BatchHistogram, batchBucket } from "../../../src/dataplane/segment-counters.js";
+import { BatchHistogram, batchBucket } from "../../../src/dataplane/batch-histogram.js";
 
 const A = "02:00:00:00:00:0a";
 const B = "02:00:00:00:00:0b";
@@ -14,8 +14,8 @@ describe("segment and peer traffic counters", () => {
     rig.egress[0]!.onReadable();
     rig.socket.inbox.push({ from: "198.18.0.2", bytes: vxlan(2000, frame(BCAST, B, 60)) });
     rig.ingress.onReadable();
-    expect(rig.segments.get(1000)!.traffic.toJSON()).toEqual({ egress: { frames: 2, bytes: 114 + 214 }, ingress: { frames: 0, bytes: 0 } });
-    expect(rig.segments.get(2000)!.traffic.toJSON()).toEqual({ egress: { frames: 0, bytes: 0 }, ingress: { frames: 1, bytes: 74 } });
+    expect(rig.segment(1000).traffic.toJSON()).toEqual({ egress: { frames: 2, bytes: 114 + 214 }, ingress: { frames: 0, bytes: 0 } });
+    expect(rig.segment(2000).traffic.toJSON()).toEqual({ egress: { frames: 0, bytes: 0 }, ingress: { frames: 1, bytes: 74 } });
   });
 
   it("counts inner bytes sent to and received from each peer", () => {

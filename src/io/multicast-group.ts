@@ -1,7 +1,7 @@
 // Multicast group mode on the tunnel sockets: join the group, and send group traffic out of the underlay.
-import { DgramSocket } from "../io/dgram-socket.js";
-import type { TunnelSocket } from "../io/tunnel-socket.js";
-import { UdpBatchSocket } from "../io/udp-batch-socket.js";
+import { DgramSocket } from "./dgram-socket.js";
+import type { TunnelSocket } from "./tunnel-socket.js";
+import { UdpBatchSocket } from "./udp-batch-socket.js";
 
 export interface GroupOptions {
   /** e.g. 239.1.1.1 or ff05::100. */

@@ -1,29 +1,5 @@
-// Traffic counters the stats lack: per segment and direction, and batch sizes. Plain numbers and
-// typed arrays the loops add to (no objects made, no prom-client calls); metrics read them at scrape time.
+// Batch sizes per read: typed arrays the loops add to (no objects made, no prom-client calls); metrics read them at scrape time.
 
-/** Frames and inner bytes one segment switched, per direction (egress: TAP side in, ingress: tunnel side in). */
-export class SegmentTraffic {
-  egressFrames = 0;
-  egressBytes = 0;
-  ingressFrames = 0;
-  ingressBytes = 0;
-
-  egress(frames: number, bytes: number): void {
-    this.egressFrames += frames;
-    this.egressBytes += bytes;
-  }
-
-  ingress(frames: number, bytes: number): void {
-    this.ingressFrames += frames;
-    this.ingressBytes += bytes;
-  }
-
-  toJSON(): { egress: { frames: number; bytes: number }; ingress: { frames: number; bytes: number } } {
-    return { egress: { frames: this.egressFrames, bytes: this.egressBytes }, ingress: { frames: this.ingressFrames, bytes: this.ingressBytes } };
-  }
-}
-
-/** Upper bounds of the batch size buckets (frames or datagrams per read); one more bucket holds the rest. */
 export const BATCH_BUCKETS = [1, 2, 4, 8, 16, 32, 64, 128, 256] as const;
 
 /** Index of the bucket n falls in: the first power of two >= n, or the overflow bucket. */
