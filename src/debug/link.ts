@@ -1,5 +1,7 @@
 // Link layers for `decode`: Ethernet with any number of 802.1Q/802.1ad tags, Linux cooked headers, ARP.
-import { ArpReason, ArpRepr, checkArp } from "../wire/arp.js";
+import {
+  ARP_LEN, ArpReason, arpOperation, arpSenderIp, arpSenderMac, arpTargetIp, arpTargetMac, checkArp, formatArp,
+} from "../wire/arp.js";
 import { get16 } from "../wire/bytes.js";
 import {
   checkEthernet, ETH_HEADER_LEN, ETHERTYPE_ARP, ETHERTYPE_IPV4, ETHERTYPE_IPV6, ETHERTYPE_TEB, ethDst, ethSrc, ethType,
@@ -81,7 +83,7 @@ export function decodeEthertype(w: Walk, type: number, off: number, end: number)
 function decodeArp(w: Walk, off: number, end: number): void {
   const reason = checkArp(w.buf, off, end - off);
   if (reason === ArpReason.truncated) {
-    w.problem(null, tooShort("ARP", end - off, 28), reason);
+    w.problem(null, tooShort("ARP", end - off, ARP_LEN), reason);
     return;
   }
   if (reason !== null) {
@@ -90,9 +92,9 @@ function decodeArp(w: Walk, off: number, end: number): void {
     w.problem(layer, `ARP: hardware type ${get16(buf, off)} length ${buf[off + 4]}, protocol ${hex16(get16(buf, off + 2))} length ${buf[off + 5]}: only Ethernet (1, 6) / IPv4 (0x0800, 4) is decoded`, reason);
     return;
   }
-  const arp = ArpRepr.parse(w.buf, off, end - off);
-  w.layer("arp", off, ArpRepr.format(arp), {
-    operation: arp.operation, senderMac: formatMac(arp.senderMac), senderIp: formatIpv4(arp.senderIp),
-    targetMac: formatMac(arp.targetMac), targetIp: formatIpv4(arp.targetIp),
+  const buf = w.buf;
+  w.layer("arp", off, formatArp(buf, off), {
+    operation: arpOperation(buf, off), senderMac: formatMac(arpSenderMac(buf, off)), senderIp: formatIpv4(arpSenderIp(buf, off)),
+    targetMac: formatMac(arpTargetMac(buf, off)), targetIp: formatIpv4(arpTargetIp(buf, off)),
   });
 }

@@ -1,8 +1,12 @@
 // One trace line: where a frame came from, what it is, and what the switch did with it.
-import { ETHERTYPE_ARP, ETHERTYPE_IPV4, ETHERTYPE_IPV6, TPID_8021Q } from "../wire/ethernet.js";
-import { formatIpv4 } from "../wire/ipv4.js";
-import { formatIpv6 } from "../wire/ipv6.js";
-import { formatMac, readMac } from "../wire/mac.js";
+import { ARP_LEN, ARP_REPLY, ARP_REQUEST, arpOperation, arpTargetIp } from "../wire/arp.js";
+import {
+  ETH_HEADER_LEN, ETH_VLAN_HEADER_LEN, ETHERTYPE_ARP, ETHERTYPE_IPV4, ETHERTYPE_IPV6, ethDst, ethSrc, ethType, TPID_8021Q,
+  VLAN_TAG_LEN, vlanVid,
+} from "../wire/ethernet.js";
+import { formatIpv4, IPV4_MIN_HEADER_LEN, ipv4Dst, ipv4Protocol, ipv4Src } from "../wire/ipv4.js";
+import { formatIpv6, IPV6_DST, IPV6_HEADER_LEN, IPV6_SRC, ipv6NextHeader } from "../wire/ipv6.js";
+import { formatMac } from "../wire/mac.js";
 import type { DropReasonName } from "../dataplane/stats.js";
 import { ethertypeName } from "./link.js";
 import { protocolName } from "./network.js";
@@ -38,25 +42,26 @@ export const DROP_WORDS: Record<DropReasonName, string> = {
 
 /** "aa:..:01 > ff:..:ff ARP" or "... vlan 100 IPv4 10.0.0.1 > 10.0.0.2 icmp" from the first bytes of a frame. */
 export function frameSummary(buf: Buffer, off: number, len: number): string {
-  if (len < 14) return `runt frame of ${len} bytes`;
-  const macs = `${formatMac(readMac(buf, off + 6))} > ${formatMac(readMac(buf, off))}`;
-  let at = off + 12;
+  if (len < ETH_HEADER_LEN) return `runt frame of ${len} bytes`;
+  const macs = `${formatMac(ethSrc(buf, off))} > ${formatMac(ethDst(buf, off))}`;
+  // With a tag the type field sits 4 bytes on: reading at `at` as if it were the frame start.
+  let at = off;
   let vlan = "";
-  if (buf.readUInt16BE(at) === TPID_8021Q && len >= 18) {
-    vlan = ` vlan ${buf.readUInt16BE(at + 2) & 0x0fff}`;
-    at += 4;
+  if (ethType(buf, at) === TPID_8021Q && len >= ETH_VLAN_HEADER_LEN) {
+    vlan = ` vlan ${vlanVid(buf, at)}`;
+    at += VLAN_TAG_LEN;
   }
-  const type = buf.readUInt16BE(at);
-  const l3 = at + 2;
+  const type = ethType(buf, at);
+  const l3 = at + ETH_HEADER_LEN;
   const have = off + len - l3;
   let what = ethertypeName(type);
-  if (type === ETHERTYPE_IPV4 && have >= 20) {
-    what += ` ${formatIpv4(buf.readUInt32BE(l3 + 12))} > ${formatIpv4(buf.readUInt32BE(l3 + 16))} ${protocolName(buf[l3 + 9]!)}`;
-  } else if (type === ETHERTYPE_IPV6 && have >= 40) {
-    what += ` ${formatIpv6(buf, l3 + 8)} > ${formatIpv6(buf, l3 + 24)} ${protocolName(buf[l3 + 6]!)}`;
-  } else if (type === ETHERTYPE_ARP && have >= 28) {
-    const op = buf.readUInt16BE(l3 + 6);
-    what += ` ${op === 1 ? "who-has" : op === 2 ? "is-at" : `op ${op}`} ${formatIpv4(buf.readUInt32BE(l3 + 24))}`;
+  if (type === ETHERTYPE_IPV4 && have >= IPV4_MIN_HEADER_LEN) {
+    what += ` ${formatIpv4(ipv4Src(buf, l3))} > ${formatIpv4(ipv4Dst(buf, l3))} ${protocolName(ipv4Protocol(buf, l3))}`;
+  } else if (type === ETHERTYPE_IPV6 && have >= IPV6_HEADER_LEN) {
+    what += ` ${formatIpv6(buf, l3 + IPV6_SRC)} > ${formatIpv6(buf, l3 + IPV6_DST)} ${protocolName(ipv6NextHeader(buf, l3))}`;
+  } else if (type === ETHERTYPE_ARP && have >= ARP_LEN) {
+    const op = arpOperation(buf, l3);
+    what += ` ${op === ARP_REQUEST ? "who-has" : op === ARP_REPLY ? "is-at" : `op ${op}`} ${formatIpv4(arpTargetIp(buf, l3))}`;
   }
   return `${macs}${vlan} ${what}`;
 }

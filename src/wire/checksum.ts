@@ -1,4 +1,4 @@
-// Internet checksum (RFC 1071) over Buffer ranges, and its incremental update (RFC 1624).
+// Internet checksum (RFC 1071) over Buffer ranges: sums that chain across ranges, folding, verification.
 
 /**
  * Adds the 16-bit big-endian words of buf[off, off + len) to `sum` without folding. Several
@@ -40,25 +40,4 @@ export function internetChecksum(buf: Buffer, off: number, len: number, initial 
 /** True when a range that includes its own checksum field sums to 0xffff (i.e. is valid). */
 export function checksumIsValid(buf: Buffer, off: number, len: number, initial = 0): boolean {
   return foldChecksum(checksumAdd(buf, off, len, initial)) === 0xffff;
-}
-
-/** RFC 1624 eqn. 3: the new checksum after one 16-bit word changed from oldWord to newWord. */
-export function checksumUpdate16(checksum: number, oldWord: number, newWord: number): number {
-  let sum = (~checksum & 0xffff) + (~oldWord & 0xffff) + (newWord & 0xffff);
-  sum = (sum & 0xffff) + (sum >>> 16);
-  sum = (sum & 0xffff) + (sum >>> 16);
-  return ~sum & 0xffff;
-}
-
-/** RFC 1624 for a 32-bit field (a sequence number, an IPv4 address) changed from oldValue to newValue. */
-export function checksumUpdate32(checksum: number, oldValue: number, newValue: number): number {
-  let sum =
-    (~checksum & 0xffff) +
-    (~(oldValue >>> 16) & 0xffff) +
-    (~oldValue & 0xffff) +
-    (newValue >>> 16) +
-    (newValue & 0xffff);
-  sum = (sum & 0xffff) + (sum >>> 16);
-  sum = (sum & 0xffff) + (sum >>> 16);
-  return ~sum & 0xffff;
 }

@@ -1,4 +1,4 @@
-// The wire formats in one import: views, checks, Reprs and writers for every header vxswitch touches.
+// The wire formats in one import: offsets, checks, getters and writers for every header vxswitch touches.
 export * from "./error.js";
 export * from "./bytes.js";
 export * from "./checksum.js";
@@ -17,3 +17,5 @@ export * from "./virtio-net.js";
 export * from "./pcap.js";
 export * from "./pcapng.js";
 export * from "./flow-hash.js";
+export * from "./partial-checksum.js";
+export * from "./sealed.js";

@@ -1,7 +1,6 @@
 // IPv4 header (RFC 791): fields, IHL, header checksum, the pseudo-header sum for TCP/UDP, address text.
 import { get32, put16, put32 } from "./bytes.js";
 import { checksumAdd, checksumIsValid, finishChecksum } from "./checksum.js";
-import { assertWire, WireError } from "./error.js";
 
 export const IPV4_VER_IHL = 0;
 export const IPV4_TOS = 1;
@@ -54,18 +53,6 @@ export function ipv4HeaderLength(buf: Buffer, off: number): number {
   return (buf[off + IPV4_VER_IHL] & 0x0f) << 2;
 }
 
-export function ipv4Tos(buf: Buffer, off: number): number {
-  return buf[off + IPV4_TOS];
-}
-
-export function ipv4Dscp(buf: Buffer, off: number): number {
-  return buf[off + IPV4_TOS] >>> 2;
-}
-
-export function ipv4Ecn(buf: Buffer, off: number): number {
-  return buf[off + IPV4_TOS] & 3;
-}
-
 export function ipv4TotalLength(buf: Buffer, off: number): number {
   return (buf[off + IPV4_TOTAL_LEN] << 8) | buf[off + IPV4_TOTAL_LEN + 1];
 }
@@ -75,7 +62,7 @@ export function ipv4Ident(buf: Buffer, off: number): number {
 }
 
 /** Flags and fragment offset word. */
-export function ipv4FlagsFrag(buf: Buffer, off: number): number {
+function ipv4FlagsFrag(buf: Buffer, off: number): number {
   return (buf[off + IPV4_FLAGS_FRAG] << 8) | buf[off + IPV4_FLAGS_FRAG + 1];
 }
 
@@ -90,11 +77,6 @@ export function ipv4MoreFragments(buf: Buffer, off: number): boolean {
 /** Fragment offset in bytes. */
 export function ipv4FragmentOffset(buf: Buffer, off: number): number {
   return (ipv4FlagsFrag(buf, off) & IPV4_FRAG_OFFSET_MASK) << 3;
-}
-
-/** MF set or a non-zero offset: the transport header may be absent or partial. */
-export function ipv4IsFragment(buf: Buffer, off: number): boolean {
-  return (ipv4FlagsFrag(buf, off) & (IPV4_FLAG_MF | IPV4_FRAG_OFFSET_MASK)) !== 0;
 }
 
 export function ipv4Ttl(buf: Buffer, off: number): number {
@@ -118,42 +100,6 @@ export function ipv4Dst(buf: Buffer, off: number): number {
   return get32(buf, off + IPV4_DST);
 }
 
-export function setIpv4Tos(buf: Buffer, off: number, tos: number): void {
-  buf[off + IPV4_TOS] = tos & 0xff;
-}
-
-export function setIpv4TotalLength(buf: Buffer, off: number, total: number): void {
-  put16(buf, off + IPV4_TOTAL_LEN, total);
-}
-
-export function setIpv4Ident(buf: Buffer, off: number, ident: number): void {
-  put16(buf, off + IPV4_IDENT, ident & 0xffff);
-}
-
-export function setIpv4FlagsFrag(buf: Buffer, off: number, word: number): void {
-  put16(buf, off + IPV4_FLAGS_FRAG, word & 0xffff);
-}
-
-export function setIpv4Ttl(buf: Buffer, off: number, ttl: number): void {
-  buf[off + IPV4_TTL] = ttl & 0xff;
-}
-
-export function setIpv4Protocol(buf: Buffer, off: number, protocol: number): void {
-  buf[off + IPV4_PROTOCOL] = protocol & 0xff;
-}
-
-export function setIpv4Checksum(buf: Buffer, off: number, checksum: number): void {
-  put16(buf, off + IPV4_CHECKSUM, checksum);
-}
-
-export function setIpv4Src(buf: Buffer, off: number, addr: number): void {
-  put32(buf, off + IPV4_SRC, addr >>> 0);
-}
-
-export function setIpv4Dst(buf: Buffer, off: number, addr: number): void {
-  put32(buf, off + IPV4_DST, addr >>> 0);
-}
-
 /** The header checksum the header should carry (its checksum field counts as zero). */
 export function computeIpv4Checksum(buf: Buffer, off: number): number {
   const ihl = ipv4HeaderLength(buf, off);
@@ -163,7 +109,7 @@ export function computeIpv4Checksum(buf: Buffer, off: number): number {
 
 /** Computes and stores the header checksum. */
 export function fillIpv4Checksum(buf: Buffer, off: number): void {
-  setIpv4Checksum(buf, off, computeIpv4Checksum(buf, off));
+  put16(buf, off + IPV4_CHECKSUM, computeIpv4Checksum(buf, off));
 }
 
 export function ipv4ChecksumIsValid(buf: Buffer, off: number): boolean {
@@ -178,176 +124,32 @@ export function ipv4PseudoHeaderSum(buf: Buffer, ipOff: number, protocol: number
   return checksumAdd(buf, ipOff + IPV4_SRC, 8, protocol + l4Len);
 }
 
-/** Dotted quad to an unsigned 32-bit number; -1 when the text is not an IPv4 address. */
-export function tryParseIpv4(text: string): number {
-  const parts = text.split(".");
-  if (parts.length !== 4) return -1;
-  let addr = 0;
-  for (const part of parts) {
-    if (!/^(0|[1-9][0-9]{0,2})$/.test(part)) return -1;
-    const octet = Number(part);
-    if (octet > 255) return -1;
-    addr = addr * 256 + octet;
-  }
-  return addr;
-}
-
-export function parseIpv4(text: string): number {
-  const addr = tryParseIpv4(text);
-  if (addr < 0) throw new Error(`invalid IPv4 address "${text}": expected a dotted quad like 198.18.0.1`);
-  return addr;
-}
-
 export function formatIpv4(addr: number): string {
   return `${addr >>> 24}.${(addr >>> 16) & 0xff}.${(addr >>> 8) & 0xff}.${addr & 0xff}`;
 }
 
-export class Ipv4View {
-  constructor(
-    readonly buf: Buffer,
-    readonly offset: number,
-    readonly length: number,
-  ) {}
-
-  static checked(buf: Buffer, offset: number, length: number): Ipv4View {
-    assertWire(checkIpv4(buf, offset, length), "IPv4 header", offset);
-    return new Ipv4View(buf, offset, length);
-  }
-
-  check(): Ipv4Reason | null {
-    return checkIpv4(this.buf, this.offset, this.length);
-  }
-
-  get version(): number {
-    return ipv4Version(this.buf, this.offset);
-  }
-  get headerLength(): number {
-    return ipv4HeaderLength(this.buf, this.offset);
-  }
-  get tos(): number {
-    return ipv4Tos(this.buf, this.offset);
-  }
-  set tos(tos: number) {
-    setIpv4Tos(this.buf, this.offset, tos);
-  }
-  get dscp(): number {
-    return ipv4Dscp(this.buf, this.offset);
-  }
-  get ecn(): number {
-    return ipv4Ecn(this.buf, this.offset);
-  }
-  get totalLength(): number {
-    return ipv4TotalLength(this.buf, this.offset);
-  }
-  set totalLength(total: number) {
-    setIpv4TotalLength(this.buf, this.offset, total);
-  }
-  get ident(): number {
-    return ipv4Ident(this.buf, this.offset);
-  }
-  set ident(ident: number) {
-    setIpv4Ident(this.buf, this.offset, ident);
-  }
-  get dontFragment(): boolean {
-    return ipv4DontFragment(this.buf, this.offset);
-  }
-  get moreFragments(): boolean {
-    return ipv4MoreFragments(this.buf, this.offset);
-  }
-  get fragmentOffset(): number {
-    return ipv4FragmentOffset(this.buf, this.offset);
-  }
-  get ttl(): number {
-    return ipv4Ttl(this.buf, this.offset);
-  }
-  set ttl(ttl: number) {
-    setIpv4Ttl(this.buf, this.offset, ttl);
-  }
-  get protocol(): number {
-    return ipv4Protocol(this.buf, this.offset);
-  }
-  set protocol(protocol: number) {
-    setIpv4Protocol(this.buf, this.offset, protocol);
-  }
-  get checksum(): number {
-    return ipv4Checksum(this.buf, this.offset);
-  }
-  get src(): number {
-    return ipv4Src(this.buf, this.offset);
-  }
-  set src(addr: number) {
-    setIpv4Src(this.buf, this.offset, addr);
-  }
-  get dst(): number {
-    return ipv4Dst(this.buf, this.offset);
-  }
-  set dst(addr: number) {
-    setIpv4Dst(this.buf, this.offset, addr);
-  }
-  get payloadOffset(): number {
-    return this.offset + this.headerLength;
-  }
-  get payloadLength(): number {
-    return this.totalLength - this.headerLength;
-  }
-  checksumIsValid(): boolean {
-    return ipv4ChecksumIsValid(this.buf, this.offset);
-  }
-  fillChecksum(): void {
-    fillIpv4Checksum(this.buf, this.offset);
-  }
-}
-
-/** An IPv4 header's meaning (addresses as unsigned 32-bit numbers). Options are not represented. */
-export interface Ipv4Repr {
-  src: number;
-  dst: number;
-  protocol: number;
-  payloadLength: number;
-  ttl: number;
+/** What writeIpv4Header needs; addresses as unsigned 32-bit numbers. */
+export interface Ipv4Header {
   tos: number;
   ident: number;
   dontFragment: boolean;
-  moreFragments: boolean;
-  /** In bytes, a multiple of 8. */
-  fragmentOffset: number;
+  ttl: number;
+  protocol: number;
+  src: number;
+  dst: number;
 }
 
-export const Ipv4Repr = {
-  /** Checks structure and the header checksum; options are skipped. */
-  parse(buf: Buffer, off: number, len: number): Ipv4Repr {
-    assertWire(checkIpv4(buf, off, len), "IPv4 header", off);
-    if (!ipv4ChecksumIsValid(buf, off)) throw new WireError(Ipv4Reason.badChecksum, "IPv4 header", off);
-    return {
-      src: ipv4Src(buf, off),
-      dst: ipv4Dst(buf, off),
-      protocol: ipv4Protocol(buf, off),
-      payloadLength: ipv4TotalLength(buf, off) - ipv4HeaderLength(buf, off),
-      ttl: ipv4Ttl(buf, off),
-      tos: ipv4Tos(buf, off),
-      ident: ipv4Ident(buf, off),
-      dontFragment: ipv4DontFragment(buf, off),
-      moreFragments: ipv4MoreFragments(buf, off),
-      fragmentOffset: ipv4FragmentOffset(buf, off),
-    };
-  },
-  headerLength(_repr: Ipv4Repr): number {
-    return IPV4_MIN_HEADER_LEN;
-  },
-  /** Writes a 20-byte header with its checksum; returns 20. */
-  emit(repr: Ipv4Repr, buf: Buffer, off: number): number {
-    buf[off + IPV4_VER_IHL] = 0x45;
-    buf[off + IPV4_TOS] = repr.tos & 0xff;
-    put16(buf, off + IPV4_TOTAL_LEN, IPV4_MIN_HEADER_LEN + repr.payloadLength);
-    put16(buf, off + IPV4_IDENT, repr.ident & 0xffff);
-    setIpv4FlagsFrag(buf, off, (repr.dontFragment ? IPV4_FLAG_DF : 0) | (repr.moreFragments ? IPV4_FLAG_MF : 0) |
-      ((repr.fragmentOffset >>> 3) & IPV4_FRAG_OFFSET_MASK));
-    buf[off + IPV4_TTL] = repr.ttl & 0xff;
-    buf[off + IPV4_PROTOCOL] = repr.protocol & 0xff;
-    put16(buf, off + IPV4_CHECKSUM, 0);
-    put32(buf, off + IPV4_SRC, repr.src >>> 0);
-    put32(buf, off + IPV4_DST, repr.dst >>> 0);
-    fillIpv4Checksum(buf, off);
-    return IPV4_MIN_HEADER_LEN;
-  },
-};
+/** Writes a 20-byte header (no options, not a fragment) for payloadLen bytes, checksum filled; returns 20. */
+export function writeIpv4Header(buf: Buffer, off: number, h: Ipv4Header, payloadLen: number): number {
+  buf[off + IPV4_VER_IHL] = 0x45;
+  buf[off + IPV4_TOS] = h.tos;
+  put16(buf, off + IPV4_TOTAL_LEN, IPV4_MIN_HEADER_LEN + payloadLen);
+  put16(buf, off + IPV4_IDENT, h.ident);
+  put16(buf, off + IPV4_FLAGS_FRAG, h.dontFragment ? IPV4_FLAG_DF : 0);
+  buf[off + IPV4_TTL] = h.ttl;
+  buf[off + IPV4_PROTOCOL] = h.protocol;
+  put32(buf, off + IPV4_SRC, h.src);
+  put32(buf, off + IPV4_DST, h.dst);
+  fillIpv4Checksum(buf, off);
+  return IPV4_MIN_HEADER_LEN;
+}

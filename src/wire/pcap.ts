@@ -32,32 +32,16 @@ export const LINKTYPE_IPV4 = 228;
 export const LINKTYPE_IPV6 = 229;
 export const PCAP_DEFAULT_SNAPLEN = 262144;
 
-/** Writes a little-endian, microsecond global header; returns 24. */
-export function writePcapGlobalHeader(buf: Buffer, off: number, linktype = LINKTYPE_ETHERNET,
-  snaplen = PCAP_DEFAULT_SNAPLEN): number {
-  buf.writeUInt32LE(PCAP_MAGIC_USEC, off + PCAP_MAGIC);
-  buf.writeUInt16LE(2, off + PCAP_VERSION_MAJOR);
-  buf.writeUInt16LE(4, off + PCAP_VERSION_MINOR);
-  buf.writeInt32LE(0, off + PCAP_THISZONE);
-  buf.writeUInt32LE(0, off + PCAP_SIGFIGS);
-  buf.writeUInt32LE(snaplen, off + PCAP_SNAPLEN);
-  buf.writeUInt32LE(linktype, off + PCAP_LINKTYPE);
-  return PCAP_GLOBAL_HEADER_LEN;
-}
-
-/** Writes a little-endian record header; returns 16. The record's bytes follow it. */
-export function writePcapRecordHeader(buf: Buffer, off: number, tsSec: number, tsUsec: number, capturedLen: number,
-  originalLen: number): number {
-  buf.writeUInt32LE(tsSec >>> 0, off + PCAP_REC_TS_SEC);
-  buf.writeUInt32LE(tsUsec >>> 0, off + PCAP_REC_TS_FRAC);
-  buf.writeUInt32LE(capturedLen, off + PCAP_REC_INCL_LEN);
-  buf.writeUInt32LE(originalLen, off + PCAP_REC_ORIG_LEN);
-  return PCAP_RECORD_HEADER_LEN;
-}
-
-export function pcapGlobalHeader(linktype = LINKTYPE_ETHERNET, snaplen = PCAP_DEFAULT_SNAPLEN): Buffer {
+/** A little-endian, microsecond global header. */
+function pcapGlobalHeader(linktype: number, snaplen: number): Buffer {
   const out = Buffer.alloc(PCAP_GLOBAL_HEADER_LEN);
-  writePcapGlobalHeader(out, 0, linktype, snaplen);
+  out.writeUInt32LE(PCAP_MAGIC_USEC, PCAP_MAGIC);
+  out.writeUInt16LE(2, PCAP_VERSION_MAJOR);
+  out.writeUInt16LE(4, PCAP_VERSION_MINOR);
+  out.writeInt32LE(0, PCAP_THISZONE);
+  out.writeUInt32LE(0, PCAP_SIGFIGS);
+  out.writeUInt32LE(snaplen, PCAP_SNAPLEN);
+  out.writeUInt32LE(linktype, PCAP_LINKTYPE);
   return out;
 }
 
@@ -70,11 +54,13 @@ export function nowMicros(): number {
  * A new Buffer holding one record: header and a copy of buf[off, off + len) cut at snaplen.
  * Copies because the packet's slab is reused by the next batch.
  */
-export function pcapRecord(buf: Buffer, off: number, len: number, timeUs: number = nowMicros(),
-  snaplen = PCAP_DEFAULT_SNAPLEN): Buffer {
+function pcapRecord(buf: Buffer, off: number, len: number, timeUs: number, snaplen: number): Buffer {
   const captured = Math.min(len, snaplen);
   const out = Buffer.allocUnsafe(PCAP_RECORD_HEADER_LEN + captured);
-  writePcapRecordHeader(out, 0, Math.floor(timeUs / 1e6), timeUs % 1e6, captured, len);
+  out.writeUInt32LE(Math.floor(timeUs / 1e6) >>> 0, PCAP_REC_TS_SEC);
+  out.writeUInt32LE(timeUs % 1e6 >>> 0, PCAP_REC_TS_FRAC);
+  out.writeUInt32LE(captured, PCAP_REC_INCL_LEN);
+  out.writeUInt32LE(len, PCAP_REC_ORIG_LEN);
   buf.copy(out, PCAP_RECORD_HEADER_LEN, off, off + captured);
   return out;
 }
@@ -131,7 +117,7 @@ export interface PcapRecord {
 }
 
 /** Parses a global header in either byte order; throws an error that says what the file is instead. */
-export function parsePcapFileHeader(file: Buffer): PcapFileHeader {
+function parsePcapFileHeader(file: Buffer): PcapFileHeader {
   if (file.length < 4) throw new Error("not a pcap file: shorter than its 4-byte magic number");
   const le = file.readUInt32LE(0);
   const be = file.readUInt32BE(0);

@@ -1,6 +1,5 @@
 // VXLAN header (RFC 7348): 8 bytes, flags with the I bit, 24-bit VNI; checks and the in-place encap writer.
 import { put32 } from "./bytes.js";
-import { assertWire } from "./error.js";
 
 export const VXLAN_FLAGS = 0;
 export const VXLAN_VNI = 4;
@@ -37,71 +36,9 @@ export function vxlanVni(buf: Buffer, off: number): number {
   return (buf[off + VXLAN_VNI] << 16) | (buf[off + VXLAN_VNI + 1] << 8) | buf[off + VXLAN_VNI + 2];
 }
 
-export function setVxlanVni(buf: Buffer, off: number, vni: number): void {
-  buf[off + VXLAN_VNI] = (vni >>> 16) & 0xff;
-  buf[off + VXLAN_VNI + 1] = (vni >>> 8) & 0xff;
-  buf[off + VXLAN_VNI + 2] = vni & 0xff;
-}
-
 /** Writes the whole 8-byte header (I set, reserved zero) at off, e.g. frameStart - 8 in the headroom. */
 export function writeVxlanHeader(buf: Buffer, off: number, vni: number): number {
   put32(buf, off, VXLAN_FLAG_I << 24);
   put32(buf, off + VXLAN_VNI, ((vni & VNI_MAX) << 8) >>> 0);
   return VXLAN_HEADER_LEN;
 }
-
-export function isValidVni(vni: number): boolean {
-  return Number.isInteger(vni) && vni >= 0 && vni <= VNI_MAX;
-}
-
-export class VxlanView {
-  constructor(
-    readonly buf: Buffer,
-    readonly offset: number,
-    readonly length: number,
-  ) {}
-
-  static checked(buf: Buffer, offset: number, length: number): VxlanView {
-    assertWire(checkVxlan(buf, offset, length), "VXLAN header", offset);
-    return new VxlanView(buf, offset, length);
-  }
-
-  check(): VxlanReason | null {
-    return checkVxlan(this.buf, this.offset, this.length);
-  }
-
-  get flags(): number {
-    return vxlanFlags(this.buf, this.offset);
-  }
-  get vni(): number {
-    return vxlanVni(this.buf, this.offset);
-  }
-  set vni(vni: number) {
-    setVxlanVni(this.buf, this.offset, vni);
-  }
-  get payloadOffset(): number {
-    return this.offset + VXLAN_HEADER_LEN;
-  }
-  get payloadLength(): number {
-    return this.length - VXLAN_HEADER_LEN;
-  }
-}
-
-/** A VXLAN header's meaning is its VNI. */
-export interface VxlanRepr {
-  vni: number;
-}
-
-export const VxlanRepr = {
-  parse(buf: Buffer, off: number, len: number): VxlanRepr {
-    assertWire(checkVxlan(buf, off, len), "VXLAN header", off);
-    return { vni: vxlanVni(buf, off) };
-  },
-  headerLength(_repr: VxlanRepr): number {
-    return VXLAN_HEADER_LEN;
-  },
-  emit(repr: VxlanRepr, buf: Buffer, off: number): number {
-    if (!isValidVni(repr.vni)) throw new RangeError(`VNI ${repr.vni} is outside 0..${VNI_MAX}`);
-    return writeVxlanHeader(buf, off, repr.vni);
-  },
-};

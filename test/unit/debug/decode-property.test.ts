@@ -6,8 +6,7 @@ import { decodePacket } from "../../../src/debug/decode.js";
 import { formatPacket } from "../../../src/debug/format.js";
 import { decodeInput } from "../../../src/debug/input.js";
 import type { LinkStart } from "../../../src/debug/packet.js";
-import { pcapGlobalHeader, pcapRecord } from "../../../src/wire/pcap.js";
-import { ALL_VECTORS } from "../wire/vectors.js";
+import { ALL_VECTORS, pcapFile } from "../wire/vectors.js";
 
 const STARTS: LinkStart[] = ["eth", "ip", "sll", "sll2", "vxlan", "gre"];
 
@@ -45,7 +44,7 @@ describe("decode never throws", () => {
   });
 
   it("on pcap files cut anywhere", () => {
-    const file = Buffer.concat([pcapGlobalHeader(), ...ALL_VECTORS.map((v) => pcapRecord(v, 0, v.length, 0))]);
+    const file = pcapFile(ALL_VECTORS);
     for (let n = 24; n <= file.length; n++) expect(() => decodeInput(file.subarray(0, n))).not.toThrow();
   });
 

@@ -7,9 +7,8 @@ import type { DecodedPacket } from "../../../src/debug/packet.js";
 import { foldChecksum } from "../../../src/wire/checksum.js";
 import { IPPROTO_TCP, pseudoHeaderSum } from "../../../src/wire/ip.js";
 import { fillIpv4Checksum } from "../../../src/wire/ipv4.js";
-import { pcapGlobalHeader, pcapRecord } from "../../../src/wire/pcap.js";
 import { fillUdpChecksum } from "../../../src/wire/udp.js";
-import { GRE_ICMP, QINQ_ARP, TCP_PSH_ACK, TCP_SYN_MSS, UDP6, VXLAN6_TAGGED, VXLAN_ARP } from "../wire/vectors.js";
+import { GRE_ICMP, pcapFile, QINQ_ARP, TCP_PSH_ACK, TCP_SYN_MSS, UDP6, VXLAN6_TAGGED, VXLAN_ARP } from "../wire/vectors.js";
 
 const WIRE_PCAP = readFileSync(new URL("../../vectors/wire.pcap", import.meta.url));
 const WIRE_PCAPNG = readFileSync(new URL("../../vectors/wire.pcapng", import.meta.url));
@@ -197,13 +196,13 @@ describe("decode: what is wrong with a malformed packet", () => {
   });
 
   it("marks a packet the capture cut (snaplen) so that its length problems are read as the cut's", () => {
-    const [p] = decodeInput(Buffer.concat([pcapGlobalHeader(), pcapRecord(VXLAN_ARP, 0, VXLAN_ARP.length, 0, 60)]));
+    const [p] = decodeInput(pcapFile([VXLAN_ARP], 1, 60));
     expect(messages(p!)[0]).toBe("capture: 60 of 92 bytes captured (snaplen): length and checksum problems past byte 60 come from the cut");
     expect(formatPacket(p!).split("\n")[0]).toBe("#1  60 bytes (of 92)  from eth  1970-01-01T00:00:00.000Z");
   });
 
   it("says which capture link types it cannot decode", () => {
-    const [p] = decodeInput(Buffer.concat([pcapGlobalHeader(147), pcapRecord(VXLAN_ARP, 0, VXLAN_ARP.length, 0)]));
+    const [p] = decodeInput(pcapFile([VXLAN_ARP], 147));
     expect(messages(p!)).toEqual(["capture: link type 147 is not decoded (Ethernet 1, raw IP 101/228/229, Linux cooked 113/276 are); try --link"]);
   });
 });
@@ -218,7 +217,7 @@ describe("decode: where bytes start", () => {
   });
 
   it("decodes a raw IP capture (linktype 101) from the IP header", () => {
-    const [p] = decodeInput(Buffer.concat([pcapGlobalHeader(101), pcapRecord(GRE_ICMP, 14, GRE_ICMP.length - 14, 0)]));
+    const [p] = decodeInput(pcapFile([GRE_ICMP.subarray(14)], 101));
     expect(names(p!)).toEqual(["ip", "gre", "eth", "ip", "icmp"]);
     expect(p!.start).toBe("ip");
   });

@@ -1,9 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import {
-  LINKTYPE_ETHERNET, parsePcapFileHeader, PCAP_GLOBAL_HEADER_LEN, pcapGlobalHeader, PcapReader, pcapRecord, PcapWriter,
-  writePcapRecordHeader,
-} from "../../../src/wire/pcap.js";
+import { LINKTYPE_ETHERNET, PCAP_GLOBAL_HEADER_LEN, PcapReader, PcapWriter } from "../../../src/wire/pcap.js";
 import { buildVectors, VECTOR_EPOCH_US } from "../../vectors/vectors.js";
 import { ALL_VECTORS } from "./vectors.js";
 
@@ -22,35 +19,43 @@ function writeAll(): Buffer {
   return Buffer.concat(chunks);
 }
 
+/** The chunks a writer hands its sink: the global header, then one per record. */
+function chunksOf(write: (w: PcapWriter) => void = () => {}, snaplen?: number): Buffer[] {
+  const chunks: Buffer[] = [];
+  write(new PcapWriter({ write: (c: Buffer) => chunks.push(c) }, LINKTYPE_ETHERNET, snaplen));
+  return chunks;
+}
+
 describe("pcap writer", () => {
   it("writes the file tshark read, byte for byte", () => {
     expect(writeAll()).toEqual(WIRE_PCAP);
   });
 
   it("starts with a little-endian microsecond header: version 2.4, snaplen 262144, Ethernet", () => {
-    expect(pcapGlobalHeader().toString("hex")).toBe("d4c3b2a1020004000000000000000000000004000" + "1000000");
+    expect(chunksOf()[0]!.toString("hex")).toBe("d4c3b2a1020004000000000000000000000004000" + "1000000");
   });
 
   it("writes a record header of seconds, microseconds, captured and original length", () => {
-    const buf = Buffer.alloc(16);
-    expect(writePcapRecordHeader(buf, 0, 1_735_689_600, 1000, 92, 92)).toBe(16);
-    expect(buf.toString("hex")).toBe("8085746" + "7e80300005c0000005c000000");
+    const [, record] = chunksOf((w) => w.write(ALL_VECTORS[0], 0, 92, 1_735_689_600_001_000));
+    expect(record!.subarray(0, 16).toString("hex")).toBe("8085746" + "7e80300005c0000005c000000");
   });
 
   it("cuts a packet at the snaplen but records its original length", () => {
-    const record = pcapRecord(ALL_VECTORS[0], 0, 92, 5_000_001, 64);
-    expect(record.length).toBe(16 + 64);
-    expect(record.readUInt32LE(0)).toBe(5);
-    expect(record.readUInt32LE(4)).toBe(1);
-    expect(record.readUInt32LE(8)).toBe(64);
-    expect(record.readUInt32LE(12)).toBe(92);
+    const [header, record] = chunksOf((w) => w.write(ALL_VECTORS[0], 0, 92, 5_000_001), 64);
+    expect(header!.readUInt32LE(16)).toBe(64);
+    expect(record!.subarray(16)).toEqual(ALL_VECTORS[0].subarray(0, 64));
+    expect(record!.length).toBe(16 + 64);
+    expect(record!.readUInt32LE(0)).toBe(5);
+    expect(record!.readUInt32LE(4)).toBe(1);
+    expect(record!.readUInt32LE(8)).toBe(64);
+    expect(record!.readUInt32LE(12)).toBe(92);
   });
 
   it("copies the packet, so reusing the slab afterwards does not change the record", () => {
     const slab = Buffer.from(ALL_VECTORS[0]);
-    const record = pcapRecord(slab, 0, slab.length, 0);
+    const [, record] = chunksOf((w) => w.write(slab, 0, slab.length, 0));
     slab.fill(0);
-    expect(record.subarray(16)).toEqual(ALL_VECTORS[0]);
+    expect(record!.subarray(16)).toEqual(ALL_VECTORS[0]);
   });
 });
 
@@ -101,7 +106,7 @@ describe("pcap reader", () => {
   });
 
   it("says how to convert a pcapng file", () => {
-    expect(() => parsePcapFileHeader(Buffer.from("0a0d0d0a1c0000004d3c2b1a", "hex"))).toThrow(/pcapng.*editcap -F pcap/);
+    expect(() => new PcapReader(Buffer.from("0a0d0d0a1c0000004d3c2b1a", "hex"))).toThrow(/pcapng.*editcap -F pcap/);
   });
 
   it("refuses something that is not a capture", () => {

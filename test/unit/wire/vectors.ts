@@ -1,6 +1,7 @@
 // Known-good frames for the wire tests: built by test/vectors/vectors.ts, saved in test/vectors/wire.pcap, and
 // verified with tshark 4.0.17 (-o ip.check_checksum:TRUE -o tcp.check_checksum:TRUE -o udp.check_checksum:TRUE;
 // `-z expert` lists no warnings or errors, only the SYN's "chat" note; no _ws.malformed).
+import { LINKTYPE_ETHERNET, PCAP_DEFAULT_SNAPLEN, PcapWriter } from "../../../src/wire/pcap.js";
 
 const hex = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ""), "hex");
 
@@ -88,3 +89,11 @@ export const QINQ_ARP = hex(`
   0001080006040001 525400123456 0a000001 000000000000 0a000002`);
 
 export const ALL_VECTORS = [VXLAN_ARP, GRE_ICMP, TCP_SYN_MSS, TCP_PSH_ACK, UDP6, VXLAN6_TAGGED, QINQ_ARP];
+
+/** A classic pcap file of whole frames, all at time 0, written by PcapWriter. */
+export function pcapFile(frames: Buffer[], linktype = LINKTYPE_ETHERNET, snaplen = PCAP_DEFAULT_SNAPLEN): Buffer {
+  const chunks: Buffer[] = [];
+  const writer = new PcapWriter({ write: (c: Buffer) => chunks.push(c) }, linktype, snaplen);
+  for (const f of frames) writer.write(f, 0, f.length, 0);
+  return Buffer.concat(chunks);
+}
