@@ -1,10 +1,12 @@
 // Micro-benchmark of VXLAN encapsulation and decapsulation per frame, as the dataplane does them:
 // VxlanEncap.writeHeader in the headroom, the outer source port from the inner flow, VxlanEncap.decap.
-// Build with `tsc -p tsconfig.build.json`, run `node dist/bench/micro-encap.js`; or call run().
+// Build with `npm run build`, run `node dist/bench/micro-encap.js`; or call run().
 import { pathToFileURL } from "node:url";
 import { HEADROOM, RxBatch } from "../src/io/batch.js";
-import { segmentRuntime } from "../src/dataplane/runtime.js";
 import { VxlanEncap } from "../src/dataplane/vxlan-encap.js";
+import { Fdb } from "../src/switch/fdb.js";
+import { SwitchModel } from "../src/switch/model.js";
+import type { SegmentTable } from "../src/switch/tables.js";
 import { flowHash, flowSourcePort } from "../src/wire/flow-hash.js";
 import { checkVxlan, VXLAN_HEADER_LEN, vxlanVni, writeVxlanHeader } from "../src/wire/vxlan.js";
 import { type MicroResult, printResults, runTasks } from "./micro-fdb.js";
@@ -49,9 +51,16 @@ function vxlanBatch(): { rx: RxBatch; offsets: Uint32Array; lengths: Uint32Array
   return { rx, offsets, lengths };
 }
 
+/** Segment VNI as the loops hold it: compiled by the switch model. */
+function segmentTable(): SegmentTable {
+  const model = new SwitchModel(new Fdb(), { family: 4, local: "198.18.0.1", peerPort: 4789 });
+  model.addSegment({ id: VNI, mtu: 1450 });
+  return model.tables.current.segments.get(VNI)!;
+}
+
 export async function run(): Promise<MicroResult[]> {
   const encap = new VxlanEncap();
-  const segment = segmentRuntime(VNI, [], 1450);
+  const segment = segmentTable();
   const tx = tcpBatch();
   const txSlab = tx.slab;
   const txOffsets = Uint32Array.from({ length: BATCH }, (_, i) => tx.offsetOf(i));

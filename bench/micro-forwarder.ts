@@ -1,11 +1,11 @@
 // Micro-benchmark of the forwarding decision: one 64-frame batch (learn + decide, flood fan-out).
-// Build with `tsc -p tsconfig.build.json`, run `node dist/bench/micro-forwarder.js`; or call run().
+// Build with `npm run build`, run `node dist/bench/micro-forwarder.js`; or call run().
 import { pathToFileURL } from "node:url";
-import { Endpoints } from "../src/switch/endpoints.js";
 import { Fdb } from "../src/switch/fdb.js";
 import { FLOOD, Forwarder } from "../src/switch/forwarder.js";
+import { SwitchModel } from "../src/switch/model.js";
+import type { SegmentTable } from "../src/switch/tables.js";
 import { MAC_BROADCAST, isMulticastMac } from "../src/wire/mac.js";
-import { Segments } from "../src/switch/segments.js";
 import { type MicroResult, printResults, prng, randomMacs, runTasks } from "./micro-fdb.js";
 
 const BATCH = 64;
@@ -17,33 +17,27 @@ let sink = 0;
  * A host with 2 TAPs on one segment and 8 peers, 1000 MACs behind each endpoint (10k entries),
  * and 64-frame batches of random frames: 3/4 known unicast, 1/8 broadcast, 1/8 unknown unicast,
  * from ports and tunnels alike (so split horizon and hairpin are exercised too); and batches of
- * bulk traffic, where consecutive frames belong to the same flow.
+ * bulk traffic, where consecutive frames belong to the same flow. Like a loop, the benchmark holds
+ * the segment's compiled table (looked up once per batch by VNI) and hands it to every decision.
  */
 interface Frames {
-  vni: Int32Array;
   from: Int32Array;
   src: Float64Array;
   dst: Float64Array;
   group: Uint8Array;
 }
 
-function scenario(): { fdb: Fdb; fwd: Forwarder; random: Frames; runs: Frames } {
-  const endpoints = new Endpoints();
-  const segments = new Segments(endpoints);
+function scenario(): { fdb: Fdb; fwd: Forwarder; seg: SegmentTable; random: Frames; runs: Frames } {
   const fdb = new Fdb({ now: () => 0 });
-  const fwd = new Forwarder(fdb, endpoints, segments);
-  segments.addSegment(VNI);
+  const model = new SwitchModel(fdb, { family: 4, local: "198.18.0.1", peerPort: 4789 });
+  const fwd = new Forwarder(fdb, model.endpoints);
   const ids: number[] = [];
-  for (let t = 0; t < 2; t++) {
-    const id = endpoints.addPort(`vxs${t}`);
-    segments.attachPort(VNI, id);
-    ids.push(id);
-  }
-  for (let p = 0; p < 8; p++) {
-    const id = endpoints.addPeer(`198.18.0.${p + 2}`);
-    segments.addMeshPeer(id);
-    ids.push(id);
-  }
+  model.batch(() => {
+    model.addSegment({ id: VNI });
+    for (let t = 0; t < 2; t++) ids.push(model.addPort(model.addTap(`vxs${t}`, false), VNI));
+    for (let p = 0; p < 8; p++) ids.push(model.addPeer(`198.18.0.${p + 2}`).id);
+  });
+  const seg = model.tables.current.segments.get(VNI)!;
   const macs = randomMacs(ids.length * 1000, 3);
   const behind = new Int32Array(macs.length);
   for (let i = 0; i < macs.length; i++) {
@@ -54,7 +48,6 @@ function scenario(): { fdb: Fdb; fwd: Forwarder; random: Frames; runs: Frames } 
   const next = prng(11);
   const n = BATCH * BATCHES_PER_CALL;
   const frames = (): Frames => ({
-    vni: new Int32Array(n).fill(VNI),
     from: new Int32Array(n),
     src: new Float64Array(n),
     dst: new Float64Array(n),
@@ -82,20 +75,20 @@ function scenario(): { fdb: Fdb; fwd: Forwarder; random: Frames; runs: Frames } 
       runs.dst[k] = d;
     }
   }
-  return { fdb, fwd, random, runs };
+  return { fdb, fwd, seg, random, runs };
 }
 
 export async function run(): Promise<MicroResult[]> {
-  const { fdb, fwd, random, runs } = scenario();
-  const { vni, from, src, dst, group } = random;
-  const n = vni.length;
+  const { fdb, fwd, seg, random, runs } = scenario();
+  const { from, src, dst, group } = random;
+  const n = from.length;
   const results = await runTasks([
     {
       name: "decide, 64-frame batch (per frame)",
       opsPerCall: n,
       fn: () => {
         let acc = 0;
-        for (let i = 0; i < n; i++) acc += fwd.decide(vni[i]!, from[i]!, dst[i]!, group[i] === 1);
+        for (let i = 0; i < n; i++) acc += fwd.decide(seg, from[i]!, dst[i]!, group[i] === 1);
         sink += acc;
       },
     },
@@ -105,7 +98,7 @@ export async function run(): Promise<MicroResult[]> {
       fn: () => {
         fdb.tick(0);
         let acc = 0;
-        for (let i = 0; i < n; i++) acc += fwd.learnAndDecide(vni[i]!, from[i]!, src[i]!, dst[i]!, group[i] === 1);
+        for (let i = 0; i < n; i++) acc += fwd.learnAndDecide(seg, from[i]!, src[i]!, dst[i]!, group[i] === 1);
         sink += acc;
       },
     },
@@ -116,7 +109,7 @@ export async function run(): Promise<MicroResult[]> {
         fdb.tick(0);
         let acc = 0;
         for (let i = 0; i < n; i++) {
-          acc += fwd.learnAndDecide(runs.vni[i]!, runs.from[i]!, runs.src[i]!, runs.dst[i]!, runs.group[i] === 1);
+          acc += fwd.learnAndDecide(seg, runs.from[i]!, runs.src[i]!, runs.dst[i]!, runs.group[i] === 1);
         }
         sink += acc;
       },
@@ -128,9 +121,9 @@ export async function run(): Promise<MicroResult[]> {
         let acc = 0;
         for (let i = 0; i < n; i++) {
           const f = from[i]!;
-          const d = fwd.learnAndDecide(vni[i]!, f, src[i]!, dst[i]!, group[i] === 1);
+          const d = fwd.learnAndDecide(seg, f, src[i]!, dst[i]!, group[i] === 1);
           if (d === FLOOD) {
-            const targets = fwd.floodTargets(vni[i]!, f);
+            const targets = fwd.floodTargets(seg, f);
             for (let t = 0; t < targets.length; t++) if (targets[t] !== f) acc += targets[t]!;
           } else acc += d;
         }

@@ -143,6 +143,10 @@ export class SwitchModel {
       for (const port of [...seg.ports]) this.removePort(port);
       this.#fdb.flush(id, undefined, true);
       this.#segments.delete(id);
+      // Unicast-only peers whose last entry went with the segment go too.
+      for (const [peerId, keys] of [...this.#unicastOnly]) {
+        for (const key of [...keys]) if (key.startsWith(`${id}/`)) this.#releaseUnicastOnly(peerId, key);
+      }
     });
     return true;
   }
@@ -201,6 +205,7 @@ export class SwitchModel {
     const { dynamic = false, flood = !dynamic } = options;
     const addr16 = this.checkPeerAddress(address);
     if (this.peerAt(address) !== undefined) throw new Error(`${address} is already a peer`);
+    if (this.#group !== undefined && sameAddress(addr16, 0, this.#group.addr16, 0)) throw new Error(`${address} is the multicast group, not a peer`);
     const id = this.endpoints.addPeer(address);
     const peer = newPeer({ id, address, addr16, port: this.#opts.peerPort, dynamic });
     this.#peers.set(id, peer);

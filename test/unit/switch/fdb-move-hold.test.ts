@@ -1,33 +1,30 @@
 import { describe, expect, it } from "vitest";
-import { Endpoints } from "../../../src/switch/endpoints.js";
 import { Fdb, MOVED, MOVE_REFUSED, REFRESHED, STATIC, learnResultName } from "../../../src/switch/fdb.js";
 import { DROP_MOVE_REFUSED, Forwarder, dropReasonName } from "../../../src/switch/forwarder.js";
-import { Segments } from "../../../src/switch/segments.js";
+import { SwitchModel } from "../../../src/switch/model.js";
 import { parseMac } from "../../../src/wire/mac.js";
 
 const VNI = 42;
 const VICTIM = parseMac("52:54:00:00:00:0a");
 const OTHER = parseMac("52:54:00:00:00:0b");
 
-/** A segment with one TAP and two peers, an FDB on a hand-set clock. */
+/** A segment with one TAP and two peers (built by the model), an FDB on a hand-set clock. */
 function world(moveHoldMs?: number) {
   let t = 0;
-  const endpoints = new Endpoints();
   const fdb = new Fdb({ now: () => t, ...(moveHoldMs === undefined ? {} : { moveHoldMs }) });
-  const segments = new Segments(endpoints);
-  const fwd = new Forwarder(fdb, endpoints, segments);
-  const tap = endpoints.addPort("vxtap42");
-  const peer1 = endpoints.addPeer("198.18.0.2");
-  const peer2 = endpoints.addPeer("198.18.0.3");
-  segments.addSegment(VNI);
-  segments.attachPort(VNI, tap);
-  segments.addMeshPeer(peer1);
-  segments.addMeshPeer(peer2);
+  const model = new SwitchModel(fdb, { family: 4, local: "198.18.0.1", peerPort: 4789 });
+  const endpoints = model.endpoints;
+  const fwd = new Forwarder(fdb, endpoints);
+  model.addSegment({ id: VNI });
+  const tap = model.addPort(model.addTap("vxtap42", false), VNI);
+  const peer1 = model.addPeer("198.18.0.2").id;
+  const peer2 = model.addPeer("198.18.0.3").id;
+  const seg = model.tables.current.segments.get(VNI)!;
   const at = (ms: number): void => {
     t = ms;
     fdb.tick();
   };
-  return { endpoints, fdb, fwd, tap, peer1, peer2, at };
+  return { endpoints, fdb, fwd, seg, tap, peer1, peer2, at };
 }
 
 describe("MAC move protection (a local MAC is not moved to a tunnel by a single frame)", () => {
@@ -66,12 +63,12 @@ describe("MAC move protection (a local MAC is not moved to a tunnel by a single 
   });
 
   it("moves the MAC once the local port has been quiet from it for the hold time (a host that migrated)", () => {
-    const { endpoints, fdb, fwd, tap, peer1, at } = world();
+    const { endpoints, fdb, fwd, seg, tap, peer1, at } = world();
     at(0);
     fdb.learn(VNI, VICTIM, tap, endpoints);
     at(1000);
     expect(fdb.learn(VNI, VICTIM, peer1, endpoints)).toBe(MOVED);
-    expect(fwd.decide(VNI, tap, VICTIM, false)).toBe(peer1);
+    expect(fwd.decide(seg, tap, VICTIM, false)).toBe(peer1);
   });
 
   it("moves a MAC between peers and from a tunnel to the local port at once", () => {
@@ -93,13 +90,13 @@ describe("MAC move protection (a local MAC is not moved to a tunnel by a single 
   });
 
   it("the forwarder applies the hold: a spoofed tunnel frame leaves unicast to the victim on the TAP", () => {
-    const { fdb, fwd, tap, peer1, at } = world();
+    const { fdb, fwd, seg, tap, peer1, at } = world();
     at(0);
-    fwd.learnAndDecide(VNI, tap, VICTIM, OTHER, false);
+    fwd.learnAndDecide(seg, tap, VICTIM, OTHER, false);
     at(10);
     // The spoofer's frame is dropped (delivering it would teach the host's bridge the same lie).
-    expect(fwd.learnAndDecide(VNI, peer1, VICTIM, OTHER, false)).toBe(DROP_MOVE_REFUSED);
-    expect(fwd.learnAndDecide(VNI, peer1, OTHER, VICTIM, false)).toBe(tap);
+    expect(fwd.learnAndDecide(seg, peer1, VICTIM, OTHER, false)).toBe(DROP_MOVE_REFUSED);
+    expect(fwd.learnAndDecide(seg, peer1, OTHER, VICTIM, false)).toBe(tap);
     expect(fdb.counters.moveRefused).toBe(1);
     expect(dropReasonName(DROP_MOVE_REFUSED)).toBe("moveRefused");
   });
