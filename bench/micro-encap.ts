@@ -1,6 +1,6 @@
 // Micro-benchmark of VXLAN encapsulation and decapsulation per frame, as the dataplane does them:
 // VxlanEncap.writeHeader in the headroom, the outer source port from the inner flow, VxlanEncap.decap.
-// Build with `tsc -p tsconfig.build.json`, run `node dist/bench/micro-encap.js`; or call run().
+// Build with `npm run build`, run `node dist/bench/micro-encap.js`; or call run().
 import { pathToFileURL } from "node:url";
 import { HEADROOM, RxBatch } from "../src/io/batch.js";
 import { segmentRuntime } from "../src/dataplane/runtime.js";

@@ -1,5 +1,5 @@
 // Micro-benchmark of the forwarding decision: one 64-frame batch (learn + decide, flood fan-out).
-// Build with `tsc -p tsconfig.build.json`, run `node dist/bench/micro-forwarder.js`; or call run().
+// Build with `npm run build`, run `node dist/bench/micro-forwarder.js`; or call run().
 import { pathToFileURL } from "node:url";
 import { Endpoints } from "../src/switch/endpoints.js";
 import { Fdb } from "../src/switch/fdb.js";
