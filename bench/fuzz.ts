@@ -4,12 +4,12 @@
 // switch's counters account for every packet (forwarded + dropped by reason = received).
 import { parseArgs } from "node:util";
 import { pathToFileURL } from "node:url";
-import { accounted, runFuzzer, type FuzzMode } from "../src/lab/fuzz.js";
-import { startVxswitchMesh, stopMesh, type MeshMember } from "../src/lab/mesh.js";
-import { ipIn } from "../src/lab/netns.js";
-import { Lab } from "../src/lab/topology.js";
-import { ping } from "../src/lab/traffic.js";
-import type { VxswitchProcess, VxswitchStats } from "../src/lab/vxswitch-process.js";
+import { accounted, runFuzzer, type FuzzMode } from "../lab/fuzz.js";
+import { startVxswitchMesh, stopMesh, type MeshMember } from "../lab/mesh.js";
+import { ipIn } from "../lab/netns.js";
+import { Lab } from "../lab/topology.js";
+import { ping } from "../lab/traffic.js";
+import type { VxswitchProcess, VxswitchStats } from "../lab/vxswitch-process.js";
 
 const USAGE = `usage: npm run bench:fuzz -- [--packets N] [--pps R]
 

@@ -5,12 +5,12 @@
 // u0 -> TAP) come out separately from the kernel's own bridge and veth hops.
 import { parseArgs } from "node:util";
 import { pathToFileURL } from "node:url";
-import { Capture } from "../src/lab/capture.js";
-import { startVxswitchMesh, stopMesh, type MeshMember } from "../src/lab/mesh.js";
-import { sleep } from "../src/lab/netns.js";
-import { startTincSwitch, stopTinc, type TincNode } from "../src/lab/tinc.js";
-import { Lab } from "../src/lab/topology.js";
-import { percentile, ping } from "../src/lab/traffic.js";
+import { Capture } from "../lab/capture.js";
+import { startVxswitchMesh, stopMesh, type MeshMember } from "../lab/mesh.js";
+import { sleep } from "../lab/netns.js";
+import { startTincSwitch, stopTinc, type TincNode } from "../lab/tinc.js";
+import { Lab } from "../lab/topology.js";
+import { percentile, ping } from "../lab/traffic.js";
 
 const USAGE = `usage: npm run bench:hops -- [--system batch|busy|dgram|tinc] [--interval S] [--count N]
 

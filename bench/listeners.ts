@@ -1,7 +1,7 @@
 // What the cost systems attach to a running vxswitch, each a process in the host's namespace: an
 // idle control client, a capture into /dev/null, a Prometheus scraper. Each resolves once attached.
-import { spawnIn, type NsProcess } from "../src/lab/netns.js";
-import { vxswitchArgv } from "../src/lab/vxswitch-process.js";
+import { spawnIn, type NsProcess } from "../lab/netns.js";
+import { vxswitchArgv } from "../lab/vxswitch-process.js";
 
 /** Where the metrics system serves inside each host's namespace (its own loopback). */
 export const METRICS_ADDRESS = "127.0.0.1:9464";

@@ -8,10 +8,10 @@ import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, write
 import { loadavg, release } from "node:os";
 import { join, relative } from "node:path";
 import { parseArgs } from "node:util";
-import { cleanupAll, cleanupAllSync, nsExec } from "../src/lab/netns.js";
-import { tincVersion } from "../src/lab/tinc.js";
-import { Lab } from "../src/lab/topology.js";
-import { repoRoot } from "../src/lab/vxswitch-process.js";
+import { cleanupAll, cleanupAllSync, nsExec } from "../lab/netns.js";
+import { tincVersion } from "../lab/tinc.js";
+import { Lab } from "../lab/topology.js";
+import { repoRoot } from "../lab/vxswitch-process.js";
 import { machineBusyPercent, measure, type MeasureOptions } from "./measure.js";
 import {
   checkTargets,

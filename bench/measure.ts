@@ -1,9 +1,9 @@
 // The macro benchmark's measurements between two lab containers: ping RTTs, iperf3 TCP (1 and
 // 4 streams) and 64-byte UDP, with the CPU time of the overlay daemons around the TCP run.
-import { cpuDelta, hostCpu, hostCpuDelta, processCpu, processMemory, type ProcessCpu, type ProcessMemory } from "../src/lab/cpu.js";
-import { nsExecResult, sleep } from "../src/lab/netns.js";
-import type { LabContainer } from "../src/lab/topology.js";
-import { percentile, ping, startIperfServer } from "../src/lab/traffic.js";
+import { cpuDelta, hostCpu, hostCpuDelta, processCpu, processMemory, type ProcessCpu, type ProcessMemory } from "../lab/cpu.js";
+import { nsExecResult, sleep } from "../lab/netns.js";
+import type { LabContainer } from "../lab/topology.js";
+import { percentile, ping, startIperfServer } from "../lab/traffic.js";
 
 export interface MeasureOptions {
   tcpSeconds: number;

@@ -1,7 +1,7 @@
 // Micro-benchmark of sealing and opening (docs/ENCRYPTION.md) as the dataplane does them: seal one
 // 1400-byte packet (a plain frame), seal the 44 segments of a split 64 KiB super-frame, open a
 // single packet, open a UDP_GRO datagram of 44 packets; each cipher. Figures in CPU s/GB.
-// Build with `tsc -p tsconfig.build.json`, run `node dist/bench/micro-crypto.js`; or call run().
+// Build with `npm run build`, run `node dist/bench/micro-crypto.js`; or call run().
 import { pathToFileURL } from "node:url";
 import { randomBytes } from "node:crypto";
 import { loadNative, type CryptoState } from "../src/io/native.js";

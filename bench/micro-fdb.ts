@@ -1,5 +1,5 @@
 // Micro-benchmark of the FDB: lookup at 1k / 100k / 1M entries, learn (refresh, new with eviction).
-// Build with `tsc -p tsconfig.build.json`, run `node dist/bench/micro-fdb.js`; or call run().
+// Build with `npm run build`, run `node dist/bench/micro-fdb.js`; or call run().
 import { pathToFileURL } from "node:url";
 import { Bench, hrtimeNow } from "tinybench";
 import { Fdb } from "../src/switch/fdb.js";

@@ -3,7 +3,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { release } from "node:os";
 import { join, relative } from "node:path";
-import { repoRoot } from "../src/lab/vxswitch-process.js";
+import { repoRoot } from "../lab/vxswitch-process.js";
 import { run as runEncap } from "./micro-encap.js";
 import { run as runFdb, printResults, type MicroResult } from "./micro-fdb.js";
 import { run as runForwarder } from "./micro-forwarder.js";

@@ -3,11 +3,11 @@
 import { spawn } from "node:child_process";
 import { rmSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { cpuDelta, processCpu } from "../src/lab/cpu.js";
-import { startVxswitchMesh, stopMesh, type MeshMember } from "../src/lab/mesh.js";
-import { cleanupAll, run, runResult } from "../src/lab/netns.js";
-import { Lab } from "../src/lab/topology.js";
-import { iperfClient, startIperfServer } from "../src/lab/traffic.js";
+import { cpuDelta, processCpu } from "../lab/cpu.js";
+import { startVxswitchMesh, stopMesh, type MeshMember } from "../lab/mesh.js";
+import { cleanupAll, run, runResult } from "../lab/netns.js";
+import { Lab } from "../lab/topology.js";
+import { iperfClient, startIperfServer } from "../lab/traffic.js";
 import { bucketSamples, type Sample } from "./profile-buckets.js";
 
 const USAGE = `usage: npm run bench:profile -- [--seconds N] [--reverse] [--gre] [--vxswitch DIR] [-- <extra vxswitch up flags>]

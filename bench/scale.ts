@@ -4,11 +4,11 @@ import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { pathToFileURL } from "node:url";
 import { controlRequest } from "../src/control/control-client.js";
-import { EtcdCluster } from "../src/lab/etcd.js";
-import { cleanupAll, sleep } from "../src/lab/netns.js";
-import { Lab } from "../src/lab/topology.js";
-import { ping } from "../src/lab/traffic.js";
-import { VxswitchProcess } from "../src/lab/vxswitch-process.js";
+import { EtcdCluster } from "../lab/etcd.js";
+import { cleanupAll, sleep } from "../lab/netns.js";
+import { Lab } from "../lab/topology.js";
+import { ping } from "../lab/traffic.js";
+import { VxswitchProcess } from "../lab/vxswitch-process.js";
 
 const USAGE = `usage: npm run bench:scale -- [--instances N[,N...]] [--lease S]
 

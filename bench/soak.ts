@@ -4,11 +4,11 @@
 import { readdirSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { pathToFileURL } from "node:url";
-import { processMemory } from "../src/lab/cpu.js";
-import { startVxswitchMesh, stopMesh, type MeshMember } from "../src/lab/mesh.js";
-import { nsExec, sleep } from "../src/lab/netns.js";
-import { Lab } from "../src/lab/topology.js";
-import { iperfClient, ping, startIperfServer, type PingResult } from "../src/lab/traffic.js";
+import { processMemory } from "../lab/cpu.js";
+import { startVxswitchMesh, stopMesh, type MeshMember } from "../lab/mesh.js";
+import { nsExec, sleep } from "../lab/netns.js";
+import { Lab } from "../lab/topology.js";
+import { iperfClient, ping, startIperfServer, type PingResult } from "../lab/traffic.js";
 
 const USAGE = `usage: npm run bench:soak -- [--minutes M] [--seconds S]
 

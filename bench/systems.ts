@@ -2,18 +2,18 @@
 // routed without an overlay, kernel vxlan, vxswitch in each mode, Open vSwitch's userspace
 // datapath, and tinc in switch mode. Every underlay keeps the offloads a new veth has, as users
 // have it; a second, clearly named lab turns TX checksum offload off on every underlay veth end.
-import { addKernelVxlan } from "../src/lab/kernel-vxlan.js";
-import { startVxswitchMesh, stopMesh } from "../src/lab/mesh.js";
-import { ipIn, sysctlIn, type NsProcess } from "../src/lab/netns.js";
-import { OvsTunnelHost, ovsVersion } from "../src/lab/ovs.js";
-import { startTincSwitch, stopTinc, tincVersion } from "../src/lab/tinc.js";
-import { startWireguard, stopWireguard, wireguardGoVersion } from "../src/lab/wireguard.js";
-import { labTempDir } from "../src/lab/netns.js";
+import { addKernelVxlan } from "../lab/kernel-vxlan.js";
+import { startVxswitchMesh, stopMesh } from "../lab/mesh.js";
+import { ipIn, sysctlIn, type NsProcess } from "../lab/netns.js";
+import { OvsTunnelHost, ovsVersion } from "../lab/ovs.js";
+import { startTincSwitch, stopTinc, tincVersion } from "../lab/tinc.js";
+import { startWireguard, stopWireguard, wireguardGoVersion } from "../lab/wireguard.js";
+import { labTempDir } from "../lab/netns.js";
 import { generateKey } from "../src/dataplane/crypto-key.js";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Lab } from "../src/lab/topology.js";
-import { vxswitchBuilt, vxswitchCli, type IoMode, type VxswitchStats } from "../src/lab/vxswitch-process.js";
+import type { Lab } from "../lab/topology.js";
+import { vxswitchBuilt, vxswitchCli, type IoMode, type VxswitchStats } from "../lab/vxswitch-process.js";
 import type { Daemon } from "./measure.js";
 import { captureToNull, idleClient, METRICS_ADDRESS, metricsScraper, type Listener } from "./listeners.js";
 

@@ -1,7 +1,7 @@
 // Stream commands (capture, trace) run beside switches in a lab: started, waited for, and all removed again.
-import { spawnIn, type NsProcess } from "../../src/lab/netns.js";
-import type { Lab } from "../../src/lab/topology.js";
-import type { VxswitchProcess } from "../../src/lab/vxswitch-process.js";
+import { spawnIn, type NsProcess } from "../../lab/netns.js";
+import type { Lab } from "../../lab/topology.js";
+import type { VxswitchProcess } from "../../lab/vxswitch-process.js";
 
 /** Starts argv in ns, keeps it in `running` for teardown, and resolves once stderr matches `ready` (it is attached). */
 export async function attachStream(running: NsProcess[], ns: string, argv: string[], ready: RegExp): Promise<NsProcess> {

@@ -1,6 +1,6 @@
 // The tshark verdict on what a host put on the underlay: every packet dissects, none flagged.
 import { expect } from "vitest";
-import type { Capture, DissectedFrame } from "../../src/lab/capture.js";
+import type { Capture, DissectedFrame } from "../../lab/capture.js";
 
 /** Frames whose outer source is one of `addresses`, grouped by it, from one tshark pass. */
 export async function framesBySource(capture: Capture, addresses: readonly string[], fields: readonly string[] = []): Promise<Map<string, DissectedFrame[]>> {

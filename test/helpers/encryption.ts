@@ -4,9 +4,9 @@ import { chmodSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { expect } from "vitest";
 import { generateKey } from "../../src/dataplane/crypto-key.js";
-import { labTempDir } from "../../src/lab/netns.js";
-import type { LabContainer } from "../../src/lab/topology.js";
-import { iperfClient, startIperfServer, type IperfResult } from "../../src/lab/traffic.js";
+import { labTempDir } from "../../lab/netns.js";
+import type { LabContainer } from "../../lab/topology.js";
+import { iperfClient, startIperfServer, type IperfResult } from "../../lab/traffic.js";
 
 /** A fresh key file (mode 0600) named `name` in this run's temp dir. */
 export function keyFile(name = "shared.key"): string {

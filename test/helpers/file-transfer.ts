@@ -3,8 +3,8 @@
 import { createHash, randomBytes } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { labTempDir, nsExec, spawnIn } from "../../src/lab/netns.js";
-import type { LabContainer } from "../../src/lab/topology.js";
+import { labTempDir, nsExec, spawnIn } from "../../lab/netns.js";
+import type { LabContainer } from "../../lab/topology.js";
 
 /** Receives one TCP connection and prints its length and sha256. */
 const RECEIVER_PY = `

@@ -1,10 +1,10 @@
 // Shared specs for two-host overlay tests: ping and iperf3 both ways, and a capture of the
 // underlay that tshark dissects once at the end.
 import { it } from "vitest";
-import { Capture, type DissectedFrame } from "../../src/lab/capture.js";
-import type { Lab, LabContainer, LabHost } from "../../src/lab/topology.js";
-import { iperfClient, ping, startIperfServer } from "../../src/lab/traffic.js";
-import type { VxswitchProcess } from "../../src/lab/vxswitch-process.js";
+import { Capture, type DissectedFrame } from "../../lab/capture.js";
+import type { Lab, LabContainer, LabHost } from "../../lab/topology.js";
+import { iperfClient, ping, startIperfServer } from "../../lab/traffic.js";
+import type { VxswitchProcess } from "../../lab/vxswitch-process.js";
 import { expectCleanDissection, framesBySource } from "./dissection.js";
 import { expectNoLoss } from "./lab.js";
 import { expectHealthyTcp, type TcpFloor } from "./tcp-floors.js";

@@ -1,7 +1,7 @@
 // Child process for the cleanup tests: builds a small lab, starts a process in it, prints what it
 // made as one JSON line, then waits to be interrupted or to crash (argv[2] = "throw").
-import { spawnIn } from "../../src/lab/netns.js";
-import { Lab } from "../../src/lab/topology.js";
+import { spawnIn } from "../../lab/netns.js";
+import { Lab } from "../../lab/topology.js";
 
 const lab = await Lab.create({ hosts: 2, label: "child" });
 const sleeper = spawnIn(lab.host(1).ns, ["sleep", "120"]);

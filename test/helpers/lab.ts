@@ -1,8 +1,8 @@
 // Shared glue for the netns integration tests: when they may run, cleanup, readable assertions.
 import { afterAll, describe, expect } from "vitest";
-import { cleanupAll } from "../../src/lab/netns.js";
-import type { PingResult } from "../../src/lab/traffic.js";
-import { vxswitchBuilt, type VxswitchProcess } from "../../src/lab/vxswitch-process.js";
+import { cleanupAll } from "../../lab/netns.js";
+import type { PingResult } from "../../lab/traffic.js";
+import { vxswitchBuilt, type VxswitchProcess } from "../../lab/vxswitch-process.js";
 
 const isRoot = typeof process.getuid === "function" && process.getuid() === 0;
 const inCi = process.env.CI === "true";

@@ -1,10 +1,10 @@
 // vxswitch on h1 against Open vSwitch's userspace datapath on h2 (br-phy + br-int, one tunnel
 // port), one variant of encapsulation options per describe block.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Capture } from "../../src/lab/capture.js";
-import { OvsTunnelHost, type OvsTunnelOptions } from "../../src/lab/ovs.js";
-import { Lab } from "../../src/lab/topology.js";
-import { VxswitchProcess, type VxswitchUpOptions } from "../../src/lab/vxswitch-process.js";
+import type { Capture } from "../../lab/capture.js";
+import { OvsTunnelHost, type OvsTunnelOptions } from "../../lab/ovs.js";
+import { Lab } from "../../lab/topology.js";
+import { VxswitchProcess, type VxswitchUpOptions } from "../../lab/vxswitch-process.js";
 import { formatDrops, trafficSpecs, underlayCapture, wireOf, wireSpecs, type Wire } from "./interop.js";
 import { requireVxswitchBuilt, switchState } from "./lab.js";
 import { OVS_PATH } from "./tcp-floors.js";

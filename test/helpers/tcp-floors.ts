@@ -1,7 +1,7 @@
 // What a healthy TCP path through the overlay has to show: goodput above a floor and
 // retransmissions under a ceiling, with the figures printed either way for the record.
 import { expect } from "vitest";
-import type { IperfResult } from "../../src/lab/traffic.js";
+import type { IperfResult } from "../../lab/traffic.js";
 import { because } from "./lab.js";
 
 /**

@@ -1,8 +1,8 @@
 // A VLAN-aware switch for trunk tests: Open vSwitch (userspace datapath), since the kernels here
 // have neither 802.1Q interfaces nor VLAN filtering in the Linux bridge.
-import { ipIn, nsExec } from "../../src/lab/netns.js";
-import type { OvsInstance } from "../../src/lab/ovs.js";
-import type { LabContainer } from "../../src/lab/topology.js";
+import { ipIn, nsExec } from "../../lab/netns.js";
+import type { OvsInstance } from "../../lab/ovs.js";
+import type { LabContainer } from "../../lab/topology.js";
 
 /** The OVS bridge on the trunk host. */
 export const TRUNK_BRIDGE = "brtrunk";

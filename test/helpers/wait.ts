@@ -1,6 +1,6 @@
 // Waiting on a condition instead of sleeping: what a test then asserts has had its chance to
 // happen, however busy the machine, and a quiet machine does not wait longer than it must.
-import { sleep } from "../../src/lab/netns.js";
+import { sleep } from "../../lab/netns.js";
 
 export interface WaitOptions {
   /** Give up after this long (default 10 s); the last value is returned for the assertion. */

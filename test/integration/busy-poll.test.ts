@@ -2,12 +2,12 @@
 // kernel vxlan peer: traffic still flows both ways, the spin catches packets (hits counted), and
 // once traffic stops the process goes back to sleep (CPU time stops growing).
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { addKernelVxlan } from "../../src/lab/kernel-vxlan.js";
-import { processCpu, type ProcessCpu } from "../../src/lab/cpu.js";
-import { sleep } from "../../src/lab/netns.js";
-import { Lab } from "../../src/lab/topology.js";
-import { ping } from "../../src/lab/traffic.js";
-import { VxswitchProcess, vxswitchCli } from "../../src/lab/vxswitch-process.js";
+import { addKernelVxlan } from "../../lab/kernel-vxlan.js";
+import { processCpu, type ProcessCpu } from "../../lab/cpu.js";
+import { sleep } from "../../lab/netns.js";
+import { Lab } from "../../lab/topology.js";
+import { ping } from "../../lab/traffic.js";
+import { VxswitchProcess, vxswitchCli } from "../../lab/vxswitch-process.js";
 import { cleanUpLabsAfterAll, describeLab, expectNoLoss, requireVxswitchBuilt, switchState } from "../helpers/lab.js";
 
 cleanUpLabsAfterAll();

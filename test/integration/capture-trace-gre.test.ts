@@ -3,10 +3,10 @@
 // around them, and the live trace shows forward and flood.
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { labTempDir, nsExec, type NsProcess } from "../../src/lab/netns.js";
-import { Lab } from "../../src/lab/topology.js";
-import { ping } from "../../src/lab/traffic.js";
-import { VxswitchProcess, vxswitchArgv } from "../../src/lab/vxswitch-process.js";
+import { labTempDir, nsExec, type NsProcess } from "../../lab/netns.js";
+import { Lab } from "../../lab/topology.js";
+import { ping } from "../../lab/traffic.js";
+import { VxswitchProcess, vxswitchArgv } from "../../lab/vxswitch-process.js";
 import { attachStream, tearDown } from "../helpers/cli-streams.js";
 import { cleanUpLabsAfterAll, describeLab, expectNoLoss, requireVxswitchBuilt } from "../helpers/lab.js";
 

@@ -3,10 +3,10 @@
 // forward, flood and drops with their frames; `trace --packet` predicts what the switch then does.
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { labTempDir, nsExec, spawnIn, type NsProcess } from "../../src/lab/netns.js";
-import { Lab } from "../../src/lab/topology.js";
-import { ping } from "../../src/lab/traffic.js";
-import { VxswitchProcess, vxswitchArgv, vxswitchCli } from "../../src/lab/vxswitch-process.js";
+import { labTempDir, nsExec, spawnIn, type NsProcess } from "../../lab/netns.js";
+import { Lab } from "../../lab/topology.js";
+import { ping } from "../../lab/traffic.js";
+import { VxswitchProcess, vxswitchArgv, vxswitchCli } from "../../lab/vxswitch-process.js";
 import { attachStream, tearDown } from "../helpers/cli-streams.js";
 import { cleanUpLabsAfterAll, describeLab, expectNoLoss, requireVxswitchBuilt } from "../helpers/lab.js";
 

@@ -4,11 +4,11 @@
 import { existsSync, statSync } from "node:fs";
 import { createConnection } from "node:net";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { startVxswitchMesh, stopMesh, type MeshMember } from "../../src/lab/mesh.js";
-import { nsExecResult, runResult } from "../../src/lab/netns.js";
-import { Lab } from "../../src/lab/topology.js";
-import { ping } from "../../src/lab/traffic.js";
-import { upArgs, vxswitchArgv, vxswitchCli } from "../../src/lab/vxswitch-process.js";
+import { startVxswitchMesh, stopMesh, type MeshMember } from "../../lab/mesh.js";
+import { nsExecResult, runResult } from "../../lab/netns.js";
+import { Lab } from "../../lab/topology.js";
+import { ping } from "../../lab/traffic.js";
+import { upArgs, vxswitchArgv, vxswitchCli } from "../../lab/vxswitch-process.js";
 import { cleanUpLabsAfterAll, describeLab, expectNoLoss, requireVxswitchBuilt } from "../helpers/lab.js";
 
 cleanUpLabsAfterAll();

@@ -3,12 +3,12 @@
 // replies switched). Once for VXLAN (VNI 42) and once for Ethernet-over-GRE (key 42).
 import { statSync, readFileSync, existsSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Capture } from "../../src/lab/capture.js";
-import { runDhclient, startDnsmasq, type DhcpClient, type DnsmasqServer } from "../../src/lab/dhcp.js";
-import { ipIn, nsExec } from "../../src/lab/netns.js";
-import { Lab, type LabContainer } from "../../src/lab/topology.js";
-import { ping } from "../../src/lab/traffic.js";
-import { VxswitchProcess } from "../../src/lab/vxswitch-process.js";
+import { Capture } from "../../lab/capture.js";
+import { runDhclient, startDnsmasq, type DhcpClient, type DnsmasqServer } from "../../lab/dhcp.js";
+import { ipIn, nsExec } from "../../lab/netns.js";
+import { Lab, type LabContainer } from "../../lab/topology.js";
+import { ping } from "../../lab/traffic.js";
+import { VxswitchProcess } from "../../lab/vxswitch-process.js";
 import { because, cleanUpLabsAfterAll, describeLab, expectNoLoss, requireVxswitchBuilt, switchState } from "../helpers/lab.js";
 
 cleanUpLabsAfterAll();

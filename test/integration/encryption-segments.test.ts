@@ -1,13 +1,13 @@
 // Encryption per segment and over GRE: VNI 42 sealed between two vxswitches (DHCP across it),
 // VNI 43 clear beside it, meeting a kernel vxlan peer; and Ethernet over GRE sealed (ping, iperf3).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Capture } from "../../src/lab/capture.js";
-import { runDhclient, startDnsmasq, type DhcpClient, type DnsmasqServer } from "../../src/lab/dhcp.js";
-import { addKernelVxlan } from "../../src/lab/kernel-vxlan.js";
-import { ipIn, nsExec } from "../../src/lab/netns.js";
-import { Lab, type LabContainer } from "../../src/lab/topology.js";
-import { ping } from "../../src/lab/traffic.js";
-import { VxswitchProcess } from "../../src/lab/vxswitch-process.js";
+import { Capture } from "../../lab/capture.js";
+import { runDhclient, startDnsmasq, type DhcpClient, type DnsmasqServer } from "../../lab/dhcp.js";
+import { addKernelVxlan } from "../../lab/kernel-vxlan.js";
+import { ipIn, nsExec } from "../../lab/netns.js";
+import { Lab, type LabContainer } from "../../lab/topology.js";
+import { ping } from "../../lab/traffic.js";
+import { VxswitchProcess } from "../../lab/vxswitch-process.js";
 import { expectIperfThrough, keyFile } from "../helpers/encryption.js";
 import { cleanUpLabsAfterAll, describeLab, expectNoLoss, requireVxswitchBuilt, switchState } from "../helpers/lab.js";
 

@@ -5,11 +5,11 @@
 import { chmodSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { Capture } from "../../src/lab/capture.js";
-import { nsExec, nsExecResult, sleep } from "../../src/lab/netns.js";
-import { Lab } from "../../src/lab/topology.js";
-import { ping } from "../../src/lab/traffic.js";
-import { VxswitchProcess, type VxswitchStats } from "../../src/lab/vxswitch-process.js";
+import { Capture } from "../../lab/capture.js";
+import { nsExec, nsExecResult, sleep } from "../../lab/netns.js";
+import { Lab } from "../../lab/topology.js";
+import { ping } from "../../lab/traffic.js";
+import { VxswitchProcess, type VxswitchStats } from "../../lab/vxswitch-process.js";
 import { expectIperfThrough, keyFile } from "../helpers/encryption.js";
 import { cleanUpLabsAfterAll, describeLab, expectNoLoss, requireVxswitchBuilt, switchState } from "../helpers/lab.js";
 

@@ -2,11 +2,11 @@
 // with openssl): losing one member interrupts nothing; a client certificate from another CA is refused.
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { controlRequest } from "../../src/control/control-client.js";
-import { EtcdCluster, makeEtcdCertificates, type EtcdTlsFiles } from "../../src/lab/etcd.js";
-import { sleep } from "../../src/lab/netns.js";
-import { Lab } from "../../src/lab/topology.js";
-import { ping } from "../../src/lab/traffic.js";
-import { VxswitchProcess, type VxswitchConfig } from "../../src/lab/vxswitch-process.js";
+import { EtcdCluster, makeEtcdCertificates, type EtcdTlsFiles } from "../../lab/etcd.js";
+import { sleep } from "../../lab/netns.js";
+import { Lab } from "../../lab/topology.js";
+import { ping } from "../../lab/traffic.js";
+import { VxswitchProcess, type VxswitchConfig } from "../../lab/vxswitch-process.js";
 import { cleanUpLabsAfterAll, describeLab, expectNoLoss, requireVxswitchBuilt } from "../helpers/lab.js";
 
 cleanUpLabsAfterAll();

@@ -3,11 +3,11 @@
 // under traffic loses nothing, and published MACs are unicast from the first frame.
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { controlRequest } from "../../src/control/control-client.js";
-import { EtcdCluster } from "../../src/lab/etcd.js";
-import { nsExec, sleep } from "../../src/lab/netns.js";
-import { Lab } from "../../src/lab/topology.js";
-import { ping, sendFrame, EXPERIMENTAL_ETHERTYPE } from "../../src/lab/traffic.js";
-import { VxswitchProcess, type VxswitchConfig } from "../../src/lab/vxswitch-process.js";
+import { EtcdCluster } from "../../lab/etcd.js";
+import { nsExec, sleep } from "../../lab/netns.js";
+import { Lab } from "../../lab/topology.js";
+import { ping, sendFrame, EXPERIMENTAL_ETHERTYPE } from "../../lab/traffic.js";
+import { VxswitchProcess, type VxswitchConfig } from "../../lab/vxswitch-process.js";
 import { cleanUpLabsAfterAll, describeLab, expectNoLoss, requireVxswitchBuilt } from "../helpers/lab.js";
 
 cleanUpLabsAfterAll();

@@ -1,11 +1,11 @@
 // Faults under a running switch: its TAP deleted, a restart (stable TAP MAC), a spoofed VXLAN
 // packet claiming a local MAC, a peer killed and restarted. Real switches in network namespaces.
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { startVxswitchMesh, stopMesh, type MeshMember } from "../../src/lab/mesh.js";
-import { ipIn, nsExec, sleep } from "../../src/lab/netns.js";
-import { Lab } from "../../src/lab/topology.js";
-import { ping } from "../../src/lab/traffic.js";
-import { VxswitchProcess } from "../../src/lab/vxswitch-process.js";
+import { startVxswitchMesh, stopMesh, type MeshMember } from "../../lab/mesh.js";
+import { ipIn, nsExec, sleep } from "../../lab/netns.js";
+import { Lab } from "../../lab/topology.js";
+import { ping } from "../../lab/traffic.js";
+import { VxswitchProcess } from "../../lab/vxswitch-process.js";
 import { cleanUpLabsAfterAll, describeLab, expectNoLoss, requireVxswitchBuilt, switchState } from "../helpers/lab.js";
 
 cleanUpLabsAfterAll();

@@ -2,10 +2,10 @@
 // segment from the command line, two keyed segments from config files kept apart by their keys,
 // and checksums + sequence numbers. tshark checks every packet either side puts on the wire.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Capture } from "../../src/lab/capture.js";
-import { Lab, type LabContainer, type LabHost } from "../../src/lab/topology.js";
-import { ping } from "../../src/lab/traffic.js";
-import { VxswitchProcess } from "../../src/lab/vxswitch-process.js";
+import type { Capture } from "../../lab/capture.js";
+import { Lab, type LabContainer, type LabHost } from "../../lab/topology.js";
+import { ping } from "../../lab/traffic.js";
+import { VxswitchProcess } from "../../lab/vxswitch-process.js";
 import { tallyFields } from "../helpers/dissection.js";
 import { GRE_PATH } from "../helpers/tcp-floors.js";
 import { formatDrops, GRE_FIELD, trafficSpecs, underlayCapture, wireOf, wireSpecs, type Switches, type Wire } from "../helpers/interop.js";

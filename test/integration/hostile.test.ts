@@ -1,14 +1,14 @@
 // Hostile traffic at running switches: live fuzzing of the VXLAN socket and the TAP, a MAC flood,
 // a broadcast storm against a flood limit. Every packet is accounted for, valid traffic keeps flowing.
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { Capture } from "../../src/lab/capture.js";
-import { processMemory } from "../../src/lab/cpu.js";
-import { accounted, runFuzzer } from "../../src/lab/fuzz.js";
-import { startVxswitchMesh, stopMesh, type MeshMember } from "../../src/lab/mesh.js";
-import { ipIn } from "../../src/lab/netns.js";
-import { Lab } from "../../src/lab/topology.js";
-import { ping } from "../../src/lab/traffic.js";
-import { VxswitchProcess, type VxswitchStats } from "../../src/lab/vxswitch-process.js";
+import { Capture } from "../../lab/capture.js";
+import { processMemory } from "../../lab/cpu.js";
+import { accounted, runFuzzer } from "../../lab/fuzz.js";
+import { startVxswitchMesh, stopMesh, type MeshMember } from "../../lab/mesh.js";
+import { ipIn } from "../../lab/netns.js";
+import { Lab } from "../../lab/topology.js";
+import { ping } from "../../lab/traffic.js";
+import { VxswitchProcess, type VxswitchStats } from "../../lab/vxswitch-process.js";
 import { cleanUpLabsAfterAll, describeLab, expectNoLoss, requireVxswitchBuilt, switchState } from "../helpers/lab.js";
 
 cleanUpLabsAfterAll();

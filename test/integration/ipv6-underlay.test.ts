@@ -2,12 +2,12 @@
 // a full unicast mesh, overlay MTU 1430 on a 1500-byte underlay, and UDP checksums that are
 // present and correct (mandatory over IPv6). Then group mode with an IPv6 group (ff05::42).
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { Capture } from "../../src/lab/capture.js";
-import { addKernelVxlan } from "../../src/lab/kernel-vxlan.js";
-import { nsExec, nsExecResult } from "../../src/lab/netns.js";
-import { Lab, VXLAN_MTU_V6 } from "../../src/lab/topology.js";
-import { iperfClient, ping, sendFrame, startIperfServer, EXPERIMENTAL_ETHERTYPE } from "../../src/lab/traffic.js";
-import { VxswitchProcess } from "../../src/lab/vxswitch-process.js";
+import { Capture } from "../../lab/capture.js";
+import { addKernelVxlan } from "../../lab/kernel-vxlan.js";
+import { nsExec, nsExecResult } from "../../lab/netns.js";
+import { Lab, VXLAN_MTU_V6 } from "../../lab/topology.js";
+import { iperfClient, ping, sendFrame, startIperfServer, EXPERIMENTAL_ETHERTYPE } from "../../lab/traffic.js";
+import { VxswitchProcess } from "../../lab/vxswitch-process.js";
 import { cleanUpLabsAfterAll, describeLab, expectNoLoss, requireVxswitchBuilt, switchState } from "../helpers/lab.js";
 import { expectHealthyTcp, FAST_PATH } from "../helpers/tcp-floors.js";
 import { partialUdp6Checksum } from "../helpers/partial-checksum.js";

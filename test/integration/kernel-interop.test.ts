@@ -1,12 +1,12 @@
 // vxswitch against the kernel's own vxlan driver: one host each, VNI 42, UDP 4789, a container
 // behind each host's br0. ARP, ping and TCP must work both ways, for every I/O mode.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Capture } from "../../src/lab/capture.js";
-import { addKernelVxlan } from "../../src/lab/kernel-vxlan.js";
-import { nsExecResult } from "../../src/lab/netns.js";
-import { Lab } from "../../src/lab/topology.js";
-import { iperfClient, neighbours, ping, startIperfServer, type IperfServer } from "../../src/lab/traffic.js";
-import { VxswitchProcess, type IoMode } from "../../src/lab/vxswitch-process.js";
+import { Capture } from "../../lab/capture.js";
+import { addKernelVxlan } from "../../lab/kernel-vxlan.js";
+import { nsExecResult } from "../../lab/netns.js";
+import { Lab } from "../../lab/topology.js";
+import { iperfClient, neighbours, ping, startIperfServer, type IperfServer } from "../../lab/traffic.js";
+import { VxswitchProcess, type IoMode } from "../../lab/vxswitch-process.js";
 import { because, cleanUpLabsAfterAll, describeLab, expectNoLoss, requireVxswitchBuilt, switchState } from "../helpers/lab.js";
 import { DGRAM_PATH, expectHealthyTcp, FAST_PATH, type TcpFloor } from "../helpers/tcp-floors.js";
 

@@ -1,11 +1,11 @@
 // Baseline with kernel vxlan on every host: what the lab and the tests expect of a correct
 // VXLAN switch, shown by the kernel itself (and a check of the lab library).
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { Capture } from "../../src/lab/capture.js";
-import { addKernelVxlan } from "../../src/lab/kernel-vxlan.js";
-import { sleep } from "../../src/lab/netns.js";
-import { Lab } from "../../src/lab/topology.js";
-import { EXPERIMENTAL_ETHERTYPE, iperfClient, neighbours, ping, sendFrame, startIperfServer } from "../../src/lab/traffic.js";
+import { Capture } from "../../lab/capture.js";
+import { addKernelVxlan } from "../../lab/kernel-vxlan.js";
+import { sleep } from "../../lab/netns.js";
+import { Lab } from "../../lab/topology.js";
+import { EXPERIMENTAL_ETHERTYPE, iperfClient, neighbours, ping, sendFrame, startIperfServer } from "../../lab/traffic.js";
 import { cleanUpLabsAfterAll, describeLab, expectNoLoss } from "../helpers/lab.js";
 import { expectHealthyTcp, FAST_PATH } from "../helpers/tcp-floors.js";
 import { waitFor } from "../helpers/wait.js";

@@ -3,10 +3,10 @@
 import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { afterAll, expect, it } from "vitest";
-import { addKernelVxlan } from "../../src/lab/kernel-vxlan.js";
-import { createNamespace, namespaceExists, run, sleep, spawnIn } from "../../src/lab/netns.js";
-import { assertUnderlayAddress, Lab } from "../../src/lab/topology.js";
-import { repoRoot } from "../../src/lab/vxswitch-process.js";
+import { addKernelVxlan } from "../../lab/kernel-vxlan.js";
+import { createNamespace, namespaceExists, run, sleep, spawnIn } from "../../lab/netns.js";
+import { assertUnderlayAddress, Lab } from "../../lab/topology.js";
+import { repoRoot } from "../../lab/vxswitch-process.js";
 import { cleanUpLabsAfterAll, describeLab } from "../helpers/lab.js";
 
 cleanUpLabsAfterAll();

@@ -1,8 +1,8 @@
 // The lab library's parsers, on recorded tool output (no root needed).
 import { describe, expect, it } from "vitest";
-import { parseIperfJson, parsePing, percentile } from "../../src/lab/traffic.js";
-import { isBenchmarkingV4, isBenchmarkingV6 } from "../../src/lab/topology.js";
-import { parseFdbShow, parseStats, totalDrops, upArgs } from "../../src/lab/vxswitch-process.js";
+import { parseIperfJson, parsePing, percentile } from "../../lab/traffic.js";
+import { isBenchmarkingV4, isBenchmarkingV6 } from "../../lab/topology.js";
+import { parseFdbShow, parseStats, totalDrops, upArgs } from "../../lab/vxswitch-process.js";
 
 const PING_OK = `PING 10.42.0.2 (10.42.0.2) 56(84) bytes of data.
 64 bytes from 10.42.0.2: icmp_seq=1 ttl=64 time=0.219 ms

@@ -1,10 +1,10 @@
 // MAC learning in a three-host vxswitch mesh: once h1 has heard from h2's container, frames to
 // that container go to h2's underlay address only, never flooded to h3.
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { Capture } from "../../src/lab/capture.js";
-import { startVxswitchMesh, stopMesh, type MeshMember } from "../../src/lab/mesh.js";
-import { Lab } from "../../src/lab/topology.js";
-import { ping } from "../../src/lab/traffic.js";
+import { Capture } from "../../lab/capture.js";
+import { startVxswitchMesh, stopMesh, type MeshMember } from "../../lab/mesh.js";
+import { Lab } from "../../lab/topology.js";
+import { ping } from "../../lab/traffic.js";
 import { because, cleanUpLabsAfterAll, describeLab, expectNoLoss, requireVxswitchBuilt, switchState } from "../helpers/lab.js";
 
 cleanUpLabsAfterAll();

@@ -1,11 +1,11 @@
 // Three hosts in a full unicast mesh of vxswitch (VNI 42): every pair of containers talks, and a
 // broadcast is head-end replicated once per peer and never re-sent by a peer (split horizon).
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { Capture } from "../../src/lab/capture.js";
-import { startVxswitchMesh, stopMesh, type MeshMember } from "../../src/lab/mesh.js";
-import { sleep } from "../../src/lab/netns.js";
-import { Lab } from "../../src/lab/topology.js";
-import { EXPERIMENTAL_ETHERTYPE, ping, sendFrame } from "../../src/lab/traffic.js";
+import { Capture } from "../../lab/capture.js";
+import { startVxswitchMesh, stopMesh, type MeshMember } from "../../lab/mesh.js";
+import { sleep } from "../../lab/netns.js";
+import { Lab } from "../../lab/topology.js";
+import { EXPERIMENTAL_ETHERTYPE, ping, sendFrame } from "../../lab/traffic.js";
 import { because, cleanUpLabsAfterAll, describeLab, expectNoLoss, requireVxswitchBuilt, switchState } from "../helpers/lab.js";
 import { waitFor } from "../helpers/wait.js";
 

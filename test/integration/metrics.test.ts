@@ -2,10 +2,10 @@
 // inside that host's namespace: frame counters follow the pings sent, a drop counter follows one injected bad packet.
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { decodePacket } from "../../src/debug/decode.js";
-import { nsExec } from "../../src/lab/netns.js";
-import { Lab } from "../../src/lab/topology.js";
-import { ping } from "../../src/lab/traffic.js";
-import { VxswitchProcess } from "../../src/lab/vxswitch-process.js";
+import { nsExec } from "../../lab/netns.js";
+import { Lab } from "../../lab/topology.js";
+import { ping } from "../../lab/traffic.js";
+import { VxswitchProcess } from "../../lab/vxswitch-process.js";
 import { cleanUpLabsAfterAll, describeLab, expectNoLoss, requireVxswitchBuilt } from "../helpers/lab.js";
 
 cleanUpLabsAfterAll();

@@ -2,9 +2,9 @@
 // hands vxswitch full-size frames, which it answers with ICMP "fragmentation needed" (mtu 1450)
 // toward the sender, so path MTU discovery works instead of a black hole.
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { startVxswitchMesh, stopMesh, type MeshMember } from "../../src/lab/mesh.js";
-import { Lab } from "../../src/lab/topology.js";
-import { iperfClient, ping, startIperfServer } from "../../src/lab/traffic.js";
+import { startVxswitchMesh, stopMesh, type MeshMember } from "../../lab/mesh.js";
+import { Lab } from "../../lab/topology.js";
+import { iperfClient, ping, startIperfServer } from "../../lab/traffic.js";
 import { cleanUpLabsAfterAll, describeLab, expectNoLoss, requireVxswitchBuilt, switchState } from "../helpers/lab.js";
 
 cleanUpLabsAfterAll();

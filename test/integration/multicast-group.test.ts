@@ -3,12 +3,12 @@
 // arrives, and known unicast goes straight to the learned peer. A second lab checks the cap on
 // learned peers and their ageing.
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { Capture } from "../../src/lab/capture.js";
-import { addKernelVxlan } from "../../src/lab/kernel-vxlan.js";
-import { nsExec } from "../../src/lab/netns.js";
-import { Lab, UNDERLAY_BRIDGE } from "../../src/lab/topology.js";
-import { EXPERIMENTAL_ETHERTYPE, ping, sendFrame } from "../../src/lab/traffic.js";
-import { VxswitchProcess } from "../../src/lab/vxswitch-process.js";
+import { Capture } from "../../lab/capture.js";
+import { addKernelVxlan } from "../../lab/kernel-vxlan.js";
+import { nsExec } from "../../lab/netns.js";
+import { Lab, UNDERLAY_BRIDGE } from "../../lab/topology.js";
+import { EXPERIMENTAL_ETHERTYPE, ping, sendFrame } from "../../lab/traffic.js";
+import { VxswitchProcess } from "../../lab/vxswitch-process.js";
 import { because, cleanUpLabsAfterAll, describeLab, expectNoLoss, requireVxswitchBuilt, switchState } from "../helpers/lab.js";
 import { waitFor } from "../helpers/wait.js";
 

@@ -2,10 +2,10 @@
 // trains coalesced into GSO super-frames the other; nothing arrives with a bad checksum and a
 // 20 MB file crosses both ways bit for bit. For each I/O mode, and once with offloads off.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { addKernelVxlan } from "../../src/lab/kernel-vxlan.js";
-import { Lab } from "../../src/lab/topology.js";
-import { iperfClient, ping, startIperfServer, type IperfServer } from "../../src/lab/traffic.js";
-import { VxswitchProcess, type IoMode } from "../../src/lab/vxswitch-process.js";
+import { addKernelVxlan } from "../../lab/kernel-vxlan.js";
+import { Lab } from "../../lab/topology.js";
+import { iperfClient, ping, startIperfServer, type IperfServer } from "../../lab/traffic.js";
+import { VxswitchProcess, type IoMode } from "../../lab/vxswitch-process.js";
 import { csumErrors, grown, randomFile, sendFile, type RandomFile } from "../helpers/file-transfer.js";
 import { because, cleanUpLabsAfterAll, describeLab, expectNoLoss, requireVxswitchBuilt, switchState } from "../helpers/lab.js";
 import { DGRAM_PATH, expectHealthyTcp, FAST_PATH, PLAIN_PATH, type TcpFloor } from "../helpers/tcp-floors.js";

@@ -5,11 +5,11 @@ import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { stringify } from "yaml";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { stopMesh, type MeshMember } from "../../src/lab/mesh.js";
-import { labTempDir, nsExecResult, spawnIn, type NsProcess } from "../../src/lab/netns.js";
-import { Lab } from "../../src/lab/topology.js";
-import { iperfClient, ping, startIperfServer } from "../../src/lab/traffic.js";
-import { VxswitchProcess, vxswitchArgv, vxswitchCli } from "../../src/lab/vxswitch-process.js";
+import { stopMesh, type MeshMember } from "../../lab/mesh.js";
+import { labTempDir, nsExecResult, spawnIn, type NsProcess } from "../../lab/netns.js";
+import { Lab } from "../../lab/topology.js";
+import { iperfClient, ping, startIperfServer } from "../../lab/traffic.js";
+import { VxswitchProcess, vxswitchArgv, vxswitchCli } from "../../lab/vxswitch-process.js";
 import { cleanUpLabsAfterAll, describeLab, expectNoLoss, expectNoReplies, requireVxswitchBuilt } from "../helpers/lab.js";
 import { segmentsSent } from "../helpers/tcp-floors.js";
 

@@ -6,7 +6,7 @@ import { tallyFields } from "../helpers/dissection.js";
 import { GRE_FIELD } from "../helpers/interop.js";
 import { cleanUpLabsAfterAll, describeLab } from "../helpers/lab.js";
 import { describeOvsInterop, type OvsRig } from "../helpers/ovs-interop.js";
-import { ping } from "../../src/lab/traffic.js";
+import { ping } from "../../lab/traffic.js";
 
 cleanUpLabsAfterAll();
 

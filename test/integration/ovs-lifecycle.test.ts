@@ -2,9 +2,9 @@
 // on a failed setup too.
 import { existsSync, readFileSync } from "node:fs";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { ipIn, nsExecResult, run } from "../../src/lab/netns.js";
-import { OvsInstance, OvsTunnelHost } from "../../src/lab/ovs.js";
-import { Lab, UNDERLAY_IF } from "../../src/lab/topology.js";
+import { ipIn, nsExecResult, run } from "../../lab/netns.js";
+import { OvsInstance, OvsTunnelHost } from "../../lab/ovs.js";
+import { Lab, UNDERLAY_IF } from "../../lab/topology.js";
 import { cleanUpLabsAfterAll, describeLab } from "../helpers/lab.js";
 
 cleanUpLabsAfterAll();

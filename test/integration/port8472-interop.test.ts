@@ -1,12 +1,12 @@
 // UDP port 8472, the port of old Linux vxlan drivers: vxswitch --port 8472 on h1 against a kernel
 // vxlan created with `dstport 8472` on h2. Both directions use 8472 and nothing goes to 4789.
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { Capture } from "../../src/lab/capture.js";
-import { addKernelVxlan } from "../../src/lab/kernel-vxlan.js";
-import { nsExec } from "../../src/lab/netns.js";
-import { Lab, VXLAN_MTU_V4 } from "../../src/lab/topology.js";
-import { ping } from "../../src/lab/traffic.js";
-import { VxswitchProcess } from "../../src/lab/vxswitch-process.js";
+import { Capture } from "../../lab/capture.js";
+import { addKernelVxlan } from "../../lab/kernel-vxlan.js";
+import { nsExec } from "../../lab/netns.js";
+import { Lab, VXLAN_MTU_V4 } from "../../lab/topology.js";
+import { ping } from "../../lab/traffic.js";
+import { VxswitchProcess } from "../../lab/vxswitch-process.js";
 import { cleanUpLabsAfterAll, describeLab, expectNoLoss, requireVxswitchBuilt, switchState } from "../helpers/lab.js";
 
 cleanUpLabsAfterAll();

@@ -3,10 +3,10 @@ import { chmodSync, existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { ipIn, labTempDir, nsExecResult, sleep, spawnIn } from "../../src/lab/netns.js";
-import { Lab } from "../../src/lab/topology.js";
-import { iperfClient, ping, startIperfServer } from "../../src/lab/traffic.js";
-import { upArgs, vxswitchArgv, VxswitchProcess } from "../../src/lab/vxswitch-process.js";
+import { ipIn, labTempDir, nsExecResult, sleep, spawnIn } from "../../lab/netns.js";
+import { Lab } from "../../lab/topology.js";
+import { iperfClient, ping, startIperfServer } from "../../lab/traffic.js";
+import { upArgs, vxswitchArgv, VxswitchProcess } from "../../lab/vxswitch-process.js";
 import { cleanUpLabsAfterAll, describeLab, expectNoLoss, requireVxswitchBuilt } from "../helpers/lab.js";
 
 cleanUpLabsAfterAll();

@@ -3,11 +3,11 @@
 // underlay whole. iperf3 each way above a floor with few retransmissions, and a file whose
 // sha256 must survive each way; over an IPv4 and an IPv6 underlay, and through a trunk segment.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { addKernelVxlan } from "../../src/lab/kernel-vxlan.js";
-import { OvsInstance } from "../../src/lab/ovs.js";
-import { Lab, type LabContainer } from "../../src/lab/topology.js";
-import { iperfClient, ping, startIperfServer } from "../../src/lab/traffic.js";
-import { VxswitchProcess } from "../../src/lab/vxswitch-process.js";
+import { addKernelVxlan } from "../../lab/kernel-vxlan.js";
+import { OvsInstance } from "../../lab/ovs.js";
+import { Lab, type LabContainer } from "../../lab/topology.js";
+import { iperfClient, ping, startIperfServer } from "../../lab/traffic.js";
+import { VxswitchProcess } from "../../lab/vxswitch-process.js";
 import { csumErrors, grown, randomFile, sendFile, type RandomFile } from "../helpers/file-transfer.js";
 import { because, cleanUpLabsAfterAll, describeLab, expectNoLoss, requireVxswitchBuilt, switchState } from "../helpers/lab.js";
 import { expectHealthyTcp, FAST_PATH, OVS_PATH, type TcpFloor } from "../helpers/tcp-floors.js";

@@ -6,12 +6,12 @@
 // segments VNI 1000 and 2000, h3 a kernel vxlan on VNI 1000. All containers share 10.42.0.0/24,
 // so only VLAN and VNI keep them apart. Untagged and unmapped-VLAN frames are dropped and counted.
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { Capture } from "../../src/lab/capture.js";
-import { addKernelVxlan } from "../../src/lab/kernel-vxlan.js";
-import { OvsInstance } from "../../src/lab/ovs.js";
-import { Lab, VXLAN_MTU_V4, type LabContainer, type LabHost } from "../../src/lab/topology.js";
-import { EXPERIMENTAL_ETHERTYPE, iperfClient, ping, sendFrame, startIperfServer } from "../../src/lab/traffic.js";
-import { VxswitchProcess, vxswitchCli, type VxswitchStats } from "../../src/lab/vxswitch-process.js";
+import { Capture } from "../../lab/capture.js";
+import { addKernelVxlan } from "../../lab/kernel-vxlan.js";
+import { OvsInstance } from "../../lab/ovs.js";
+import { Lab, VXLAN_MTU_V4, type LabContainer, type LabHost } from "../../lab/topology.js";
+import { EXPERIMENTAL_ETHERTYPE, iperfClient, ping, sendFrame, startIperfServer } from "../../lab/traffic.js";
+import { VxswitchProcess, vxswitchCli, type VxswitchStats } from "../../lab/vxswitch-process.js";
 import { because, cleanUpLabsAfterAll, describeLab, expectNoLoss, expectNoReplies, requireVxswitchBuilt, switchState } from "../helpers/lab.js";
 import { expectHealthyTcp, OVS_PATH } from "../helpers/tcp-floors.js";
 import { accessPort, TRUNK_BRIDGE } from "../helpers/trunk.js";

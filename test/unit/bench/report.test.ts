@@ -1,10 +1,10 @@
-// The macro benchmark's bookkeeping (bench/report.ts, bench/rounds.ts) and /proc readers (src/lab/cpu.ts).
+// The macro benchmark's bookkeeping (bench/report.ts, bench/rounds.ts) and /proc readers (lab/cpu.ts).
 import { describe, expect, it } from "vitest";
 import type { Measurements } from "../../../bench/measure.js";
 import { checkTargets, markdownTable, svgChart, textTable, type BenchRecord, type RoundRecord, type SystemRecord } from "../../../bench/report.js";
 import { combineRounds } from "../../../bench/rounds.js";
 import { SYSTEMS, type SystemId } from "../../../bench/systems.js";
-import { processCpu, processMemory, hostCpu } from "../../../src/lab/cpu.js";
+import { processCpu, processMemory, hostCpu } from "../../../lab/cpu.js";
 
 function figures(tcpGbit: number, kpps: number, rttMs: number, rssMb = 0): Measurements {
   return {

@@ -114,7 +114,7 @@ export interface VxswitchStats {
 
 let repoRootCache: string | undefined;
 
-/** The repository root (the directory holding vxswitch's package.json), from src/ or dist/src/. */
+/** The repository root (the directory holding vxswitch's package.json), from lab/ or dist/lab/. */
 export function repoRoot(): string {
   if (repoRootCache !== undefined) return repoRootCache;
   let dir = dirname(fileURLToPath(import.meta.url));
