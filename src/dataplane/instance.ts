@@ -22,7 +22,7 @@ import { GreEncap, greOptionCount, greSegmentsOf } from "./gre-encap.js";
 import { GreSocket } from "../io/gre-socket.js";
 import { Observers } from "./observers.js";
 import type { DebugView } from "../debug/trace-view.js";
-import { describeOffloads, TapOffloadProbe, type TapOffloads } from "./offload.js";
+import { describeOffloads, TapOffloadProbe, type TapOffloads } from "../io/tap-offloads.js";
 import { LearnedPeers, type LearnedPeerCounters } from "./learned-peers.js";
 import { groupBindAddress, joinGroup } from "./multicast-group.js";
 import { newPeer, PeerTable, type Peer } from "./peer-table.js";

@@ -144,6 +144,37 @@ export function completePartialChecksum(buf: Buffer, frameOff: number, frameLen:
   put16(buf, start + csumOffset, finishChecksum(checksumAdd(buf, start, frameLen - csumStart)) || 0xffff);
 }
 
+/**
+ * Moves a virtio-net header `delta` bytes (a VLAN tag stripped: +4, inserted: -4) along with
+ * its frame, fixing csum_start and hdr_len, which count from the frame's first byte. Never throws
+ * (it runs inside the poll callback): offsets a hostile or broken sender made too small or too
+ * large are clamped to 0..65535, and the frame is then refused downstream with a counted reason
+ * (tsoSplit's csum_start check -> badOffload; the kernel's TAP write check -> writeErrors).
+ */
+export function shiftVnetHeader(buf: Buffer, from: number, delta: number): void {
+  const flags = buf[from]!;
+  const gsoType = buf[from + 1]!;
+  const hdrLen = buf.readUInt16LE(from + 2);
+  const gsoSize = buf.readUInt16LE(from + 4);
+  const csumStart = buf.readUInt16LE(from + 6);
+  const csumOffset = buf.readUInt16LE(from + 8);
+  const to = from + delta;
+  buf[to] = flags;
+  buf[to + 1] = gsoType;
+  putU16LE(buf, to + 2, hdrLen === 0 ? 0 : hdrLen - delta);
+  putU16LE(buf, to + 4, gsoSize);
+  putU16LE(buf, to + 6, (flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) === 0 ? csumStart : csumStart - delta);
+  putU16LE(buf, to + 8, csumOffset);
+}
+
+/** Stores v clamped to 0..65535, little-endian, without the range check that writeUInt16LE throws from. */
+function putU16LE(buf: Buffer, at: number, v: number): void {
+  const c = v < 0 ? 0 : v > 0xffff ? 0xffff : v;
+  buf[at] = c & 0xff;
+  buf[at + 1] = c >>> 8;
+}
+
+
 export class VirtioNetHdrView {
   constructor(
     readonly buf: Buffer,
