@@ -38,7 +38,9 @@ enum { VXS_TX_SENT = 0, VXS_TX_FAILED = 1, VXS_TX_UNSENT = 2 };
 // tunnel header, the AEAD tag behind the frame, and the marks of a sealed packet.
 #define VXS_CRYPTO_HDR 12
 #define VXS_CRYPTO_TAG 16
+// VXLAN flags of a sealed packet: E set, I clear (other receivers drop it).
 #define VXS_VXLAN_FLAGS_SEALED 0x40
+// Ethertype of a sealed GRE payload (IEEE 802 local experimental 1): never mistaken for 0x6558.
 #define VXS_GRE_PROTO_SEALED 0x88b5
 enum vxs_cipher { VXS_CHACHA20_POLY1305 = 1, VXS_AES_256_GCM = 2 };
 // cryptoOpenBatch's kind argument.

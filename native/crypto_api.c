@@ -9,11 +9,9 @@
 #include "crypto.h"
 #include "csum.h"
 #include "errors.h"
+#include "gre_header.h"
 
-#define GRE_F_C 0x80
-#define GRE_F_K 0x20
-#define GRE_F_S 0x10
-// Ethertype of a sealed GRE payload (IEEE 802 local experimental 1): never mistaken for 0x6558.
+// VXLAN's I flag (a valid VNI), set again on a packet once opened.
 #define VXLAN_FLAG_I 0x08
 
 static const napi_type_tag crypto_tag = {0x7678737763727970ull, 0x746f73746174653full};
@@ -148,10 +146,6 @@ static napi_value crypto_seal_split(napi_env env, napi_callback_info info) {
   return vxs_bool(env, true);
 }
 
-static uint32_t gre_len(const uint8_t *g) {
-  return 4u + ((g[0] & GRE_F_C) ? 4u : 0u) + ((g[0] & GRE_F_K) ? 4u : 0u) + ((g[0] & GRE_F_S) ? 4u : 0u);
-}
-
 // Whether pkt is sealed; *hl: its tunnel header's length. (VXLAN: the E flag; GRE: the protocol.)
 static bool sealed(int kind, const uint8_t *pkt, uint32_t plen, uint32_t *hl) {
   if (kind == VXS_KIND_VXLAN) {
@@ -159,7 +153,7 @@ static bool sealed(int kind, const uint8_t *pkt, uint32_t plen, uint32_t *hl) {
     return plen >= 1 && (pkt[0] & VXS_VXLAN_FLAGS_SEALED);
   }
   if (plen < 4) return false;
-  *hl = gre_len(pkt);
+  *hl = vxs_gre_header_len(pkt);
   return vxs_get16(pkt + 2) == VXS_GRE_PROTO_SEALED;
 }
 

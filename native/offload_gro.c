@@ -8,14 +8,11 @@
 #include "addon.h"
 #include "args.h"
 #include "errors.h"
+#include "gre_header.h"
 #include "offload_frame.h"
 
 // Flows gathered at once; the oldest is closed when a ninth starts.
 #define GRO_FLOWS 8
-#define GRE_F_C 0x80
-#define GRE_F_R 0x40
-#define GRE_F_K 0x20
-#define GRE_F_S 0x10
 
 static uint32_t align8(uint32_t v) { return (v + 7u) & ~7u; }
 
@@ -144,11 +141,6 @@ static bool same_flow(const struct gro_state *st, const struct gro_flow *fl, con
   // by design; packets with a checksum never get here (each is verified on its own in JS).
   if (memcmp(fl->encap, encap, 4) != 0) return false;
   return !(encap[0] & GRE_F_K) || memcmp(fl->encap + 4, encap + 4, 4) == 0;
-}
-
-// A GRE header's length from its flags (RFC 2784/2890: 4 bytes + 4 for each of C, K, S).
-static uint32_t gre_header_len(const uint8_t *g) {
-  return 4u + ((g[0] & GRE_F_C) ? 4u : 0u) + ((g[0] & GRE_F_K) ? 4u : 0u) + ((g[0] & GRE_F_S) ? 4u : 0u);
 }
 
 // Only plain Transparent Ethernet Bridging, version 0, without checksum or routing, may merge:
@@ -376,7 +368,7 @@ static napi_value gro_coalesce(napi_env env, napi_callback_info info) {
           cursor[2]++;
           continue;
         }
-        hl = gre_header_len(pkt);
+        hl = vxs_gre_header_len(pkt);
         merge_ok = gre_mergeable(pkt);
       }
       if (plen < hl + ETH_HLEN) {
