@@ -11,7 +11,10 @@ bool vxs_register_link(napi_env env, napi_value exports);
 bool vxs_register_poll(napi_env env, napi_value exports);
 bool vxs_register_udp(napi_env env, napi_value exports);
 bool vxs_register_gre(napi_env env, napi_value exports);
-bool vxs_register_offload(napi_env env, napi_value exports);
+bool vxs_register_offload_csum(napi_env env, napi_value exports);
+bool vxs_register_tso(napi_env env, napi_value exports);
+bool vxs_register_gro(napi_env env, napi_value exports);
+bool vxs_register_abi(napi_env env, napi_value exports);
 bool vxs_register_spin(napi_env env, napi_value exports);
 bool vxs_register_crypto(napi_env env, napi_value exports);
 

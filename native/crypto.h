@@ -8,9 +8,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-// Behind the tunnel header: epoch (4 bytes) and counter (8 bytes), together the AEAD nonce.
-#define VXS_CRYPTO_HDR 12
-#define VXS_CRYPTO_TAG 16
+#include "abi.h"
+
+// VXS_CRYPTO_HDR (epoch 4 bytes and counter 8, together the AEAD nonce) and VXS_CRYPTO_TAG: abi.h.
 #define VXS_CRYPTO_OVERHEAD (VXS_CRYPTO_HDR + VXS_CRYPTO_TAG)
 #define VXS_REPLAY_BITS 2048
 #define VXS_REPLAY_WORDS (VXS_REPLAY_BITS / 64)
@@ -21,17 +21,7 @@
 // or a rotation needs one; a forger spraying epochs gets no more.
 #define VXS_DERIVES_PER_SECOND 8
 
-enum vxs_cipher { VXS_CHACHA20_POLY1305 = 1, VXS_AES_256_GCM = 2 };
-
-// Why a packet was not opened (index into the counters the open pass returns).
-enum vxs_open_result {
-  VXS_OPENED = 0,
-  VXS_OPEN_AUTH = 1,       // tag did not verify: forged, corrupted, wrong key, another sender
-  VXS_OPEN_REPLAY = 2,     // counter seen before, or too far behind the window
-  VXS_OPEN_TRUNCATED = 3,  // shorter than tunnel header + crypto header + tag
-  VXS_OPEN_STALE_KEY = 4,  // epoch older than the two a receiver keeps, or derivations rate-limited
-  VXS_OPEN_RESULTS = 5,
-};
+// enum vxs_cipher and enum vxs_open_result: abi.h.
 
 struct vxs_replay {
   uint64_t top;  // highest accepted counter + 1; 0: none yet

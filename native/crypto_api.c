@@ -9,16 +9,10 @@
 #include "crypto.h"
 #include "csum.h"
 #include "errors.h"
+#include "gre_header.h"
 
-#define GRE_F_C 0x80
-#define GRE_F_K 0x20
-#define GRE_F_S 0x10
-// Ethertype of a sealed GRE payload (IEEE 802 local experimental 1): never mistaken for 0x6558.
-#define GRE_PROTO_SEALED 0x88b5
-#define VXLAN_FLAGS_SEALED 0x40
+// VXLAN's I flag (a valid VNI), set again on a packet once opened.
 #define VXLAN_FLAG_I 0x08
-
-enum tunnel_kind { KIND_VXLAN = 0, KIND_GRE = 1 };
 
 static const napi_type_tag crypto_tag = {0x7678737763727970ull, 0x746f73746174653full};
 
@@ -152,19 +146,15 @@ static napi_value crypto_seal_split(napi_env env, napi_callback_info info) {
   return vxs_bool(env, true);
 }
 
-static uint32_t gre_len(const uint8_t *g) {
-  return 4u + ((g[0] & GRE_F_C) ? 4u : 0u) + ((g[0] & GRE_F_K) ? 4u : 0u) + ((g[0] & GRE_F_S) ? 4u : 0u);
-}
-
 // Whether pkt is sealed; *hl: its tunnel header's length. (VXLAN: the E flag; GRE: the protocol.)
 static bool sealed(int kind, const uint8_t *pkt, uint32_t plen, uint32_t *hl) {
-  if (kind == KIND_VXLAN) {
+  if (kind == VXS_KIND_VXLAN) {
     *hl = 8;
-    return plen >= 1 && (pkt[0] & VXLAN_FLAGS_SEALED);
+    return plen >= 1 && (pkt[0] & VXS_VXLAN_FLAGS_SEALED);
   }
   if (plen < 4) return false;
-  *hl = gre_len(pkt);
-  return vxs_get16(pkt + 2) == GRE_PROTO_SEALED;
+  *hl = vxs_gre_header_len(pkt);
+  return vxs_get16(pkt + 2) == VXS_GRE_PROTO_SEALED;
 }
 
 // Opens the sealed packets of one datagram (UDP_GRO: several of seg bytes) and packs what
@@ -178,12 +168,12 @@ static void open_datagram(struct vxs_crypto *c, struct vxs_crypto_peer *peer, in
     uint32_t plen = total - o < seg ? total - o : seg;
     uint8_t *pkt = base + o;
     enum vxs_open_result r;
-    if (!sealed(kind, pkt, plen, &hl) || (kind == KIND_VXLAN && pkt[0] != VXLAN_FLAGS_SEALED)) r = VXS_OPEN_AUTH;
+    if (!sealed(kind, pkt, plen, &hl) || (kind == VXS_KIND_VXLAN && pkt[0] != VXS_VXLAN_FLAGS_SEALED)) r = VXS_OPEN_AUTH;
     else r = vxs_open(c, peer, pkt, hl, plen, now);
     counters[r]++;
     if (r != VXS_OPENED) continue;
     // VXLAN: I set beside E says "opened here" (a clear packet claiming E never gets this far).
-    if (kind == KIND_VXLAN) pkt[0] = VXLAN_FLAGS_SEALED | VXLAN_FLAG_I;
+    if (kind == VXS_KIND_VXLAN) pkt[0] = VXS_VXLAN_FLAGS_SEALED | VXLAN_FLAG_I;
     uint32_t tlen = plen - hl - VXS_CRYPTO_OVERHEAD;
     memmove(base + w, pkt, hl);
     memmove(base + w + hl, pkt + hl + VXS_CRYPTO_HDR, tlen);
@@ -221,7 +211,7 @@ static napi_value crypto_open_batch(napi_env env, napi_callback_info info) {
     vxs_throw_type(env, "slots must be an Int32Array and counters a Float64Array");
     return NULL;
   }
-  if (nsegs < count || nslots < count || ncounters < VXS_OPEN_RESULTS || kind > KIND_GRE) {
+  if (nsegs < count || nslots < count || ncounters < VXS_OPEN_RESULTS || kind > VXS_KIND_GRE) {
     vxs_throw_range(env, "segSizes/slots shorter than count (%u), counters shorter than %d, or kind %u not 0/1",
                     count, VXS_OPEN_RESULTS, kind);
     return NULL;

@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "abi.h"
+
 // How many messages one recvmmsg/sendmmsg call carries (stack arrays, no allocation).
 #define VXS_MMSG_CHUNK 64
 
@@ -35,8 +37,7 @@ struct vxs_tx {
   uint8_t *status;  // per message: VXS_TX_SENT, VXS_TX_FAILED (counted), VXS_TX_UNSENT (transient)
 };
 
-enum { VXS_TX_SENT = 0, VXS_TX_FAILED = 1, VXS_TX_UNSENT = 2 };
-#define VXS_SOCK_STATE_LEN 2
+// VXS_TX_SENT / VXS_TX_FAILED / VXS_TX_UNSENT and VXS_SOCK_STATE_LEN: abi.h.
 
 // Returns datagrams received (0 when none are ready) or -1 with errno set for a fatal error
 // (bad fd); other receive errors are counted.

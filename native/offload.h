@@ -1,4 +1,4 @@
-// The byte-crunching of the TAP offloads without Node-API: callable from the addon's wrappers and
+// The byte-crunching of the TAP offloads (offload_csum.c, offload_tso.c) without Node-API: callable from the addon's wrappers and
 // from the fuzz harness (native/fuzz/) alike.
 #ifndef VXS_OFFLOAD_H
 #define VXS_OFFLOAD_H
@@ -6,11 +6,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-// Smallest TCP segment size a super-frame may ask for: Linux never sends less than
-// tcp_min_snd_mss, whose floor is 48 (FreeBSD's net.inet.tcp.minmss is 216, Windows' 88). Smaller
-// gso_size values only come from a broken or hostile sender and would blow a 64 KiB frame up
-// into thousands of header copies.
-#define VXS_TSO_MIN_MSS 48
+#include "abi.h"
+
+// VXS_TSO_MIN_MSS, the smallest TCP segment size a super-frame may ask for: abi.h.
 // Most segments a UDP (USO) super-frame may hold: a sender's UDP_SEGMENT send carries at most
 // UDP_MAX_SEGMENTS (64, 128 since Linux 6.9) datagrams.
 #define VXS_USO_MAX_SEGS 128
@@ -27,7 +25,7 @@ enum vxs_vnet_finish {
 enum vxs_vnet_finish vxs_vnet_finish(uint8_t *vh, uint32_t len);
 
 // Splits the super-frame f[0, len) (virtio-net header vh in front) into encapsulated segments in
-// dst[dst_off, dst_end); see tsoSplit in offload.c. Returns messages (> 0), 0 when dst is too
+// dst[dst_off, dst_end); see tsoSplit in offload_tso.c. Returns messages (> 0), 0 when dst is too
 // small, -1 for a malformed super-frame, -2 when out (nout numbers) is too short. dst must not
 // overlap vh or f (the caller checks).
 int vxs_tso_split(const uint8_t *vh, const uint8_t *f, uint32_t len, uint8_t *dst, uint32_t dst_off,

@@ -1,5 +1,5 @@
 // The fuzz harness's stand-in for Node-API values: typed arrays and numbers passed to the addon's
-// wrappers (offload.c) exactly as JS would, without a JS engine.
+// wrappers (offload_*.c) exactly as JS would, without a JS engine.
 #ifndef VXS_FUZZ_SHIM_H
 #define VXS_FUZZ_SHIM_H
 

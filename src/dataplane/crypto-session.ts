@@ -3,11 +3,12 @@
 import { loadNative, type CryptoState, type NativeAddon } from "../io/native.js";
 import type { RxBatch } from "../io/batch.js";
 import type { Peer, PeerTable } from "../switch/peer-table.js";
+import { CIPHER_AES_256_GCM, CIPHER_CHACHA20_POLY1305, CRYPTO_OPEN_RESULTS, TUNNEL_KIND_GRE, TUNNEL_KIND_VXLAN } from "../io/native-abi.js";
 import { DropReason, type DirectionStats } from "./stats.js";
 
 export { SEALED_HEADER_LEN as CRYPTO_HEADER_LEN, SEALED_TAG_LEN as CRYPTO_TAG_LEN } from "../wire/sealed.js";
 /** The cipher ids in key derivation and in the native state. */
-export const CIPHERS = { "chacha20-poly1305": 1, "aes-256-gcm": 2 } as const;
+export const CIPHERS = { "chacha20-poly1305": CIPHER_CHACHA20_POLY1305, "aes-256-gcm": CIPHER_AES_256_GCM } as const;
 export type CipherName = keyof typeof CIPHERS;
 /** The faster of the two on our machines (AES-NI/VAES): docs/ENCRYPTION.md, "Ciphers". Both ends must agree. */
 export const DEFAULT_CIPHER: CipherName = "aes-256-gcm";
@@ -25,7 +26,7 @@ export interface CryptoOptions {
   segments?: readonly number[];
 }
 
-/** Open results in the order of native/crypto.h's vxs_open_result. */
+/** Open results in the order of native/abi.h's vxs_open_result (CRYPTO_OPEN_RESULTS of them). */
 const OPEN_DROPS = [-1, DropReason.authFailed, DropReason.replayed, DropReason.truncated, DropReason.staleKey];
 
 export class CryptoSession {
@@ -70,14 +71,14 @@ export class CryptoSession {
 
   /** An opener for one receive batch size. */
   opener(batchSize: number, kind: "vxlan" | "gre"): CryptoOpener {
-    return new CryptoOpener(this, this.addon, this.state, batchSize, kind === "gre" ? 1 : 0);
+    return new CryptoOpener(this, this.addon, this.state, batchSize, kind === "gre" ? TUNNEL_KIND_GRE : TUNNEL_KIND_VXLAN);
   }
 }
 
 /** Opens a receive batch in place before decapsulation; what fails is counted, never delivered. */
 export class CryptoOpener {
   private readonly slots: Int32Array;
-  private readonly results = new Float64Array(OPEN_DROPS.length);
+  private readonly results = new Float64Array(CRYPTO_OPEN_RESULTS);
 
   constructor(
     private readonly session: CryptoSession,

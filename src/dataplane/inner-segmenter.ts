@@ -2,6 +2,7 @@
 import { ETHERTYPE_IPV4, ETHERTYPE_IPV6 } from "../wire/ethernet.js";
 import { IPPROTO_TCP } from "../wire/ip.js";
 import { VIRTIO_NET_HDR_GSO_TCPV4, VIRTIO_NET_HDR_GSO_TCPV6, VIRTIO_NET_HDR_LEN, writeVirtioNetHdr } from "../wire/virtio-net.js";
+import { TSO_MAX_SEGMENTS_PER_MESSAGE, TSO_MIN_MSS } from "../io/native-abi.js";
 import { SegmentScratch } from "./offload.js";
 
 /**
@@ -23,8 +24,8 @@ export class InnerSegmenter {
   constructor(private readonly linkFrame: number) {
     const bytes = SegmentScratch.bytesFor(1);
     this.scratch = new SegmentScratch(Buffer.alloc(bytes), 0, bytes);
-    this.maxMessage = 64 * linkFrame;
-    const most = Math.ceil(65535 / 48) + 1;
+    this.maxMessage = TSO_MAX_SEGMENTS_PER_MESSAGE * linkFrame;
+    const most = Math.ceil(65535 / TSO_MIN_MSS) + 1;
     this.offsets = new Uint32Array(most);
     this.lengths = new Uint32Array(most);
   }

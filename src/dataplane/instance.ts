@@ -22,7 +22,7 @@ import { GreEncap } from "./gre-encap.js";
 import { LearnedPeers, type LearnedPeerCounters } from "./learned-peers.js";
 import type { MembershipReport } from "./membership-report.js";
 import type { Observers } from "./observers.js";
-import { describeOffloads, TapOffloadProbe } from "./offload.js";
+import { describeOffloads, TapOffloadProbe } from "../io/tap-offloads.js";
 import type { SwitchSpec } from "./spec.js";
 import type { DataplaneStats } from "./stats.js";
 import type { InstanceStatus } from "./status.js";

@@ -1,8 +1,7 @@
 // Frames bound for local ports: zero-copy where the frame can be written as it lies, a copy otherwise.
 import { TxBatch } from "../io/batch.js";
 import { insertVlanTag } from "../wire/ethernet.js";
-import { VIRTIO_NET_HDR_LEN } from "../wire/virtio-net.js";
-import { shiftVnetHeader } from "./offload.js";
+import { VIRTIO_NET_HDR_LEN, shiftVnetHeader } from "../wire/virtio-net.js";
 import type { PortTable } from "../switch/tables.js";
 import type { FramePort } from "../io/tap-device.js";
 

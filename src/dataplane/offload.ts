@@ -1,140 +1,16 @@
-// TAP offloads: probe IFF_VNET_HDR + TUNSETOFFLOAD at start (falling back per feature), and the
-// per-loop state of the native TSO split (egress) and GRO coalescing (ingress).
+// The loops' side of the native TAP offloads: the per-loop state of the TSO split (egress) and of
+// GRO coalescing (ingress). Probing the TAP is src/io/tap-offloads.ts's; the numbers shared with
+// the addon are src/io/native-abi.ts's.
 import type { RxBatch } from "../io/batch.js";
+import { GRO_PAD, GRO_RECORD, MAX_SUPER_FRAME, TSO_ENCAP_MAX } from "../io/native-abi.js";
 import { loadNative, type NativeAddon } from "../io/native.js";
-import { TapDevice, TunOffload } from "../io/tap-device.js";
-import { VIRTIO_NET_HDR_F_NEEDS_CSUM, VIRTIO_NET_HDR_LEN } from "../wire/virtio-net.js";
+import { TAP_SUPER_FRAME } from "../io/tap-offloads.js";
+import { VIRTIO_NET_HDR_LEN } from "../wire/virtio-net.js";
 
-/** What the TAPs deliver and accept; `status` shows it. */
-export interface TapOffloads {
-  /** Frames carry a 10-byte virtio-net header (IFF_VNET_HDR). */
-  tapVnetHdr: boolean;
-  /** The kernel hands frames with partial checksums (TUN_F_CSUM). */
-  csum: boolean;
-  /** TCP super-frames up to 64 KiB (TUN_F_TSO4 / TUN_F_TSO6), split in egress. */
-  tso4: boolean;
-  tso6: boolean;
-  /** UDP super-frames (TUN_F_USO4|USO6, Linux >= 6.2). */
-  uso: boolean;
-}
-
-export const NO_OFFLOADS: TapOffloads = { tapVnetHdr: false, csum: false, tso4: false, tso6: false, uso: false };
-
-/** Largest super-frame the coalescer builds: an Ethernet header and a 64 KiB IP packet. */
-export const MAX_SUPER_FRAME = 14 + 65535;
-/** Room for a frame read from a TAP with TSO: GRO-built skbs may reach 64 KiB of IP plus tags. */
-export const TAP_SUPER_FRAME = MAX_SUPER_FRAME + 64;
-
-/** Free bytes the native coalescer leaves in front of each output vnet header (room for a VLAN tag). */
-const GRO_PAD = 4;
-/** Numbers per groCoalesce output record. */
-export const GRO_RECORD = 6;
-/**
- * groCoalesce's encapLen for GRE: each packet's header length comes from its flags, and only
- * packets without checksum (and version 0, protocol 0x6558, no routing) are merged.
- */
-export const GRO_ENCAP_GRE = 255;
 /** Messages tsoSplit may return for one super-frame (64 KiB at a 1-byte MSS, 64 per message). */
 const TSO_MAX_MESSAGES = 1100;
 /** Largest UDP payload of one UDP_SEGMENT send: 65535 - IP header - UDP header. */
 export const maxGsoMessage = (family: 4 | 6): number => (family === 4 ? 65535 - 20 - 8 : 65535 - 8);
-
-// TUNSETOFFLOAD combinations from most to least; the kernel refuses bits it does not know (EINVAL).
-const OFFLOAD_STEPS: { flags: number; tso: boolean; uso: boolean }[] = [
-  { flags: TunOffload.CSUM | TunOffload.TSO4 | TunOffload.TSO6 | TunOffload.TSO_ECN | TunOffload.USO4 | TunOffload.USO6, tso: true, uso: true },
-  { flags: TunOffload.CSUM | TunOffload.TSO4 | TunOffload.TSO6 | TunOffload.TSO_ECN, tso: true, uso: false },
-  { flags: TunOffload.CSUM | TunOffload.TSO4 | TunOffload.TSO6, tso: true, uso: false },
-  { flags: TunOffload.CSUM, tso: false, uso: false },
-];
-
-/**
- * Opens a TAP with IFF_VNET_HDR and the most offloads the kernel accepts; `enabled` false (or a
- * kernel without IFF_VNET_HDR) gives a plain TAP. Never fails for an offload alone.
- */
-export function openTapWithOffloads(name: string, enabled: boolean): { device: TapDevice; offloads: TapOffloads } {
-  if (!enabled) return { device: TapDevice.open(name, { vnetHdr: false }), offloads: { ...NO_OFFLOADS } };
-  let device: TapDevice;
-  try {
-    device = TapDevice.open(name, { vnetHdr: true });
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== "EINVAL") throw err;
-    return { device: TapDevice.open(name, { vnetHdr: false }), offloads: { ...NO_OFFLOADS } };
-  }
-  for (const step of OFFLOAD_STEPS) {
-    try {
-      device.setOffload(step.flags);
-      return { device, offloads: { tapVnetHdr: true, csum: true, tso4: step.tso, tso6: step.tso, uso: step.uso } };
-    } catch {
-      // Try the next, smaller combination.
-    }
-  }
-  return { device, offloads: { tapVnetHdr: true, csum: false, tso4: false, tso6: false, uso: false } };
-}
-
-/**
- * Opens a switch's TAPs alike: the first probes what the kernel offers, the others must get the
- * same (the ingress loop writes one format to every TAP).
- */
-export class TapOffloadProbe {
-  offloads: TapOffloads = { ...NO_OFFLOADS };
-  private opened = 0;
-
-  constructor(private readonly enabled: boolean) {}
-
-  open(name: string): TapDevice {
-    const { device, offloads } = openTapWithOffloads(name, this.opened === 0 ? this.enabled : this.offloads.tapVnetHdr);
-    if (this.opened > 0 && describeOffloads(offloads) !== describeOffloads(this.offloads)) {
-      device.close();
-      throw new Error(`TAP ${name} got offloads "${describeOffloads(offloads)}", unlike the first TAP ("${describeOffloads(this.offloads)}"); start with offloads off (--no-offloads)`);
-    }
-    this.offloads = offloads;
-    this.opened++;
-    return device;
-  }
-
-  /** Slot size for TAP reads: room for the headroom, the virtio-net header and a super-frame (TSO/USO) or maxFrame. */
-  tapSlotSize(headroom: number, maxFrame: number): number {
-    const o = this.offloads;
-    const frame = o.tso4 || o.tso6 || o.uso ? TAP_SUPER_FRAME : maxFrame;
-    return headroom + (o.tapVnetHdr ? VIRTIO_NET_HDR_LEN : 0) + frame + 4;
-  }
-}
-
-/** "vnet-hdr csum tso4 tso6 uso" / "none", for the log and `status`. */
-export function describeOffloads(o: TapOffloads): string {
-  const on = (["tapVnetHdr", "csum", "tso4", "tso6", "uso"] as const).filter((k) => o[k]).map((k) => (k === "tapVnetHdr" ? "vnet-hdr" : k));
-  return on.length === 0 ? "none" : on.join(" ");
-}
-
-/**
- * Moves a virtio-net header `delta` bytes (a VLAN tag stripped: +4, inserted: -4) along with
- * its frame, fixing csum_start and hdr_len, which count from the frame's first byte. Never throws
- * (it runs inside the poll callback): offsets a hostile or broken sender made too small or too
- * large are clamped to 0..65535, and the frame is then refused downstream with a counted reason
- * (tsoSplit's csum_start check -> badOffload; the kernel's TAP write check -> writeErrors).
- */
-export function shiftVnetHeader(buf: Buffer, from: number, delta: number): void {
-  const flags = buf[from]!;
-  const gsoType = buf[from + 1]!;
-  const hdrLen = buf.readUInt16LE(from + 2);
-  const gsoSize = buf.readUInt16LE(from + 4);
-  const csumStart = buf.readUInt16LE(from + 6);
-  const csumOffset = buf.readUInt16LE(from + 8);
-  const to = from + delta;
-  buf[to] = flags;
-  buf[to + 1] = gsoType;
-  putU16LE(buf, to + 2, hdrLen === 0 ? 0 : hdrLen - delta);
-  putU16LE(buf, to + 4, gsoSize);
-  putU16LE(buf, to + 6, (flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) === 0 ? csumStart : csumStart - delta);
-  putU16LE(buf, to + 8, csumOffset);
-}
-
-/** Stores v clamped to 0..65535, little-endian, without the range check that writeUInt16LE throws from. */
-function putU16LE(buf: Buffer, at: number, v: number): void {
-  const c = v < 0 ? 0 : v > 0xffff ? 0xffff : v;
-  buf[at] = c & 0xff;
-  buf[at + 1] = c >>> 8;
-}
 
 /**
  * Egress scratch: the tail of the TAP loop's slab (so one TxBatch covers plain frames and
@@ -142,7 +18,7 @@ function putU16LE(buf: Buffer, at: number, v: number): void {
  */
 export class SegmentScratch {
   /** The encapsulation header copied in front of each segment, at [0, length). */
-  readonly template = Buffer.alloc(32);
+  readonly template = Buffer.alloc(TSO_ENCAP_MAX);
   /** tsoSplit's output: offset, length, segment size per message. */
   readonly messages = new Uint32Array(3 * TSO_MAX_MESSAGES);
   private pos: number;

@@ -3,6 +3,8 @@ import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 
+import { checkNativeAbi } from "./native-abi.js";
+
 /** An opaque handle returned by `pollStart`. */
 export type PollHandle = object;
 
@@ -99,7 +101,9 @@ export interface NativeAddon {
   greSend(fd: number, slab: Buffer, offsets: Uint32Array, lengths: Uint32Array,
           dstAddrs: Uint8Array, count: number, sockState: Int32Array, status: Uint8Array): number;
   ioCounters(): NativeIoCounters;
-  // Offloads in software (native/offload.c). Frames read from a TAP with IFF_VNET_HDR lie
+  /** The numbers of native/abi.h by name (checked against src/io/native-abi.ts at load). */
+  readonly abi: Readonly<Record<string, number>>;
+  // Offloads in software (native/offload_csum.c, offload_tso.c, offload_gro.c). Frames read from a TAP with IFF_VNET_HDR lie
   // behind a 10-byte virtio-net header.
   /**
    * Finishes the partial checksum of every non-GSO NEEDS_CSUM frame of a TAP batch (clears the
@@ -169,7 +173,10 @@ export const native: NativeAddon = new Proxy({} as NativeAddon, {
   },
 });
 
-/** Loads the addon once; throws an actionable error when it has not been built. */
+/**
+ * Loads the addon once; throws an actionable error when it has not been built or was built with
+ * other shared constants than this TypeScript (native-abi.ts).
+ */
 export function loadNative(): NativeAddon {
   if (loaded) return loaded;
   const paths = candidates();
@@ -180,6 +187,8 @@ export function loadNative(): NativeAddon {
     );
   }
   const require = createRequire(import.meta.url);
-  loaded = require(path) as NativeAddon;
+  const addon = require(path) as NativeAddon;
+  checkNativeAbi(addon.abi, `at ${path}`);
+  loaded = addon;
   return loaded;
 }

@@ -1,7 +1,6 @@
 // GRE header (RFC 2784, keys and sequence numbers RFC 2890): flags, protocol type, optional checksum, key, sequence.
 import { get16, get32, put16, put32 } from "./bytes.js";
 import { checksumAdd, checksumIsValid, finishChecksum } from "./checksum.js";
-import { assertWire } from "./error.js";
 
 export const GRE_FLAGS = 0;
 export const GRE_PROTOCOL = 2;
@@ -159,94 +158,3 @@ export function fillGreChecksum(buf: Buffer, off: number, len: number): void {
   put16(buf, off + 4, 0);
   put16(buf, off + 4, finishChecksum(checksumAdd(buf, off, len)));
 }
-
-export class GreView {
-  constructor(
-    readonly buf: Buffer,
-    readonly offset: number,
-    readonly length: number,
-  ) {}
-
-  static checked(buf: Buffer, offset: number, length: number): GreView {
-    assertWire(checkGre(buf, offset, length), "GRE header", offset);
-    return new GreView(buf, offset, length);
-  }
-
-  check(): GreReason | null {
-    return checkGre(this.buf, this.offset, this.length);
-  }
-
-  get flags(): number {
-    return greFlags(this.buf, this.offset);
-  }
-  get version(): number {
-    return greVersion(this.buf, this.offset);
-  }
-  get protocol(): number {
-    return greProtocol(this.buf, this.offset);
-  }
-  get hasChecksum(): boolean {
-    return (this.flags & GRE_FLAG_C) !== 0;
-  }
-  get hasKey(): boolean {
-    return (this.flags & GRE_FLAG_K) !== 0;
-  }
-  get hasSeq(): boolean {
-    return (this.flags & GRE_FLAG_S) !== 0;
-  }
-  /** The checksum field, or null when C is clear. */
-  get checksum(): number | null {
-    return this.hasChecksum ? greChecksum(this.buf, this.offset) : null;
-  }
-  get key(): number | null {
-    return this.hasKey ? greKey(this.buf, this.offset) : null;
-  }
-  get seq(): number | null {
-    return this.hasSeq ? greSeq(this.buf, this.offset) : null;
-  }
-  get headerLength(): number {
-    return greHeaderLength(this.flags);
-  }
-  get payloadOffset(): number {
-    return this.offset + this.headerLength;
-  }
-  get payloadLength(): number {
-    return this.length - this.headerLength;
-  }
-}
-
-/** A GRE header's meaning; checksum says whether one is present (a parsed one has been verified). */
-export interface GreRepr {
-  protocol: number;
-  checksum: boolean;
-  key: number | null;
-  seq: number | null;
-}
-
-export const GreRepr = {
-  parse(buf: Buffer, off: number, len: number): GreRepr {
-    assertWire(checkGre(buf, off, len), "GRE header", off);
-    const flags = greFlags(buf, off);
-    return {
-      protocol: greProtocol(buf, off),
-      checksum: (flags & GRE_FLAG_C) !== 0,
-      key: (flags & GRE_FLAG_K) !== 0 ? greKey(buf, off) : null,
-      seq: (flags & GRE_FLAG_S) !== 0 ? greSeq(buf, off) : null,
-    };
-  },
-  headerLength(repr: GreRepr): number {
-    return greHeaderLength(greFlagsFor(GreRepr.options(repr)));
-  },
-  options(repr: GreRepr): GreOptions {
-    return {
-      checksum: repr.checksum,
-      key: repr.key ?? undefined,
-      seq: repr.seq ?? undefined,
-      protocol: repr.protocol,
-    };
-  },
-  /** Writes the header in front of a payload of payloadLen bytes already in place; returns its length. */
-  emit(repr: GreRepr, buf: Buffer, off: number, payloadLen: number): number {
-    return writeGreHeader(buf, off, GreRepr.options(repr), payloadLen);
-  },
-};

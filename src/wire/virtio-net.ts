@@ -1,7 +1,6 @@
 // struct virtio_net_hdr (little-endian, as a TAP with IFF_VNET_HDR delivers it on x86): offload metadata in front of a frame.
 import { get16le, put16, put16le } from "./bytes.js";
 import { checksumAdd, finishChecksum } from "./checksum.js";
-import { assertWire } from "./error.js";
 
 export const VNET_FLAGS = 0;
 export const VNET_GSO_TYPE = 1;
@@ -144,111 +143,32 @@ export function completePartialChecksum(buf: Buffer, frameOff: number, frameLen:
   put16(buf, start + csumOffset, finishChecksum(checksumAdd(buf, start, frameLen - csumStart)) || 0xffff);
 }
 
-export class VirtioNetHdrView {
-  constructor(
-    readonly buf: Buffer,
-    readonly offset: number,
-    readonly length: number,
-    readonly hdrSize: number = VIRTIO_NET_HDR_LEN,
-  ) {}
-
-  static checked(buf: Buffer, offset: number, length: number, hdrSize = VIRTIO_NET_HDR_LEN): VirtioNetHdrView {
-    assertWire(checkVirtioNetHdr(buf, offset, length, hdrSize), "virtio-net header", offset);
-    return new VirtioNetHdrView(buf, offset, length, hdrSize);
-  }
-
-  check(): VirtioNetReason | null {
-    return checkVirtioNetHdr(this.buf, this.offset, this.length, this.hdrSize);
-  }
-
-  get flags(): number {
-    return vnetFlags(this.buf, this.offset);
-  }
-  set flags(flags: number) {
-    setVnetFlags(this.buf, this.offset, flags);
-  }
-  get gsoType(): number {
-    return vnetGsoType(this.buf, this.offset);
-  }
-  set gsoType(gsoType: number) {
-    setVnetGsoType(this.buf, this.offset, gsoType);
-  }
-  get hdrLen(): number {
-    return vnetHdrLen(this.buf, this.offset);
-  }
-  set hdrLen(hdrLen: number) {
-    setVnetHdrLen(this.buf, this.offset, hdrLen);
-  }
-  get gsoSize(): number {
-    return vnetGsoSize(this.buf, this.offset);
-  }
-  set gsoSize(gsoSize: number) {
-    setVnetGsoSize(this.buf, this.offset, gsoSize);
-  }
-  get csumStart(): number {
-    return vnetCsumStart(this.buf, this.offset);
-  }
-  set csumStart(start: number) {
-    setVnetCsumStart(this.buf, this.offset, start);
-  }
-  get csumOffset(): number {
-    return vnetCsumOffset(this.buf, this.offset);
-  }
-  set csumOffset(offset: number) {
-    setVnetCsumOffset(this.buf, this.offset, offset);
-  }
-  /** Only meaningful with a 12-byte header. */
-  get numBuffers(): number {
-    return this.hdrSize >= VIRTIO_NET_HDR_MRG_LEN ? vnetNumBuffers(this.buf, this.offset) : 0;
-  }
-  get needsChecksum(): boolean {
-    return (this.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) !== 0;
-  }
-  get dataValid(): boolean {
-    return (this.flags & VIRTIO_NET_HDR_F_DATA_VALID) !== 0;
-  }
-  get isGso(): boolean {
-    return (this.gsoType & ~VIRTIO_NET_HDR_GSO_ECN) !== VIRTIO_NET_HDR_GSO_NONE;
-  }
-  get frameOffset(): number {
-    return this.offset + this.hdrSize;
-  }
-  get frameLength(): number {
-    return this.length - this.hdrSize;
-  }
+/**
+ * Moves a virtio-net header `delta` bytes (a VLAN tag stripped: +4, inserted: -4) along with
+ * its frame, fixing csum_start and hdr_len, which count from the frame's first byte. Never throws
+ * (it runs inside the poll callback): offsets a hostile or broken sender made too small or too
+ * large are clamped to 0..65535, and the frame is then refused downstream with a counted reason
+ * (tsoSplit's csum_start check -> badOffload; the kernel's TAP write check -> writeErrors).
+ */
+export function shiftVnetHeader(buf: Buffer, from: number, delta: number): void {
+  const flags = buf[from]!;
+  const gsoType = buf[from + 1]!;
+  const hdrLen = buf.readUInt16LE(from + 2);
+  const gsoSize = buf.readUInt16LE(from + 4);
+  const csumStart = buf.readUInt16LE(from + 6);
+  const csumOffset = buf.readUInt16LE(from + 8);
+  const to = from + delta;
+  buf[to] = flags;
+  buf[to + 1] = gsoType;
+  putU16LE(buf, to + 2, hdrLen === 0 ? 0 : hdrLen - delta);
+  putU16LE(buf, to + 4, gsoSize);
+  putU16LE(buf, to + 6, (flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) === 0 ? csumStart : csumStart - delta);
+  putU16LE(buf, to + 8, csumOffset);
 }
 
-export interface VirtioNetHdrRepr {
-  flags: number;
-  gsoType: number;
-  hdrLen: number;
-  gsoSize: number;
-  csumStart: number;
-  csumOffset: number;
-  /** Present with a 12-byte header. */
-  numBuffers: number | null;
+/** Stores v clamped to 0..65535, little-endian, without the range check that writeUInt16LE throws from. */
+function putU16LE(buf: Buffer, at: number, v: number): void {
+  const c = v < 0 ? 0 : v > 0xffff ? 0xffff : v;
+  buf[at] = c & 0xff;
+  buf[at + 1] = c >>> 8;
 }
-
-export const VirtioNetHdrRepr = {
-  parse(buf: Buffer, off: number, len: number, hdrSize = VIRTIO_NET_HDR_LEN): VirtioNetHdrRepr {
-    assertWire(checkVirtioNetHdr(buf, off, len, hdrSize), "virtio-net header", off);
-    return {
-      flags: vnetFlags(buf, off),
-      gsoType: vnetGsoType(buf, off),
-      hdrLen: vnetHdrLen(buf, off),
-      gsoSize: vnetGsoSize(buf, off),
-      csumStart: vnetCsumStart(buf, off),
-      csumOffset: vnetCsumOffset(buf, off),
-      numBuffers: hdrSize >= VIRTIO_NET_HDR_MRG_LEN ? vnetNumBuffers(buf, off) : null,
-    };
-  },
-  headerLength(repr: VirtioNetHdrRepr): number {
-    return repr.numBuffers === null ? VIRTIO_NET_HDR_LEN : VIRTIO_NET_HDR_MRG_LEN;
-  },
-  emit(repr: VirtioNetHdrRepr, buf: Buffer, off: number): number {
-    writeVirtioNetHdr(buf, off, repr.flags, repr.gsoType, repr.hdrLen, repr.gsoSize, repr.csumStart, repr.csumOffset);
-    if (repr.numBuffers === null) return VIRTIO_NET_HDR_LEN;
-    put16le(buf, off + VNET_NUM_BUFFERS, repr.numBuffers);
-    return VIRTIO_NET_HDR_MRG_LEN;
-  },
-};

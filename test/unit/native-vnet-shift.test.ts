@@ -1,7 +1,7 @@
 // shiftVnetHeader runs inside the poll callback: no header a TAP hands over may make it throw
 // (issue 10: hdr_len/csum_start below 4 threw from writeUInt16LE and killed the process).
 import { describe, expect, it } from "vitest";
-import { shiftVnetHeader } from "../../src/dataplane/offload.js";
+import { shiftVnetHeader } from "../../src/wire/virtio-net.js";
 import { VIRTIO_NET_HDR_F_NEEDS_CSUM, VIRTIO_NET_HDR_GSO_TCPV4, writeVirtioNetHdr } from "../../src/wire/virtio-net.js";
 import { gsoFrame, pattern, tcpFrame } from "../helpers/offload-frames.js";
 import { buildOffloadRig } from "../helpers/offload-rig.js";

@@ -3,7 +3,8 @@
 import { describe, expect, it } from "vitest";
 import { RxBatch } from "../../../src/io/batch.js";
 import { loadNative } from "../../../src/io/native.js";
-import { GRO_ENCAP_GRE, GRO_RECORD, GroCoalescer, maxGsoMessage } from "../../../src/dataplane/offload.js";
+import { GroCoalescer, maxGsoMessage } from "../../../src/dataplane/offload.js";
+import { GRO_ENCAP_GRE, GRO_RECORD } from "../../../src/io/native-abi.js";
 import { ipv4ChecksumIsValid } from "../../../src/wire/ipv4.js";
 import { tcpChecksumIsValid } from "../../../src/wire/tcp.js";
 import { udpChecksumIsValid } from "../../../src/wire/udp.js";

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { WireError } from "../../../src/wire/error.js";
+import { assertWire, WireError } from "../../../src/wire/error.js";
 import {
   checkGre, checkGreTeb, GRE_FLAG_C, GRE_FLAG_K, GRE_FLAG_S, GRE_PROTO_IPV4, GRE_PROTO_TEB, greChecksum, greFlags,
-  greFlagsFor, greHeaderLength, greHeaderLengthFor, greKey, greKeyOffset, GreReason, GreRepr, greProtocol, greSeq,
-  greSeqOffset, greVersion, GreView, setGreKey, setGreSeq, writeGreHeader,
+  greFlagsFor, greHeaderLength, greHeaderLengthFor, greKey, greKeyOffset, GreReason, greProtocol, greSeq,
+  greSeqOffset, greVersion, setGreKey, setGreSeq, writeGreHeader,
 } from "../../../src/wire/gre.js";
 import { GRE_ICMP } from "./vectors.js";
 
@@ -95,34 +95,43 @@ describe("GRE header", () => {
   });
 });
 
-describe("GreView and GreRepr", () => {
-  it("shows optional fields as null when absent", () => {
-    const view = GreView.checked(Buffer.from("00006558", "hex"), 0, 4);
-    expect([view.checksum, view.key, view.seq, view.headerLength]).toEqual([null, null, null, 4]);
+describe("GRE header as a whole", () => {
+  it("has no optional fields when C, K and S are clear", () => {
+    const buf = Buffer.from("00006558", "hex");
+    expect(checkGre(buf, 0, 4)).toBeNull();
+    expect(greFlags(buf, 0) & (GRE_FLAG_C | GRE_FLAG_K | GRE_FLAG_S)).toBe(0);
+    expect(greHeaderLength(greFlags(buf, 0))).toBe(4);
   });
 
   it("shows where the inner frame starts", () => {
-    const view = new GreView(GRE_ICMP, GRE, GRE_LEN);
-    expect(view.check()).toBeNull();
-    expect([view.hasChecksum, view.hasKey, view.hasSeq]).toEqual([true, true, true]);
-    expect([view.checksum, view.key, view.seq]).toEqual([0x3ad0, 42, 1]);
-    expect(view.payloadOffset).toBe(50);
-    expect(view.payloadLength).toBe(50);
+    expect(checkGre(GRE_ICMP, GRE, GRE_LEN)).toBeNull();
+    const flags = greFlags(GRE_ICMP, GRE);
+    expect([flags & GRE_FLAG_C, flags & GRE_FLAG_K, flags & GRE_FLAG_S]).toEqual([GRE_FLAG_C, GRE_FLAG_K, GRE_FLAG_S]);
+    expect([greChecksum(GRE_ICMP, GRE), greKey(GRE_ICMP, GRE), greSeq(GRE_ICMP, GRE)]).toEqual([0x3ad0, 42, 1]);
+    expect(GRE + greHeaderLength(flags)).toBe(50);
+    expect(GRE_LEN - greHeaderLength(flags)).toBe(50);
   });
 
-  it("parses the vector and emits the same bytes", () => {
-    const repr = GreRepr.parse(GRE_ICMP, GRE, GRE_LEN);
-    expect(repr).toEqual({ protocol: GRE_PROTO_TEB, checksum: true, key: 42, seq: 1 });
-    expect(GreRepr.headerLength(repr)).toBe(16);
+  it("reads the vector's options and writes the same bytes from them", () => {
+    const flags = greFlags(GRE_ICMP, GRE);
+    const opts = {
+      protocol: greProtocol(GRE_ICMP, GRE),
+      checksum: (flags & GRE_FLAG_C) !== 0,
+      key: (flags & GRE_FLAG_K) !== 0 ? greKey(GRE_ICMP, GRE) : undefined,
+      seq: (flags & GRE_FLAG_S) !== 0 ? greSeq(GRE_ICMP, GRE) : undefined,
+    };
+    expect(opts).toEqual({ protocol: GRE_PROTO_TEB, checksum: true, key: 42, seq: 1 });
+    expect(greHeaderLengthFor(opts)).toBe(16);
     const buf = Buffer.from(GRE_ICMP.subarray(GRE));
     buf.fill(0, 0, 16);
-    expect(GreRepr.emit(repr, buf, 0, GRE_LEN - 16)).toBe(16);
+    expect(writeGreHeader(buf, 0, opts, GRE_LEN - 16)).toBe(16);
     expect(buf).toEqual(GRE_ICMP.subarray(GRE));
   });
 
   it("refuses a bad checksum with a WireError", () => {
     const buf = Buffer.from(GRE_ICMP.subarray(GRE));
     buf[20] ^= 0x80;
-    expect(() => GreRepr.parse(buf, 0, buf.length)).toThrow(WireError);
+    expect(checkGre(buf, 0, buf.length)).toBe(GreReason.badChecksum);
+    expect(() => assertWire(checkGre(buf, 0, buf.length), "GRE header", 0)).toThrow(WireError);
   });
 });
