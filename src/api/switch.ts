@@ -8,7 +8,7 @@ import { applyStaticFdb, Reloader, type ReloadResult } from "../control/reload.j
 import { SwitchInstance } from "../dataplane/instance.js";
 import type { InstanceStatus } from "../dataplane/status.js";
 import type { DebugView } from "../debug/trace-view.js";
-import { macFromString } from "../wire/mac.js";
+import { parseMac } from "../wire/mac.js";
 import { fdbRows, type FdbRow } from "./fdb-rows.js";
 import { switchCounters, type SwitchCounters } from "./counters.js";
 
@@ -100,12 +100,12 @@ export class Switch {
 
   /** A static entry: MAC ("aa:bb:cc:dd:ee:ff") in segment vni behind a peer address (unicast only if it is no peer yet) or a TAP. */
   addFdbEntry(vni: number, mac: string, target: FdbTarget): void {
-    this.instance.addStaticEntry(vni, macFromString(mac), target.dst, target.dev);
+    this.instance.addStaticEntry(vni, parseMac(mac), target.dst, target.dev);
   }
 
   /** Removes one entry, static or learned; false when there was none. */
   removeFdbEntry(vni: number, mac: string): boolean {
-    return this.instance.removeFdbEntry(vni, macFromString(mac));
+    return this.instance.removeFdbEntry(vni, parseMac(mac));
   }
 
   /** Forgets every learned entry (static ones stay); returns how many went. */

@@ -14,7 +14,7 @@ import { runCapture, type CaptureFlags } from "./capture.js";
 import { runTrace, type TraceFlags } from "./trace.js";
 import { UsageError } from "./usage-error.js";
 import { DEFAULT_CONTROL_PATH } from "../control/control-server.js";
-import { macFromString } from "../wire/mac.js";
+import { parseMac } from "../wire/mac.js";
 
 /** Exit codes as iproute2 and most Unix tools use them. */
 const EXIT_RUNTIME = 1;
@@ -31,7 +31,7 @@ function integer(name: string, min: number, max: number) {
 
 function macAddress(value: string): string {
   try {
-    macFromString(value);
+    parseMac(value);
   } catch {
     throw new InvalidArgumentError(`"${value}" is not a MAC address (six hex pairs, e.g. 52:54:00:12:34:56)`);
   }

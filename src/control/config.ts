@@ -6,7 +6,7 @@ import { z } from "zod";
 import { formatConfigPath } from "./config-path.js";
 import { nonDecimalNumbers } from "./yaml-numbers.js";
 import { tryParseListenAddress } from "./listen-address.js";
-import { macFromString } from "../wire/mac.js";
+import { parseMac } from "../wire/mac.js";
 import { VXLAN_PORT } from "../wire/vxlan.js";
 import { DEFAULT_AGEING_MS, DEFAULT_MAX_ENTRIES } from "../switch/fdb.js";
 import { DEFAULT_BATCH } from "../io/batch.js";
@@ -59,7 +59,7 @@ export const SegmentSchema = z.object({
 
 const macAddress = z.string().refine((s) => {
   try {
-    macFromString(s);
+    parseMac(s);
     return true;
   } catch {
     return false;

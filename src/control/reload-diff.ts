@@ -1,6 +1,6 @@
 // What a reload changes: the difference between the running configuration and the file's, or why it needs a restart.
 import type { Config } from "./config.js";
-import { macFromString } from "../wire/mac.js";
+import { parseMac } from "../wire/mac.js";
 
 export type StaticFdbEntry = Config["fdb"][number];
 
@@ -46,7 +46,7 @@ export function isEmptyDiff(d: ReloadDiff): boolean {
   return d.peersAdded.length + d.peersRemoved.length + d.fdbAdded.length + d.fdbRemoved.length === 0 && d.ageing === undefined;
 }
 
-const fdbKey = (e: StaticFdbEntry): string => `${e.vni}/${macFromString(e.mac)}`;
+const fdbKey = (e: StaticFdbEntry): string => `${e.vni}/${parseMac(e.mac)}`;
 const sameTarget = (a: StaticFdbEntry, b: StaticFdbEntry): boolean => a.dst === b.dst && a.dev === b.dev;
 
 /** The changes from `running` to `next` (both validated); throws ReloadRefused naming every key that needs a restart. */

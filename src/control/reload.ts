@@ -1,7 +1,7 @@
 // Reload: re-read the config file, refuse what does not validate or needs a restart, apply only the difference.
 import { ConfigError, loadConfigFile, type Config } from "./config.js";
 import { describeDiff, diffConfigs, emptyDiff, type ReloadDiff, type StaticFdbEntry } from "./reload-diff.js";
-import { macFromString } from "../wire/mac.js";
+import { parseMac } from "../wire/mac.js";
 
 /** What a reload changes in a running switch; SwitchInstance is one. */
 export interface ReloadTarget {
@@ -38,14 +38,14 @@ export function applyDiff(target: ReloadTarget, diff: ReloadDiff): ReloadResult 
   const next = (): string => lines[i++]!;
   for (const p of diff.peersRemoved) step(next(), () => target.removeFloodPeer(p));
   for (const p of diff.peersAdded) step(next(), () => target.addFloodPeer(p));
-  for (const e of diff.fdbRemoved) step(next(), () => target.removeFdbEntry(e.vni, macFromString(e.mac)));
+  for (const e of diff.fdbRemoved) step(next(), () => target.removeFdbEntry(e.vni, parseMac(e.mac)));
   for (const e of diff.fdbAdded) step(next(), () => addEntry(target, e));
   if (diff.ageing !== undefined) step(next(), () => target.setAgeing(diff.ageing!.to));
   return result;
 }
 
 function addEntry(target: ReloadTarget, e: StaticFdbEntry): void {
-  target.addStaticEntry(e.vni, macFromString(e.mac), e.dst, e.dev);
+  target.addStaticEntry(e.vni, parseMac(e.mac), e.dst, e.dev);
 }
 
 /** The static entries of a config, applied when the switch starts. */

@@ -9,10 +9,12 @@
 // inner packets is left to senders, which set DF on everything that matters (TCP, PMTU probes).
 import { internetChecksum } from "../wire/checksum.js";
 import { ETHERTYPE_IPV4, ETHERTYPE_IPV6, ETH_HEADER_LEN, TPID_8021AD, TPID_8021Q, VLAN_TAG_LEN } from "../wire/ethernet.js";
-import { ICMP_HEADER_LEN } from "../wire/icmp.js";
+import { ICMP_HEADER_LEN, icmpType } from "../wire/icmp.js";
 import { IPPROTO_ICMP, IPPROTO_ICMPV6 } from "../wire/ip.js";
-import { IPV4_FLAG_DF, IPV4_FRAG_OFFSET_MASK, IPV4_MIN_HEADER_LEN } from "../wire/ipv4.js";
-import { IPV6_HEADER_LEN, ipv6PseudoHeaderSum } from "../wire/ipv6.js";
+import {
+  IPV4_DST, IPV4_MIN_HEADER_LEN, IPV4_SRC, ipv4DontFragment, ipv4Dst, ipv4FragmentOffset, ipv4HeaderLength, ipv4Protocol, ipv4Src, ipv4Version, writeIpv4Header,
+} from "../wire/ipv4.js";
+import { IPV6_DST, IPV6_HEADER_LEN, IPV6_SRC, ipv6NextHeader, ipv6PseudoHeaderSum, ipv6Version, writeIpv6Header } from "../wire/ipv6.js";
 import type { PortTable } from "../switch/tables.js";
 
 /** RFC 1812 4.3.2.3: an ICMP error is at most 576 bytes of IP. */
@@ -146,32 +148,22 @@ function ipv4NotUnicast(first: number): boolean {
 }
 
 function buildIpv4(buf: Buffer, ip: number, ipLen: number, mtu: number, out: Buffer): number {
-  if (buf[ip]! >> 4 !== 4) return 0;
-  const ihl = (buf[ip]! & 0x0f) * 4;
+  if (ipv4Version(buf, ip) !== 4) return 0;
+  const ihl = ipv4HeaderLength(buf, ip);
   if (ihl < IPV4_MIN_HEADER_LEN || ihl > ipLen) return 0;
-  const frag = buf.readUInt16BE(ip + 6);
-  if ((frag & IPV4_FLAG_DF) === 0 || (frag & IPV4_FRAG_OFFSET_MASK) !== 0) return 0;
-  if (ipv4NotUnicast(buf[ip + 12]!) || ipv4NotUnicast(buf[ip + 16]!)) return 0;
+  if (!ipv4DontFragment(buf, ip) || ipv4FragmentOffset(buf, ip) !== 0) return 0;
+  if (ipv4NotUnicast(buf[ip + IPV4_SRC]!) || ipv4NotUnicast(buf[ip + IPV4_DST]!)) return 0;
   // Never an error about an error (RFC 1122 3.2.2): only echo and other queries are answered.
-  if (buf[ip + 9] === IPPROTO_ICMP) {
+  if (ipv4Protocol(buf, ip) === IPPROTO_ICMP) {
     if (ipLen < ihl + 1) return 0;
-    const t = buf[ip + ihl]!;
+    const t = icmpType(buf, ip + ihl);
     if (t === 3 || t === 4 || t === 5 || t === 11 || t === 12) return 0;
   }
   const quote = Math.min(ipLen, IPV4_ERROR_MAX - IPV4_MIN_HEADER_LEN - ICMP_HEADER_LEN);
   const o = ETH_HEADER_LEN;
-  const total = IPV4_MIN_HEADER_LEN + ICMP_HEADER_LEN + quote;
-  out[o] = 0x45;
-  out[o + 1] = TOS_INTERNETCONTROL;
-  out.writeUInt16BE(total, o + 2);
-  out.writeUInt32BE(0, o + 4);
-  out[o + 8] = REPLY_TTL;
-  out[o + 9] = IPPROTO_ICMP;
-  out.writeUInt16BE(0, o + 10);
-  buf.copy(out, o + 12, ip + 16, ip + 20);
-  buf.copy(out, o + 16, ip + 12, ip + 16);
-  out.writeUInt16BE(internetChecksum(out, o, IPV4_MIN_HEADER_LEN), o + 10);
-  const icmp = o + IPV4_MIN_HEADER_LEN;
+  // Back to the sender, from the address it sent to; no DF, ident 0 (RFC 1812 4.3.2.5: TOS 0xc0).
+  const reply = { tos: TOS_INTERNETCONTROL, ident: 0, dontFragment: false, ttl: REPLY_TTL, protocol: IPPROTO_ICMP, src: ipv4Dst(buf, ip), dst: ipv4Src(buf, ip) };
+  const icmp = o + writeIpv4Header(out, o, reply, ICMP_HEADER_LEN + quote);
   out[icmp] = ICMP_DEST_UNREACH;
   out[icmp + 1] = ICMP_FRAG_NEEDED;
   out.writeUInt16BE(0, icmp + 2);
@@ -179,24 +171,19 @@ function buildIpv4(buf: Buffer, ip: number, ipLen: number, mtu: number, out: Buf
   out.writeUInt16BE(Math.min(mtu, 0xffff), icmp + 6);
   buf.copy(out, icmp + ICMP_HEADER_LEN, ip, ip + quote);
   out.writeUInt16BE(internetChecksum(out, icmp, ICMP_HEADER_LEN + quote), icmp + 2);
-  return total;
+  return IPV4_MIN_HEADER_LEN + ICMP_HEADER_LEN + quote;
 }
 
 function buildIpv6(buf: Buffer, ip: number, ipLen: number, mtu: number, out: Buffer): number {
-  if (ipLen < IPV6_HEADER_LEN || buf[ip]! >> 4 !== 6) return 0;
+  if (ipLen < IPV6_HEADER_LEN || ipv6Version(buf, ip) !== 6) return 0;
   // Group or unspecified addresses: the answer would need a source address of our own.
-  if (buf[ip + 8] === 0xff || buf[ip + 24] === 0xff || isZero(buf, ip + 8) || isZero(buf, ip + 24)) return 0;
-  if (buf[ip + 6] === IPPROTO_ICMPV6 && ipLen > IPV6_HEADER_LEN && buf[ip + IPV6_HEADER_LEN]! < 128) return 0;
+  if (buf[ip + IPV6_SRC] === 0xff || buf[ip + IPV6_DST] === 0xff || isZero(buf, ip + IPV6_SRC) || isZero(buf, ip + IPV6_DST)) return 0;
+  if (ipv6NextHeader(buf, ip) === IPPROTO_ICMPV6 && ipLen > IPV6_HEADER_LEN && icmpType(buf, ip + IPV6_HEADER_LEN) < 128) return 0;
   const quote = Math.min(ipLen, IPV6_ERROR_MAX - IPV6_HEADER_LEN - ICMP_HEADER_LEN);
   const o = ETH_HEADER_LEN;
   const payload = ICMP_HEADER_LEN + quote;
-  out.writeUInt32BE(0x6000_0000, o);
-  out.writeUInt16BE(payload, o + 4);
-  out[o + 6] = IPPROTO_ICMPV6;
-  out[o + 7] = REPLY_TTL;
-  buf.copy(out, o + 8, ip + 24, ip + 40);
-  buf.copy(out, o + 24, ip + 8, ip + 24);
-  const icmp = o + IPV6_HEADER_LEN;
+  const reply = { trafficClass: 0, flowLabel: 0, nextHeader: IPPROTO_ICMPV6, hopLimit: REPLY_TTL, src: buf.subarray(ip + IPV6_DST, ip + IPV6_DST + 16), dst: buf.subarray(ip + IPV6_SRC, ip + IPV6_SRC + 16) };
+  const icmp = o + writeIpv6Header(out, o, reply, payload);
   out[icmp] = ICMPV6_PACKET_TOO_BIG;
   out[icmp + 1] = 0;
   out.writeUInt16BE(0, icmp + 2);

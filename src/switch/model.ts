@@ -103,7 +103,10 @@ export class SwitchModel {
     this.tables = { current: this.#compile() };
   }
 
-  /** Several changes, one new set of tables: the loops see all of them or none. */
+  /**
+   * Several changes, one new set of tables, published when fn returns (or throws: what was
+   * done before the throw is published then). The loops never see a part of the batch.
+   */
   batch<T>(change: () => T): T {
     this.#deferred++;
     try {
@@ -163,6 +166,8 @@ export class SwitchModel {
     if (t.trunk === (vlan === 0)) throw new Error(t.trunk ? `trunk TAP ${t.name} carries VLANs 1..4094, not untagged frames` : `TAP ${t.name} is an access port: VLAN ${vlan} needs a trunk TAP`);
     for (const p of this.#ports.values()) {
       if (p.tap === tap && p.vlan === vlan) throw new Error(`${vlan === 0 ? `TAP ${t.name}` : `VLAN ${vlan} of ${t.name}`} is already in segment ${p.segment}`);
+      // Two VLANs of one trunk in one segment would bridge the two VLANs together.
+      if (p.tap === tap && p.segment === segmentId) throw new Error(`${t.name} is already in segment ${segmentId} (VLAN ${p.vlan}); one VLAN per segment`);
     }
     const name = vlan === 0 ? t.name : `${t.name}.${vlan}`;
     const id = this.endpoints.addPort(name);

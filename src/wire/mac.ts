@@ -44,6 +44,3 @@ export function macFromBytes(bytes: Uint8Array, off = 0): number {
   for (let i = 0; i < MAC_LEN; i++) mac = mac * 256 + bytes[off + i];
   return mac;
 }
-
-/** The name src/control uses for parseMac. */
-export const macFromString = parseMac;

@@ -98,11 +98,12 @@ describe("SwitchModel", () => {
       expect(() => model.addPort(trunk, 1010)).toThrow(/trunk TAP vxs-trunk carries VLANs 1..4094, not untagged frames/);
     });
 
-    it("refuses a VLAN of a TAP in two segments, a TAP twice, and a TAP or segment that does not exist", () => {
+    it("refuses a VLAN of a TAP in two segments, two VLANs of a trunk in one segment, a TAP twice, and a TAP or segment that does not exist", () => {
       model.addSegment({ id: 1010 });
       model.addSegment({ id: 1020 });
       model.addPort(trunk, 1010, 10);
       expect(() => model.addPort(trunk, 1020, 10)).toThrow(/VLAN 10 of vxs-trunk is already in segment 1010/);
+      expect(() => model.addPort(trunk, 1010, 11), "two VLANs of one trunk would be bridged together").toThrow(/vxs-trunk is already in segment 1010 \(VLAN 10\); one VLAN per segment/);
       model.addPort(tap, 1010);
       expect(() => model.addPort(tap, 1020)).toThrow(/TAP vxs0 is already in segment 1010/);
       expect(() => model.addTap("vxs0", false)).toThrow(/TAP vxs0 is already part of the switch/);
