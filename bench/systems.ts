@@ -9,7 +9,7 @@ import { OvsTunnelHost, ovsVersion } from "../lab/ovs.js";
 import { startTincSwitch, stopTinc, tincVersion } from "../lab/tinc.js";
 import { startWireguard, stopWireguard, wireguardGoVersion } from "../lab/wireguard.js";
 import { labTempDir } from "../lab/netns.js";
-import { generateKey } from "../src/dataplane/crypto-key.js";
+import { generateKey } from "../src/io/key-file.js";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Lab } from "../lab/topology.js";

@@ -1,5 +1,5 @@
 // The vxswitch command line: thin commander wiring over the library.
-import { generateKey } from "../dataplane/crypto-key.js";
+import { generateKey } from "../io/key-file.js";
 import { isIP } from "node:net";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { runUp, type UpFlags } from "./up.js";

@@ -1,5 +1,5 @@
 // `vxswitch up`: build a Config from flags or a file, start the switch, serve the control socket, tear down on signals.
-import { readKeyFile } from "../dataplane/crypto-key.js";
+import { readKeyFile } from "../io/key-file.js";
 import { ConfigError, loadConfigFile, validateConfig, type Config } from "../control/config.js";
 import { mtuWarnings } from "../control/mtu-check.js";
 import { UsageError } from "./usage-error.js";

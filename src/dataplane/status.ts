@@ -1,7 +1,7 @@
 // What `status` says of a running switch: its settings, offloads, TAPs, peers and what membership, group mode, busy polling and encryption did.
 import type { TapOffloads } from "../io/tap-offloads.js";
-import type { TapKeeperCounters, TapState } from "./tap-keeper.js";
-import type { BusyPollCounters } from "./busy-poll.js";
+import type { TapKeeperCounters, TapState } from "../io/tap-keeper.js";
+import type { BusyPollCounters } from "../io/busy-poll.js";
 import type { MembershipStatus, PeerMembership } from "./membership-report.js";
 
 export interface InstanceStatus {

@@ -3,7 +3,7 @@
 import { chmodSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { expect } from "vitest";
-import { generateKey } from "../../src/dataplane/crypto-key.js";
+import { generateKey } from "../../src/io/key-file.js";
 import { labTempDir } from "../../lab/netns.js";
 import type { LabContainer } from "../../lab/topology.js";
 import { iperfClient, startIperfServer, type IperfResult } from "../../lab/traffic.js";

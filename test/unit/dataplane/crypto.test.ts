@@ -8,7 +8,7 @@ import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { loadNative, type CryptoState } from "../../../src/io/native.js";
-import { parseKey, readKeyFile } from "../../../src/dataplane/crypto-key.js";
+import { parseKey, readKeyFile } from "../../../src/io/key-file.js";
 import { CIPHERS, type CipherName } from "../../../src/dataplane/crypto-session.js";
 import { validateConfig } from "../../../src/control/config.js";
 import { overlayMtu } from "../../../src/wire/overhead.js";

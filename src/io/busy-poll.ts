@@ -8,7 +8,7 @@
 // threads. The spin runs in slices with the event loop in between, so timers, signals and the
 // control socket keep working; when the window passes with no traffic it stops and the process
 // sleeps in epoll as usual until the next packet.
-import type { NativeAddon } from "../io/native.js";
+import type { NativeAddon } from "./native.js";
 
 export interface BusyPollSource {
   /** An fd that becomes readable when there is work (a TAP, a native socket). */

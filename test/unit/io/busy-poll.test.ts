@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { BusyPoll } from "../../../src/dataplane/busy-poll.js";
+import { BusyPoll } from "../../../src/io/busy-poll.js";
 import type { NativeAddon } from "../../../src/io/native.js";
 
 /** An addon whose spinReadable returns scripted masks (0 once the script runs out). */

@@ -7,9 +7,9 @@
 // opens the TAP again with backoff, so the segment comes back by itself. The loops hold the
 // keeper, not the device, so nothing else changes when the device does: port ids, FDB entries
 // and flood lists stay as they were.
-import type { RxBatch, TxBatch } from "../io/batch.js";
-import type { TapDevice } from "../io/tap-device.js";
-import type { FramePort } from "../io/tap-device.js";
+import type { RxBatch, TxBatch } from "./batch.js";
+import type { TapDevice } from "./tap-device.js";
+import type { FramePort } from "./tap-device.js";
 
 /** First retry after this long, doubling up to RETRY_MAX_MS. */
 export const RETRY_FIRST_MS = 100;

@@ -3,8 +3,8 @@
 import { describe, expect, it } from "vitest";
 import { RxBatch, TxBatch } from "../../../src/io/batch.js";
 import type { TapDevice } from "../../../src/io/tap-device.js";
-import { MAX_ATTEMPTS, RETRY_FIRST_MS, TapKeeper } from "../../../src/dataplane/tap-keeper.js";
-import { hostIdentity, stableTapMac, tapMacFor } from "../../../src/dataplane/tap-mac.js";
+import { MAX_ATTEMPTS, RETRY_FIRST_MS, TapKeeper } from "../../../src/io/tap-keeper.js";
+import { hostIdentity, stableTapMac, tapMacFor } from "../../../src/io/tap-mac.js";
 
 function ebadfd(): Error {
   return Object.assign(new Error("cannot read from TAP fd 27: EBADFD"), { code: "EBADFD" });
