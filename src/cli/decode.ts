@@ -2,6 +2,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { formatPackets } from "../debug/format.js";
 import { decodeInput } from "../debug/input.js";
+import { VXLAN_PORT, VXLAN_PORT_LINUX_LEGACY } from "../wire/vxlan.js";
 import type { DecodedPacket, LinkStart } from "../debug/packet.js";
 
 export interface DecodeFlags {
@@ -31,7 +32,7 @@ export async function runDecode(inputs: string[], flags: DecodeFlags): Promise<v
     const bytes = await bytesOf(input);
     packets.push(...decodeInput(bytes, {
       link: flags.link,
-      vxlanPorts: [4789, 8472, ...(flags.vxlanPort ?? [])],
+      vxlanPorts: [VXLAN_PORT, VXLAN_PORT_LINUX_LEGACY, ...(flags.vxlanPort ?? [])],
       firstNumber: packets.length + 1,
     }));
   }

@@ -15,6 +15,8 @@ import { runTrace, type TraceFlags } from "./trace.js";
 import { UsageError } from "./usage-error.js";
 import { DEFAULT_CONTROL_PATH } from "../control/control-server.js";
 import { parseMac } from "../wire/mac.js";
+import { VXLAN_PORT, VXLAN_PORT_LINUX_LEGACY } from "../wire/vxlan.js";
+import { DEFAULT_GROUP_TTL, DEFAULT_MAX_LEARNED_PEERS, DEFAULT_ROTATE_SECONDS } from "../control/config.js";
 
 /** Exit codes as iproute2 and most Unix tools use them. */
 const EXIT_RUNTIME = 1;
@@ -73,13 +75,13 @@ program
   .option("--tap <name>", "TAP device to create")
   .option("--bridge <name>", "bridge to attach the TAP to (created if missing)")
   .option("--address <cidr>", "address for the bridge (or the TAP without a bridge)")
-  .option("--port <n>", "UDP port (4789; 8472 for old Linux peers)", integer("--port", 1, 65535))
+  .option("--port <n>", `UDP port (${VXLAN_PORT}; ${VXLAN_PORT_LINUX_LEGACY} for old Linux peers)`, integer("--port", 1, 65535))
   .option("--trunk", "the TAP carries 802.1Q-tagged frames, one VLAN per segment (see --vlan)")
   .option("--vlan <vid:id>", "trunk: carry VLAN vid as VNI (GRE: key) id, e.g. 100:1000 (repeat; implies --trunk)", collect)
   .option("--group <addr>", "multicast group mode: flood to this group (e.g. 239.1.1.1) and learn peers from traffic")
-  .option("--ttl <n>", "group mode: multicast TTL / hop limit (default 1)", integer("--ttl", 1, 255))
+  .option("--ttl <n>", `group mode: multicast TTL / hop limit (default ${DEFAULT_GROUP_TTL})`, integer("--ttl", 1, 255))
   .option("--dev <ifname>", "group mode: underlay interface to join on (default: the one holding --local)")
-  .option("--max-learned-peers <n>", "group mode: most peers learned from traffic (default 1024)", integer("--max-learned-peers", 1, 1_000_000))
+  .option("--max-learned-peers <n>", `group mode: most peers learned from traffic (default ${DEFAULT_MAX_LEARNED_PEERS})`, integer("--max-learned-peers", 1, 1_000_000))
   .option("--etcd <urls>", "membership through etcd (comma-separated client URLs): register this host, flood each VNI to the hosts that serve it")
   .option("--mtu <n>", "overlay MTU (default: underlay MTU minus encapsulation overhead)", integer("--mtu", 68, 65535))
   .option("--tap-mtu <n>", "TAP link MTU when larger than the overlay's (e.g. 1500: frames that do not fit get ICMP too-big answers)", integer("--tap-mtu", 68, 65535))
@@ -89,7 +91,7 @@ program
   .option("--gre-seq", "GRE: send sequence numbers (one counter per segment)")
   .option("--key-file <file>", "encrypt every segment (AEAD) with keys derived from this pre-shared key file (mode 0600; make one with vxswitch genkey)")
   .option("--cipher <name>", "with --key-file: aes-256-gcm (default) or chacha20-poly1305; both ends alike")
-  .option("--rotate-seconds <n>", "with --key-file: replace each key after this many seconds (default 600)", integer("--rotate-seconds", 1, 86400))
+  .option("--rotate-seconds <n>", `with --key-file: replace each key after this many seconds (default ${DEFAULT_ROTATE_SECONDS})`, integer("--rotate-seconds", 1, 86400))
   .addOption(new Option("--io <mode>", "tunnel I/O: native batched sockets or node:dgram").choices(["auto", "batch", "dgram"]))
   .option("--ageing <seconds>", "FDB ageing time (0 = never)", integer("--ageing", 0, 1_000_000))
   .option("--max-addresses <n>", "FDB size limit per segment", integer("--max-addresses", 1, 10_000_000))

@@ -113,6 +113,12 @@ export const EtcdMembershipSchema = z.object({
 });
 
 /** VLAN ids a trunk may carry: 1..4094 (0 is "priority tagged", 4095 reserved). */
+/** Defaults that have no other home: said in `--help` from here too. */
+export const DEFAULT_ROTATE_SECONDS = 600;
+export const DEFAULT_MAX_LEARNED_PEERS = 1024;
+/** Multicast TTL / hop limit of group traffic, as kernel vxlan. */
+export const DEFAULT_GROUP_TTL = 1;
+
 export const MIN_TRUNK_VLAN = 1;
 export const MAX_TRUNK_VLAN = 4094;
 
@@ -125,7 +131,7 @@ export const EncryptionSchema = z.object({
   /** Sealed segments (VNIs / GRE keys); absent: every segment. Others stay clear for kernel/OVS peers. */
   segments: z.array(z.number().int().min(0).max(0xffffffff)).min(1).optional(),
   /** A tx key is replaced after this many seconds (and after 2^32 packets at the latest). */
-  rotateSeconds: z.number().int().min(1).max(86400).default(600),
+  rotateSeconds: z.number().int().min(1).max(86400).default(DEFAULT_ROTATE_SECONDS),
 }).strict();
 
 export const ConfigSchema = z
@@ -157,7 +163,7 @@ export const ConfigSchema = z
     /** Underlay interface to join the group on and send it out of (default: the one holding local). */
     dev: ifName.optional(),
     /** Most peers learned from traffic in group mode; packets from further new peers are refused. */
-    maxLearnedPeers: z.number().int().min(1).max(1_000_000).default(1024),
+    maxLearnedPeers: z.number().int().min(1).max(1_000_000).default(DEFAULT_MAX_LEARNED_PEERS),
     /** Flood limit of every segment that sets none of its own; off when absent. */
     floodRateLimit: FloodRateLimitSchema.optional(),
     segments: z.array(SegmentSchema).min(1, "at least one segment (vni + tap) is needed"),

@@ -6,7 +6,7 @@ import { native } from "../io/native.js";
 import { interfaceOfAddress } from "../io/underlay.js";
 import type { FloodRateLimit } from "../switch/flood-limit.js";
 import { greOptionCount, overlayMtu } from "../wire/overhead.js";
-import { segmentEncrypted, segmentPorts, type Config } from "./config.js";
+import { DEFAULT_GROUP_TTL, segmentEncrypted, segmentPorts, type Config } from "./config.js";
 
 export type Plan = SwitchSpec;
 
@@ -75,7 +75,7 @@ export function plan(cfg: Config): Plan {
     underlayInterface,
     underlayMtu,
     segments,
-    multicast: cfg.group === undefined ? undefined : { group: cfg.group, dev: cfg.dev ?? underlayInterface, ttl: cfg.ttl ?? 1 },
+    multicast: cfg.group === undefined ? undefined : { group: cfg.group, dev: cfg.dev ?? underlayInterface, ttl: cfg.ttl ?? DEFAULT_GROUP_TTL },
     ...(e === undefined ? {} : { encryption: { cipher: e.cipher, keyFile: e.keyFile, rotateSeconds: e.rotateSeconds, ...(e.segments !== undefined ? { segments: e.segments } : {}) } }),
   };
 }

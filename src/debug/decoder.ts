@@ -1,6 +1,7 @@
 // The decoding walk shared by every layer: the packet's bytes, the layers found so far, and how to report a problem.
 import type { DropReasonName } from "../dataplane/stats.js";
 import type { FieldValue, Layer, Problem } from "./packet.js";
+import { VXLAN_PORT, VXLAN_PORT_LINUX_LEGACY } from "../wire/vxlan.js";
 
 /** Tunnels in tunnels, tags on tags: a bound on nesting so crafted input cannot recurse without end. */
 export const MAX_DEPTH = 8;
@@ -10,7 +11,7 @@ export interface DecodeOptions {
   vxlanPorts: readonly number[];
 }
 
-export const DEFAULT_DECODE_OPTIONS: DecodeOptions = { vxlanPorts: [4789, 8472] };
+export const DEFAULT_DECODE_OPTIONS: DecodeOptions = { vxlanPorts: [VXLAN_PORT, VXLAN_PORT_LINUX_LEGACY] };
 
 export class Walk {
   readonly layers: Layer[] = [];

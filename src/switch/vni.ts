@@ -1,6 +1,9 @@
 // VXLAN network identifiers (24 bits) and VLAN ids (12 bits): range checks for the control path.
 
-export const MAX_VNI = 0xff_ffff;
+import { VNI_MAX } from "../wire/vxlan.js";
+
+/** The largest VNI (24 bits). */
+export const MAX_VNI = VNI_MAX;
 /** 4095 is reserved by 802.1Q; 0 means untagged here. */
 export const MAX_VLAN = 4094;
 

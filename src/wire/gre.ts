@@ -20,8 +20,6 @@ export const GRE_VERSION_MASK = 0x0007;
 export const GRE_PROTO_TEB = 0x6558;
 export const GRE_PROTO_IPV4 = 0x0800;
 export const GRE_PROTO_IPV6 = 0x86dd;
-/** Outer Ethernet 14 + IPv4 20 + GRE 4 (no options): 1500 -> 1462 overlay MTU; +4 per option. */
-export const GRE_TEB_OVERHEAD_IPV4 = 38;
 
 export const GreReason = {
   truncated: "gre-truncated",

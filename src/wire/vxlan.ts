@@ -10,10 +10,6 @@ export const VXLAN_PORT = 4789;
 /** Port of Linux vxlan before IANA assigned 4789 (`dstport 0` in iproute2). */
 export const VXLAN_PORT_LINUX_LEGACY = 8472;
 export const VNI_MAX = 0xff_ffff;
-/** Outer Ethernet 14 + IPv4 20 + UDP 8 + VXLAN 8: 1500-byte underlay -> 1450 overlay MTU. */
-export const VXLAN_OVERHEAD_IPV4 = 50;
-/** Outer Ethernet 14 + IPv6 40 + UDP 8 + VXLAN 8: 1500 -> 1430. */
-export const VXLAN_OVERHEAD_IPV6 = 70;
 
 export const VxlanReason = {
   truncated: "vxlan-truncated",
