@@ -10,6 +10,7 @@ import { closeTunnelSockets, gsoState, openTunnelSockets } from "../io/tunnel-so
 import { GRO_MAX_DATAGRAM } from "../io/udp-batch-socket.js";
 import type { Fdb } from "../switch/fdb.js";
 import type { SwitchModel } from "../switch/model.js";
+import { installRemoteMac, localMacs, withdrawRemoteMac } from "../switch/remote-macs.js";
 import type { SegmentTraffic } from "../switch/segment-traffic.js";
 import { formatMac, readMac } from "../wire/mac.js";
 import { BusyPoll, MAX_BUSY_POLL_SOURCES, type BusyPollSource } from "../io/busy-poll.js";
@@ -244,15 +245,15 @@ export class SwitchInstance {
   }
 
   localMacs(vni: number, max: number): string[] {
-    return this.model.localMacs(vni, max);
+    return localMacs(this.model, this.fdb, vni, max);
   }
 
   installRemoteMac(vni: number, mac: string, address: string): boolean {
-    return this.model.installRemoteMac(vni, mac, address);
+    return installRemoteMac(this.model, this.fdb, vni, mac, address);
   }
 
   withdrawRemoteMac(vni: number, mac: string, address: string): boolean {
-    return this.model.withdrawRemoteMac(vni, mac, address);
+    return withdrawRemoteMac(this.model, this.fdb, vni, mac, address);
   }
 
   /** FDB ageing at run time (reload); 0 = never. */

@@ -2,14 +2,14 @@
 // operations. Every change compiles new tables (src/switch/tables.ts) and swaps them in whole.
 import { isIP } from "node:net";
 import { parseAddress, sameAddress } from "../io/address.js";
-import { parseMac } from "../wire/mac.js";
 import { DEFAULT_OVERLAY_MTU } from "../wire/overhead.js";
 import { Endpoints } from "./endpoints.js";
 import type { Fdb } from "./fdb.js";
 import { FloodLimiter, type FloodRateLimit } from "./flood-limit.js";
 import { newPeer, PeerTable, type Peer } from "./peer-table.js";
 import { SegmentTraffic } from "./segment-traffic.js";
-import type { PortTable, SegmentTable, SwitchTables, TableRef, TapTable } from "./tables.js";
+import type { SwitchTables, TableRef } from "./tables.js";
+import { compileTables, type PortRecord, type SegmentRecord, type TapRecord } from "./compile.js";
 import { checkSegmentId, checkVlan, checkVni } from "./vni.js";
 
 
@@ -35,32 +35,6 @@ export interface SegmentSpec {
   /** GRE: the id goes out as the key. Lets an id above 24 bits through (a GRE key). */
   greKeyed?: boolean;
   floodRateLimit?: FloodRateLimit;
-}
-
-interface SegmentRecord {
-  readonly id: number;
-  readonly mtu: number;
-  readonly greKeyed: boolean;
-  /** Port endpoint ids in attach order. */
-  ports: number[];
-  /** The segment's own flood peers; undefined: it follows the mesh. */
-  ownPeers: number[] | undefined;
-  readonly traffic: SegmentTraffic;
-  readonly floodLimit: FloodLimiter | undefined;
-}
-
-interface PortRecord {
-  readonly id: number;
-  readonly name: string;
-  readonly tap: number;
-  readonly vlan: number;
-  readonly segment: number;
-}
-
-interface TapRecord {
-  readonly index: number;
-  readonly name: string;
-  readonly trunk: boolean;
 }
 
 /** A peer as `status` lists it. */
@@ -100,7 +74,7 @@ export class SwitchModel {
     this.#opts = opts;
     this.endpoints = endpoints;
     this.#local16 = parseAddress(opts.local);
-    this.tables = { current: this.#compile() };
+    this.tables = { current: this.#compileNow() };
   }
 
   /**
@@ -369,40 +343,6 @@ export class SwitchModel {
     return removed;
   }
 
-  /** MACs of a segment behind local ports (learned or static), newest first, at most max: what membership publishes. */
-  localMacs(segmentId: number, max: number): string[] {
-    const out: string[] = [];
-    for (const e of this.#fdb.entries(segmentId)) {
-      if (out.length >= max) break;
-      if (this.endpoints.isPort(e.endpoint)) out.push(e.mac);
-    }
-    return out;
-  }
-
-  /**
-   * A MAC another host published: a learned entry toward its peer, so it is unicast from the
-   * first frame, and a local sighting or a newer frame from elsewhere still moves it. Never
-   * replaces a local entry. Installing it again refreshes its age. Returns false when skipped.
-   */
-  installRemoteMac(segmentId: number, mac: string, address: string): boolean {
-    const peer = this.peerAt(address);
-    if (peer === undefined || !this.#segments.has(segmentId)) return false;
-    const key = parseMac(mac);
-    this.#fdb.tick();
-    const current = this.#fdb.lookup(segmentId, key);
-    if (current >= 0 && this.endpoints.isPort(current)) return false;
-    this.#fdb.learn(segmentId, key, peer.id);
-    return true;
-  }
-
-  /** Withdraws a published MAC: the entry goes if it still points at that host. */
-  withdrawRemoteMac(segmentId: number, mac: string, address: string): boolean {
-    const peer = this.peerAt(address);
-    if (peer === undefined) return false;
-    const key = parseMac(mac);
-    return this.#fdb.lookup(segmentId, key) === peer.id && this.#fdb.remove(segmentId, key);
-  }
-
   // --- compiling -----------------------------------------------------------------------------
 
   #unicastEndpoint(dst: string): number {
@@ -441,56 +381,27 @@ export class SwitchModel {
     this.#opts.log?.(line);
   }
 
-  #publish(): void {
-    if (this.#deferred > 0) return;
-    this.tables.current = this.#compile();
+  #compileNow(): SwitchTables {
+    const group = this.#group;
+    return compileTables({
+      generation: this.#generation++,
+      taps: this.#taps,
+      segments: this.#segments.values(),
+      ports: this.#ports,
+      peers: this.#peers.values(),
+      floodPeersOf: (seg) => {
+        const out: Peer[] = group === undefined ? [] : [group];
+        for (const id of this.#floodPeersOf(seg)) {
+          const p = this.#peers.get(id);
+          if (p !== undefined) out.push(p);
+        }
+        return out;
+      },
+    });
   }
 
-  #compile(): SwitchTables {
-    const segments = new Map<number, SegmentTable>();
-    const portsById: (PortTable | undefined)[] = [];
-    const tapPorts: PortTable[][] = this.#taps.map(() => []);
-    let maxFloodPeers = 0;
-    for (const rec of this.#segments.values()) {
-      const peers: Peer[] = this.#group === undefined ? [] : [this.#group];
-      for (const id of this.#floodPeersOf(rec)) {
-        const p = this.#peers.get(id);
-        if (p !== undefined) peers.push(p);
-      }
-      const ports: PortTable[] = [];
-      const seg: SegmentTable = {
-        id: rec.id,
-        mtu: rec.mtu,
-        greKeyed: rec.greKeyed,
-        ports,
-        peers,
-        floodAll: Int32Array.from([...rec.ports, ...peers.map((p) => p.id)]),
-        floodLocal: Int32Array.from(rec.ports),
-        traffic: rec.traffic,
-        floodLimit: rec.floodLimit,
-      };
-      for (const id of rec.ports) {
-        const p = this.#ports.get(id)!;
-        const port: PortTable = { id, name: p.name, tap: p.tap, vlan: p.vlan, segment: seg };
-        ports.push(port);
-        portsById[id] = port;
-        tapPorts[p.tap]!.push(port);
-      }
-      segments.set(rec.id, seg);
-      maxFloodPeers = Math.max(maxFloodPeers, peers.length);
-    }
-    const taps: TapTable[] = this.#taps.map((t) => {
-      const ports = tapPorts[t.index]!;
-      return {
-        index: t.index,
-        name: t.name,
-        trunk: t.trunk,
-        access: t.trunk ? undefined : ports[0],
-        byVlan: new Map(t.trunk ? ports.map((p) => [p.vlan, p] as const) : []),
-      };
-    });
-    const peers = new PeerTable();
-    for (const p of this.#peers.values()) peers.add(p);
-    return { generation: this.#generation++, segments, taps, ports: portsById, peers, maxFloodPeers };
+  #publish(): void {
+    if (this.#deferred > 0) return;
+    this.tables.current = this.#compileNow();
   }
 }

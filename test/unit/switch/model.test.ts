@@ -1,6 +1,7 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { Fdb } from "../../../src/switch/fdb.js";
 import { SwitchModel } from "../../../src/switch/model.js";
+import { installRemoteMac, localMacs, withdrawRemoteMac } from "../../../src/switch/remote-macs.js";
 import type { Peer } from "../../../src/switch/peer-table.js";
 import type { SegmentTable, SwitchTables } from "../../../src/switch/tables.js";
 import { parseMac } from "../../../src/wire/mac.js";
@@ -477,14 +478,14 @@ describe("SwitchModel", () => {
       model.addSegment({ id: 100 });
       const port = model.addPort(tap, 100, 0, MAC_1);
       const [p1] = addPeers(A1, A2);
-      expect(model.installRemoteMac(100, "52:54:00:00:00:02", A1)).toBe(true);
+      expect(installRemoteMac(model, fdb, 100, "52:54:00:00:00:02", A1)).toBe(true);
       expect(fdb.lookup(100, MAC_2)).toBe(p1);
-      expect(model.installRemoteMac(100, "52:54:00:00:00:01", A1)).toBe(false);
+      expect(installRemoteMac(model, fdb, 100, "52:54:00:00:00:01", A1)).toBe(false);
       expect(fdb.lookup(100, MAC_1)).toBe(port);
-      expect(model.installRemoteMac(100, "52:54:00:00:00:03", A3)).toBe(false);
-      expect(model.installRemoteMac(999, "52:54:00:00:00:03", A1)).toBe(false);
-      expect(model.withdrawRemoteMac(100, "52:54:00:00:00:02", A2)).toBe(false);
-      expect(model.withdrawRemoteMac(100, "52:54:00:00:00:02", A1)).toBe(true);
+      expect(installRemoteMac(model, fdb, 100, "52:54:00:00:00:03", A3)).toBe(false);
+      expect(installRemoteMac(model, fdb, 999, "52:54:00:00:00:03", A1)).toBe(false);
+      expect(withdrawRemoteMac(model, fdb, 100, "52:54:00:00:00:02", A2)).toBe(false);
+      expect(withdrawRemoteMac(model, fdb, 100, "52:54:00:00:00:02", A1)).toBe(true);
       expect(fdb.lookup(100, MAC_2)).toBe(-1);
     });
 
@@ -494,8 +495,8 @@ describe("SwitchModel", () => {
       const [p1] = addPeers(A1);
       fdb.learn(100, MAC_2, port);
       fdb.learn(100, MAC_3, p1!);
-      expect(model.localMacs(100, 10).sort()).toEqual(["52:54:00:00:00:01", "52:54:00:00:00:02"]);
-      expect(model.localMacs(100, 1)).toHaveLength(1);
+      expect(localMacs(model, fdb, 100, 10).sort()).toEqual(["52:54:00:00:00:01", "52:54:00:00:00:02"]);
+      expect(localMacs(model, fdb, 100, 1)).toHaveLength(1);
     });
   });
 });
