@@ -12,7 +12,6 @@ import type { SwitchTables, TableRef } from "./tables.js";
 import { compileTables, type PortRecord, type SegmentRecord, type TapRecord } from "./compile.js";
 import { checkSegmentId, checkVlan, checkVni } from "./vni.js";
 
-
 export interface ModelOptions {
   /** Underlay family: peer addresses must be of it. */
   family: 4 | 6;
@@ -343,7 +342,7 @@ export class SwitchModel {
     return removed;
   }
 
-  // --- compiling -----------------------------------------------------------------------------
+  // --- inside ----------------------------------------------------------------------------------
 
   #unicastEndpoint(dst: string): number {
     const known = this.peerAt(dst);
