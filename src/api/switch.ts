@@ -7,6 +7,8 @@ import { plan, type Plan } from "../control/plan.js";
 import { applyStaticFdb, Reloader, type ReloadResult } from "../control/reload.js";
 import { SwitchInstance } from "../dataplane/instance.js";
 import type { InstanceStatus } from "../dataplane/status.js";
+import type { DataplaneStats } from "../dataplane/stats.js";
+import type { NativeIoCounters } from "../io/native.js";
 import type { DebugView } from "../debug/trace-view.js";
 import { parseMac } from "../wire/mac.js";
 import { fdbRows, type FdbRow } from "./fdb-rows.js";
@@ -34,8 +36,7 @@ export class Switch {
   private constructor(
     readonly config: Config,
     readonly plan: Plan,
-    /** The dataplane: for what this API does not cover yet (its methods may change between versions). */
-    readonly instance: SwitchInstance,
+    private readonly instance: SwitchInstance,
     private readonly reloader: Reloader,
     private readonly membership: EtcdMembership | undefined,
     private readonly closeMetrics: (() => void) | undefined,
@@ -121,6 +122,16 @@ export class Switch {
   /** The tables, counters and observer taps that capture and trace read. */
   debugView(): DebugView {
     return this.instance.debugView();
+  }
+
+  /** The loops' running counters, read in place (what `counters()` copies into JSON); for watching them often. */
+  get stats(): DataplaneStats {
+    return this.instance.stats;
+  }
+
+  /** What the addon counted instead of throwing: failed reads/writes/sends, oversize frames, GSO fallbacks. */
+  ioCounters(): NativeIoCounters {
+    return this.instance.ioCounters();
   }
 
   /** Captures and traces attached now. */

@@ -232,7 +232,7 @@ export async function runUp(flags: UpFlags): Promise<void> {
   }
   const running = sw;
   Object.assign(handlers, controlHandlers(running, hooks));
-  const watch = new ProblemWatch(running.instance, logger);
+  const watch = new ProblemWatch(running, logger);
   const watchTimer = setInterval(() => watch.check(), 1000);
   watchTimer.unref();
   let stopping = false;
