@@ -1,5 +1,4 @@
 // The wire formats in one import: offsets, checks, getters and writers for every header vxswitch touches.
-export * from "./error.js";
 export * from "./bytes.js";
 export * from "./checksum.js";
 export * from "./mac.js";

@@ -1,5 +1,4 @@
 import { describe, expect, it } from "vitest";
-import { assertWire, WireError } from "../../../src/wire/error.js";
 import {
   checkGre, checkGreTeb, GRE_FLAG_C, GRE_FLAG_K, GRE_FLAG_S, GRE_PROTO_IPV4, GRE_PROTO_TEB, greChecksum, greFlags,
   greFlagsFor, greHeaderLength, greHeaderLengthFor, greKey, greKeyOffset, GreReason, greProtocol, greSeq,
@@ -128,10 +127,9 @@ describe("GRE header as a whole", () => {
     expect(buf).toEqual(GRE_ICMP.subarray(GRE));
   });
 
-  it("refuses a bad checksum with a WireError", () => {
+  it("refuses a frame bit flipped under the checksum", () => {
     const buf = Buffer.from(GRE_ICMP.subarray(GRE));
     buf[20] ^= 0x80;
     expect(checkGre(buf, 0, buf.length)).toBe(GreReason.badChecksum);
-    expect(() => assertWire(checkGre(buf, 0, buf.length), "GRE header", 0)).toThrow(WireError);
   });
 });
