@@ -1,7 +1,7 @@
 // What the macro benchmark records and prints: the per-system record, the text and Markdown
 // tables with ratios to kernel vxlan, the targets, and a hand-written SVG bar chart.
 import type { Measurements } from "./measure.js";
-import { BASELINE, COST_SYSTEMS, type SwitchCounters, type SystemId, type Underlay } from "./systems.js";
+import { BASELINE, COST_SYSTEMS, type SwitchCounters, type SystemId } from "./systems.js";
 
 /** One system set up and measured once, on its own fresh lab. */
 export interface RoundRecord {
@@ -23,8 +23,6 @@ export interface SystemRecord {
   id: SystemId;
   label: string;
   setup: string;
-  /** The lab it ran on; its ratios are to the kernel vxlan of the same lab. Absent in old records: default. */
-  underlay?: Underlay;
   status: "ok" | "skipped" | "failed";
   /** Why it was skipped, how it failed, or which rounds failed. */
   reason?: string;
@@ -120,20 +118,14 @@ function mapDefined<T, U>(value: T | undefined, f: (v: T) => U): U | undefined {
   return value === undefined ? undefined : f(value);
 }
 
-/** The kernel vxlan figures of the lab a system ran on, from the same run. */
-function baselineOf(systems: readonly SystemRecord[], r: SystemRecord): Measurements | undefined {
-  const id = BASELINE[r.underlay ?? "default"];
-  return systems.find((s) => s.id === id && s.status === "ok")?.results;
-}
-
-/** The systems of one lab, in run order. */
-export function onUnderlay(systems: readonly SystemRecord[], underlay: Underlay): SystemRecord[] {
-  return systems.filter((s) => (s.underlay ?? "default") === underlay);
+/** The kernel vxlan figures of the same run. */
+function baselineOf(systems: readonly SystemRecord[]): Measurements | undefined {
+  return systems.find((s) => s.id === BASELINE && s.status === "ok")?.results;
 }
 
 function rows(systems: readonly SystemRecord[]): string[][] {
   return systems.map((r) => {
-    const base = baselineOf(systems, r);
+    const base = baselineOf(systems);
     if (r.status !== "ok") return [r.label, `${r.status}: ${oneLine(r.reason ?? "")}`];
     return COLUMNS.map((c) => c.cell(r, base));
   });
@@ -172,11 +164,11 @@ const VXSWITCH_SYSTEMS: ReadonlySet<SystemId> = new Set<SystemId>(["batch", "bus
 
 /** The project's targets (issue 7), checked for each vxswitch mode that ran on the default lab. */
 export function checkTargets(systems: readonly SystemRecord[], fdb: FdbFigure | undefined): TargetCheck[] {
-  const base = systems.find((s) => s.id === BASELINE.default && s.status === "ok")?.results;
+  const base = baselineOf(systems);
   const other = (id: SystemId): Measurements | undefined => systems.find((s) => s.id === id && s.status === "ok")?.results;
   const checks: TargetCheck[] = [];
   for (const r of systems) {
-    if (!VXSWITCH_SYSTEMS.has(r.id) || (r.underlay ?? "default") !== "default") continue;
+    if (!VXSWITCH_SYSTEMS.has(r.id)) continue;
     const m = r.results;
     if (r.status !== "ok" || m === undefined) {
       checks.push({ system: r.id, target: "all", value: `${r.status}: ${oneLine(r.reason ?? "")}`, met: false });
@@ -310,8 +302,6 @@ const SYSTEM_LABEL: Record<SystemId, string> = {
   encrypted: "vxswitch encrypted (aes-256-gcm)",
   "wireguard-go": "wireguard-go (L3)",
   "tinc-crypto": "tinc switch, default cipher/digest",
-  "kernel-txoff": "kernel vxlan, underlay tx off",
-  "batch-txoff": "vxswitch --io batch, underlay tx off",
 };
 
 /** What each vxswitch said about its offloads at start (`tap offloads: ...`, `io batch: ...`). */
@@ -372,7 +362,7 @@ const PANELS: Panel[] = [
 
 const COLORS: Record<SystemId, string> = {
   raw: "#8c8c8c", kernel: "#1f77b4", batch: "#d62728", "batch-idle-client": "#e7969c", "batch-capture": "#ad494a", "batch-metrics": "#843c39", busy: "#9467bd", gre: "#e377c2", dgram: "#ff7f0e",
-  "ovs-vxlan": "#17becf", "ovs-gre": "#bcbd22", tinc: "#2ca02c", encrypted: "#8c564b", "wireguard-go": "#7f7f7f", "tinc-crypto": "#98df8a", "kernel-txoff": "#9ecae1", "batch-txoff": "#ff9896",
+  "ovs-vxlan": "#17becf", "ovs-gre": "#bcbd22", tinc: "#2ca02c", encrypted: "#8c564b", "wireguard-go": "#7f7f7f", "tinc-crypto": "#98df8a",
 };
 
 /** Approximate width of a label in the chart's 12-pixel sans-serif font. */
@@ -401,7 +391,7 @@ export function svgChart(record: BenchRecord): string {
     ok.forEach((s, i) => {
       const v = values[i] ?? null;
       const w = v === null || max === 0 ? 0 : Math.max(1, (v / max) * barMax);
-      const base = baselineOf(record.systems, s);
+      const base = baselineOf(record.systems);
       const baseValue = base === undefined ? null : panel.value(base);
       const x = v !== null && baseValue !== null && baseValue > 0 ? ` (${(v / baseValue).toFixed(2)}x)` : "";
       parts.push(`<text x="${labelWidth - 8}" y="${y + 15}" text-anchor="end">${esc(s.label)}</text>`);

@@ -21,7 +21,6 @@ export function combineRounds(spec: SystemSpec, rounds: RoundRecord[]): SystemRe
     id: spec.id,
     label: spec.label,
     setup: spec.setup,
-    underlay: spec.underlay ?? "default",
     wallSeconds: rounds.reduce((s, r) => s + r.wallSeconds, 0),
     backgroundBusyPercent: rounds.map((r) => r.backgroundBusyPercent),
     rounds,
