@@ -3,13 +3,13 @@
 // GRE switch's raw socket, each while c2 pings c1. Reports packets/s, ping loss, and whether the
 // switch's counters account for every packet (forwarded + dropped by reason = received).
 import { parseArgs } from "node:util";
-import { pathToFileURL } from "node:url";
 import { accounted, runFuzzer, type FuzzMode } from "../lab/fuzz.js";
 import { startVxswitchMesh, stopMesh, type MeshMember } from "../lab/mesh.js";
 import { ipIn } from "../lab/netns.js";
 import { Lab } from "../lab/topology.js";
 import { ping } from "../lab/traffic.js";
 import type { VxswitchProcess, VxswitchStats } from "../lab/vxswitch-process.js";
+import { runMainIfEntry } from "../lab/run-main.js";
 
 const USAGE = `usage: npm run bench:fuzz -- [--packets N] [--pps R]
 
@@ -94,6 +94,4 @@ async function main(): Promise<number> {
   return rows.every((r) => r.alive && r.accountedFor >= r.received) ? 0 : 1;
 }
 
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  process.exitCode = await main();
-}
+runMainIfEntry(import.meta.url, "fuzz", main);

@@ -4,13 +4,13 @@
 // timestamps of each echo request and reply. The crossings of the overlay daemon (TAP -> u0 and
 // u0 -> TAP) come out separately from the kernel's own bridge and veth hops.
 import { parseArgs } from "node:util";
-import { pathToFileURL } from "node:url";
 import { Capture } from "../lab/capture.js";
 import { startVxswitchMesh, stopMesh, type MeshMember } from "../lab/mesh.js";
 import { sleep } from "../lab/netns.js";
 import { startTincSwitch, stopTinc, type TincNode } from "../lab/tinc.js";
 import { Lab } from "../lab/topology.js";
 import { percentile, ping } from "../lab/traffic.js";
+import { runMainIfEntry } from "../lab/run-main.js";
 
 const USAGE = `usage: npm run bench:hops -- [--system batch|busy|dgram|tinc] [--interval S] [--count N]
 
@@ -157,6 +157,4 @@ async function main(): Promise<number> {
   }
 }
 
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  process.exitCode = await main();
-}
+runMainIfEntry(import.meta.url, "hops", main);

@@ -30,6 +30,7 @@ import {
 } from "./report.js";
 import { combineRounds } from "./rounds.js";
 import { counterDelta, SYSTEM_IDS, SYSTEMS, type RunningSystem, type SwitchCounters, type SystemId } from "./systems.js";
+import { runMain } from "../lab/run-main.js";
 
 /** Below this much CPU use (percent of all CPUs) the machine counts as quiet. */
 const QUIET_PERCENT = 20;
@@ -356,12 +357,4 @@ async function main(): Promise<number> {
   return systems.some((s) => s.status === "failed") ? 1 : 0;
 }
 
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    console.error(`benchmark failed: ${error instanceof Error ? error.message : String(error)}`);
-    process.exitCode = 1;
-  },
-);
+runMain("benchmark", main);

@@ -2,7 +2,7 @@
 // 1400-byte packet (a plain frame), seal the 44 segments of a split 64 KiB super-frame, open a
 // single packet, open a UDP_GRO datagram of 44 packets; each cipher. Figures in CPU s/GB.
 // Build with `npm run build`, run `node dist/bench/micro-crypto.js`; or call run().
-import { pathToFileURL } from "node:url";
+import { isEntry } from "../lab/run-main.js";
 import { randomBytes } from "node:crypto";
 import { loadNative, type CryptoState } from "../src/io/native.js";
 import { CIPHERS, type CipherName } from "../src/dataplane/crypto-session.js";
@@ -120,7 +120,7 @@ export async function run(): Promise<MicroResult[]> {
   return results;
 }
 
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+if (isEntry(import.meta.url)) {
   const results = await run();
   printResults("Sealing / opening micro-benchmark (CPU s/GB of inner bytes in brackets)", results);
 }

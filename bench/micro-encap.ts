@@ -1,7 +1,7 @@
 // Micro-benchmark of VXLAN encapsulation and decapsulation per frame, as the dataplane does them:
 // VxlanEncap.writeHeader in the headroom, the outer source port from the inner flow, VxlanEncap.decap.
 // Build with `npm run build`, run `node dist/bench/micro-encap.js`; or call run().
-import { pathToFileURL } from "node:url";
+import { isEntry } from "../lab/run-main.js";
 import { HEADROOM, RxBatch } from "../src/io/batch.js";
 import { VxlanEncap } from "../src/dataplane/vxlan-encap.js";
 import { Fdb } from "../src/switch/fdb.js";
@@ -147,6 +147,6 @@ export async function run(): Promise<MicroResult[]> {
   return results;
 }
 
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+if (isEntry(import.meta.url)) {
   printResults("VXLAN encap/decap micro-benchmark", await run());
 }

@@ -1,6 +1,6 @@
 // Micro-benchmark of the FDB: lookup at 1k / 100k / 1M entries, learn (refresh, new with eviction).
 // Build with `npm run build`, run `node dist/bench/micro-fdb.js`; or call run().
-import { pathToFileURL } from "node:url";
+import { isEntry } from "../lab/run-main.js";
 import { Bench, hrtimeNow } from "tinybench";
 import { Fdb } from "../src/switch/fdb.js";
 
@@ -186,6 +186,6 @@ export async function run(): Promise<MicroResult[]> {
   return results;
 }
 
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+if (isEntry(import.meta.url)) {
   printResults("FDB micro-benchmark", await run());
 }

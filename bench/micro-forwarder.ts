@@ -1,6 +1,6 @@
 // Micro-benchmark of the forwarding decision: one 64-frame batch (learn + decide, flood fan-out).
 // Build with `npm run build`, run `node dist/bench/micro-forwarder.js`; or call run().
-import { pathToFileURL } from "node:url";
+import { isEntry } from "../lab/run-main.js";
 import { Fdb } from "../src/switch/fdb.js";
 import { FLOOD, Forwarder } from "../src/switch/forwarder.js";
 import { SwitchModel } from "../src/switch/model.js";
@@ -135,7 +135,7 @@ export async function run(): Promise<MicroResult[]> {
   return results;
 }
 
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+if (isEntry(import.meta.url)) {
   const results = await run();
   printResults("Forwarder micro-benchmark", results);
   for (const r of results) console.log(`${r.task}: ${(r.nsPerOp * BATCH / 1000).toFixed(2)} µs per 64-frame batch`);

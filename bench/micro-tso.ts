@@ -1,7 +1,7 @@
 // Micro-benchmark of the native offloads: tsoSplit of a 64 KiB TCP/IPv4 super-frame into VXLAN
 // segments (egress), and groCoalesce of those segments back into one super-frame (ingress).
 // Build with `npm run build`, run `node dist/bench/micro-tso.js`; or call run().
-import { pathToFileURL } from "node:url";
+import { isEntry } from "../lab/run-main.js";
 import { HEADROOM } from "../src/io/batch.js";
 import { loadNative } from "../src/io/native.js";
 import { VIRTIO_NET_HDR_F_NEEDS_CSUM, VIRTIO_NET_HDR_GSO_TCPV4, VIRTIO_NET_HDR_LEN } from "../src/wire/virtio-net.js";
@@ -114,7 +114,7 @@ export async function run(): Promise<MicroResult[]> {
   return results;
 }
 
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+if (isEntry(import.meta.url)) {
   const results = await run();
   printResults("Native TSO split / GRO coalesce micro-benchmark", results);
   const [split, gro] = [results[0]!, results[1]!];

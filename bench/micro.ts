@@ -9,6 +9,7 @@ import { run as runFdb, printResults, type MicroResult } from "./micro-fdb.js";
 import { run as runForwarder } from "./micro-forwarder.js";
 import { run as runTso } from "./micro-tso.js";
 import { run as runCrypto } from "./micro-crypto.js";
+import { runMain } from "../lab/run-main.js";
 
 const FDB_TARGET_TASK = "lookup hit, random, 1M entries";
 const FDB_TARGET_NS = 100;
@@ -53,7 +54,4 @@ async function main(): Promise<void> {
   console.log(`wrote ${relative(root, file)}`);
 }
 
-main().catch((error: unknown) => {
-  console.error(`micro-benchmarks failed: ${error instanceof Error ? error.message : String(error)}`);
-  process.exitCode = 1;
-});
+runMain("micro-benchmarks", main);

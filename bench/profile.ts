@@ -9,6 +9,7 @@ import { cleanupAll, run, runResult } from "../lab/netns.js";
 import { Lab } from "../lab/topology.js";
 import { iperfClient, startIperfServer } from "../lab/traffic.js";
 import { bucketSamples, type Sample } from "./profile-buckets.js";
+import { runMain } from "../lab/run-main.js";
 
 const USAGE = `usage: npm run bench:profile -- [--seconds N] [--reverse] [--gre] [--vxswitch DIR] [-- <extra vxswitch up flags>]
 
@@ -89,12 +90,4 @@ function parseReport(text: string): Sample[] {
   return out;
 }
 
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    console.error(`profile failed: ${error instanceof Error ? error.message : String(error)}`);
-    process.exitCode = 1;
-  },
-);
+runMain("profile", main);

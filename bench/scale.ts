@@ -2,7 +2,7 @@
 // lab: time from start to full convergence, time for a leave to propagate, etcd load, RSS per instance.
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { pathToFileURL } from "node:url";
+import { isEntry } from "../lab/run-main.js";
 import { controlRequest } from "../src/control/control-client.js";
 import { EtcdCluster } from "../lab/etcd.js";
 import { cleanupAll, sleep } from "../lab/netns.js";
@@ -170,7 +170,7 @@ async function main(): Promise<void> {
   }
 }
 
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+if (isEntry(import.meta.url)) {
   main().catch((err: unknown) => {
     console.error(`vxswitch bench:scale: ${err instanceof Error ? err.message : String(err)}`);
     process.exit(1);

@@ -3,12 +3,12 @@
 // switch's RSS, V8 heap and fd count at start and end (slope per hour); ping loss must be 0.
 import { readdirSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { pathToFileURL } from "node:url";
 import { processMemory } from "../lab/cpu.js";
 import { startVxswitchMesh, stopMesh, type MeshMember } from "../lab/mesh.js";
 import { nsExec, sleep } from "../lab/netns.js";
 import { Lab } from "../lab/topology.js";
 import { iperfClient, ping, startIperfServer, type PingResult } from "../lab/traffic.js";
+import { runMainIfEntry } from "../lab/run-main.js";
 
 const USAGE = `usage: npm run bench:soak -- [--minutes M] [--seconds S]
 
@@ -112,6 +112,4 @@ async function main(): Promise<number> {
   return r.pings.every((p) => p.received === p.transmitted) && r.start.every((s, i) => r.end[i]!.fds === s.fds) ? 0 : 1;
 }
 
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  process.exitCode = await main();
-}
+runMainIfEntry(import.meta.url, "soak", main);

@@ -7,6 +7,7 @@ import { cleanupAll, formatExit, labTempDir, nsExec, spawnIn } from "./netns.js"
 import { Lab } from "./topology.js";
 import { ping, type PingResult } from "./traffic.js";
 import { totalDrops, vxswitchArgv, vxswitchBuilt, vxswitchCli, type VxswitchStats } from "./vxswitch-process.js";
+import { runMain } from "./run-main.js";
 
 const USAGE = `usage: npm run demo -- [--hosts N] [--io batch|dgram] [--count N]
 
@@ -207,12 +208,4 @@ async function watchWhilePinging(ns: string, args: string[], ready: RegExp, ping
   return { stdout: proc.stdout, stderr: proc.stderr.replace(/^.*Ctrl-C to stop\n/m, ""), problem };
 }
 
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    console.error(`demo failed: ${error instanceof Error ? error.message : String(error)}`);
-    process.exitCode = 1;
-  },
-);
+runMain("demo", main);
