@@ -2,7 +2,7 @@
 import type { Config } from "../config.js";
 import type { MembershipReport, MembershipStatus, PeerMembership } from "../../dataplane/membership-report.js";
 import { EtcdSession } from "./etcd-session.js";
-import { isLocalAddress } from "./local-address.js";
+import { interfaceOfAddress } from "../../io/underlay.js";
 import { encodeHost, encodeMacs, hostKey, macsKey, normalizePrefix } from "./records.js";
 import { macChanges, MembershipView, peerChanges, type FloodPlan, type LocalSide, type MacPlan } from "./view.js";
 
@@ -74,7 +74,7 @@ export class EtcdMembership implements MembershipReport {
    * starts anyway (static peers work) and joins when etcd answers.
    */
   async start(waitMs: number): Promise<void> {
-    if (!isLocalAddress(this.local.address)) {
+    if (interfaceOfAddress(this.local.address) === undefined) {
       throw new Error(`etcd membership: ${this.local.address} is not an address of this host; a switch registers only its own underlay address`);
     }
     const first = this.#session.start();
