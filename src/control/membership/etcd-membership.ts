@@ -152,18 +152,11 @@ export class EtcdMembership implements MembershipReport {
     const plan = this.#view.macPlan(flood);
     const changes = macChanges(plan, this.#installed);
     for (const [vni, mac, address] of changes.withdraw) this.target.withdrawRemoteMac(vni, mac, address);
-    const installed: MacPlan = new Map();
-    for (const [vni, macs] of plan) {
-      for (const [mac, address] of macs) {
-        let m = installed.get(vni);
-        if (m === undefined) installed.set(vni, (m = new Map()));
-        m.set(mac, address);
-      }
-    }
+    // The plan was made for this call: it becomes what is installed, less what the switch refused.
     for (const [vni, mac, address] of changes.install) {
-      if (!this.target.installRemoteMac(vni, mac, address)) installed.get(vni)?.delete(mac);
+      if (!this.target.installRemoteMac(vni, mac, address)) plan.get(vni)?.delete(mac);
     }
-    this.#installed = installed;
+    this.#installed = plan;
   }
 
   /** Installed MACs of a peer that went (its FDB entries went with it). */
