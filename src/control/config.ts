@@ -10,6 +10,7 @@ import { parseMac } from "../wire/mac.js";
 import { VXLAN_PORT } from "../wire/vxlan.js";
 import { DEFAULT_AGEING_MS, DEFAULT_MAX_ENTRIES } from "../switch/fdb.js";
 import { DEFAULT_BATCH } from "../io/batch.js";
+import { DEFAULT_PREFIX } from "./membership/records.js";
 
 const ipAddress = z.string().refine((s) => isIP(s) !== 0, { message: "must be an IPv4 or IPv6 address" });
 
@@ -94,7 +95,7 @@ const etcdEndpoint = z.string().refine((s) => {
 export const EtcdMembershipSchema = z.object({
   endpoints: z.array(etcdEndpoint).min(1, "give at least one etcd endpoint"),
   /** Key prefix shared by every switch of one overlay. */
-  prefix: z.string().regex(/^\/[\x21-\x7e]*$/, "must start with / and hold printable characters only").default("/vxswitch/"),
+  prefix: z.string().regex(/^\/[\x21-\x7e]*$/, "must start with / and hold printable characters only").default(DEFAULT_PREFIX),
   /** TLS: the CA that signed etcd's certificate, and this switch's client certificate and key (files). */
   tls: z.object({ ca: z.string().min(1), cert: z.string().min(1).optional(), key: z.string().min(1).optional() }).strict().optional(),
   /** How long a host stays registered after it stops renewing (crash, cut off): the longest a dead host is flooded to. */
