@@ -1,5 +1,6 @@
 // `vxswitch top`, computed client-side: rates from two successive stats/status answers, rendered as a text screen.
 import type { InstanceStatus } from "../dataplane/status.js";
+import { portName } from "../control/port-name.js";
 
 export interface DirectionCounters {
   frames: number;
@@ -100,8 +101,7 @@ export function computeTop(prev: TopSample, next: TopSample): TopView {
     segments: s.segments.map((g) => {
       const a = segmentsBefore.get(g.id);
       const b = segmentsNow.get(g.id);
-      const tap = g.vlan === undefined ? g.tap : `${g.tap}.${g.vlan}`;
-      return { id: g.id, tap, mtu: g.mtu, fdbEntries: b?.fdbEntries, egress: counted(a?.egress, b?.egress), ingress: counted(a?.ingress, b?.ingress) };
+      return { id: g.id, tap: portName(g.tap, g.vlan), mtu: g.mtu, fdbEntries: b?.fdbEntries, egress: counted(a?.egress, b?.egress), ingress: counted(a?.ingress, b?.ingress) };
     }),
     peers,
     drops,

@@ -2,6 +2,7 @@
 import { readKeyFile } from "../io/key-file.js";
 import { ConfigError, loadConfigFile, validateConfig, type Config } from "../control/config.js";
 import { mtuWarnings } from "../control/mtu-check.js";
+import { portName } from "../control/port-name.js";
 import { UsageError } from "./usage-error.js";
 import { ControlServer, DEFAULT_CONTROL_PATH } from "../control/control-server.js";
 import { controlHandlers, startingHandlers } from "../control/handlers.js";
@@ -260,7 +261,7 @@ export async function runUp(flags: UpFlags): Promise<void> {
     }
   });
   const etcd = cfg.membership?.etcd;
-  log(`ready: ${cfg.encap} ${p.segments.map((s) => `${s.id}@${s.vlan === 0 ? s.tap : `${s.tap}.${s.vlan}`}`).join(" ")} local ${cfg.encap === "gre" ? cfg.local : `${cfg.local}:${cfg.port}`} peers ${cfg.peers.join(",") || "-"}${etcd === undefined ? "" : ` etcd ${etcd.endpoints.join(",")}`}${cfg.group === undefined ? "" : ` group ${cfg.group}`} io ${running.io} control ${control.path}`);
+  log(`ready: ${cfg.encap} ${p.segments.map((s) => `${s.id}@${portName(s.tap, s.vlan)}`).join(" ")} local ${cfg.encap === "gre" ? cfg.local : `${cfg.local}:${cfg.port}`} peers ${cfg.peers.join(",") || "-"}${etcd === undefined ? "" : ` etcd ${etcd.endpoints.join(",")}`}${cfg.group === undefined ? "" : ` group ${cfg.group}`} io ${running.io} control ${control.path}`);
 }
 
 function logReload(logger: Logger, trigger: string, result: ReloadResult): void {
