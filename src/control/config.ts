@@ -113,13 +113,13 @@ export const EtcdMembershipSchema = z.object({
   if (e.tls !== undefined && (e.tls.cert === undefined) !== (e.tls.key === undefined)) ctx.addIssue({ code: "custom", path: ["tls"], message: "give both cert and key (a client certificate), or neither" });
 });
 
-/** VLAN ids a trunk may carry: 1..4094 (0 is "priority tagged", 4095 reserved). */
 /** Defaults that have no other home: said in `--help` from here too. */
 export const DEFAULT_ROTATE_SECONDS = 600;
 export const DEFAULT_MAX_LEARNED_PEERS = 1024;
 /** Multicast TTL / hop limit of group traffic, as kernel vxlan. */
 export const DEFAULT_GROUP_TTL = 1;
 
+/** VLAN ids a trunk may carry: 1..4094 (0 is "priority tagged", 4095 reserved). */
 export const MIN_TRUNK_VLAN = 1;
 export const MAX_TRUNK_VLAN = 4094;
 
