@@ -98,7 +98,7 @@ function formatMembership(m: NonNullable<InstanceStatus["membership"]>): string[
   return lines;
 }
 
-export function formatPeers(peers: InstanceStatus["peers"]): string {
+function formatPeers(peers: InstanceStatus["peers"]): string {
   return peers.map((p) => {
     const etcd = p.membership === undefined ? "" : ` etcd vni ${p.membership.vnis.join(",")}${p.membership.held !== undefined ? ` (kept: etcd unreachable since ${p.membership.held.since}: ${p.membership.held.reason})` : ""}`;
     return `${p.address}${p.dynamic ? " (learned)" : ""}${p.unicastOnly === true ? " (fdb only, not flooded)" : ""}${etcd} rx ${p.rxFrames} tx ${p.txFrames}${p.txErrors > 0 ? ` tx-errors ${p.txErrors}` : ""}`;
@@ -133,14 +133,7 @@ function formatAnswer(cmd: string, result: unknown, flags: OutputFlags): string 
     case "peers-del":
       // Quiet on success, like ip and bridge.
       return "";
-    case "reload":
-      return formatReload(result as { changes: string[]; failed: string[] });
     default:
       return JSON.stringify(result);
   }
-}
-
-function formatReload(r: { changes: string[]; failed: string[] }): string {
-  if (r.changes.length === 0 && r.failed.length === 0) return "configuration unchanged";
-  return [...r.changes, ...r.failed.map((f) => `failed: ${f}`)].join("\n");
 }

@@ -163,7 +163,7 @@ function describeEncap(cfg: Config): string {
   return options.length > 0 ? `${cfg.encap} (${options.join(", ")})` : cfg.encap;
 }
 
-export function describePlan(cfg: Config, p: Plan): string {
+function describePlan(cfg: Config, p: Plan): string {
   const lines = [
     `would start vxswitch: encap ${describeEncap(cfg)}, io ${cfg.io}, local ${cfg.local}${cfg.encap === "gre" ? "" : ` port ${cfg.port}`}, batch ${cfg.batch}${cfg.busyPoll > 0 ? `, busy-poll ${cfg.busyPoll} µs` : ""}`,
     `  underlay ${p.underlayInterface ?? "(interface not found here)"} mtu ${p.underlayMtu}`,
