@@ -1,28 +1,7 @@
 // `vxswitch top`, computed client-side: rates from two successive stats/status answers, rendered as a text screen.
 import type { InstanceStatus } from "../dataplane/status.js";
 import { portName } from "../control/port-name.js";
-
-export interface DirectionCounters {
-  frames: number;
-  bytes: number;
-  batches: number;
-  flooded: number;
-  drops: Record<string, number>;
-}
-
-/** The parts of a `stats` answer top reads. */
-export interface StatsAnswer {
-  egress: DirectionCounters;
-  ingress: DirectionCounters;
-  fdb: Record<string, number>;
-  /** egress/ingress: absent from switches older than the per-segment counters. */
-  segments?: { id: number; tap: string; fdbEntries: number; egress?: FrameBytes; ingress?: FrameBytes }[];
-}
-
-interface FrameBytes {
-  frames: number;
-  bytes: number;
-}
+import type { FrameBytes, StatsAnswer } from "./stats-answer.js";
 
 /** Frames and Mbit per second of one counter pair; undefined when the switch does not count it. */
 export interface Rate {
