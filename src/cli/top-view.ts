@@ -35,6 +35,7 @@ export function computeTop(prev: TopSample, next: TopSample): TopView {
     const d = (b ?? 0) - (a ?? 0);
     return (d >= 0 ? d : (b ?? 0)) / seconds;
   };
+  const mbit = (a: number | undefined, b: number | undefined): number => (rate(a, b) * 8) / 1e6;
   const s = next.status;
   const port = s.port > 0 ? `:${s.port}` : "";
   const directions = DIRECTIONS.map(([key, name]) => {
@@ -45,12 +46,11 @@ export function computeTop(prev: TopSample, next: TopSample): TopView {
     return {
       name,
       framesPerSecond: rate(a.frames, b.frames),
-      mbitPerSecond: (rate(a.bytes, b.bytes) * 8) / 1e6,
+      mbitPerSecond: mbit(a.bytes, b.bytes),
       batchFill: batches > 0 && frames >= 0 ? frames / batches : 0,
       floodedPerSecond: rate(a.flooded, b.flooded),
     };
   });
-  const mbit = (a: number | undefined, b: number | undefined): number => (rate(a, b) * 8) / 1e6;
   const counted = (a: FrameBytes | undefined, b: FrameBytes | undefined): Rate | undefined =>
     b === undefined ? undefined : { framesPerSecond: rate(a?.frames, b.frames), mbitPerSecond: mbit(a?.bytes, b.bytes) };
   const segmentsBefore = new Map((prev.stats.segments ?? []).map((g) => [g.id, g]));
