@@ -1,6 +1,7 @@
 // A switch's counters in one object: what `vxswitch stats` prints and the control socket's `stats` answers.
 import type { SwitchInstance } from "../dataplane/instance.js";
 import type { NativeIoCounters } from "../io/native.js";
+import { portName } from "../control/port-name.js";
 
 type DirectionJson = ReturnType<SwitchInstance["stats"]["egress"]["toJSON"]>;
 
@@ -20,7 +21,7 @@ export function switchCounters(instance: SwitchInstance): SwitchCounters {
   if (socketDrops > 0) ingress.drops.socketReceiveQueue = socketDrops;
   const traffic = new Map(instance.segmentTraffic().map((t) => [t.id, t.traffic]));
   const segments = instance.status().segments.map((s) => ({
-    id: s.id, tap: s.vlan === undefined ? s.tap : `${s.tap}.${s.vlan}`, fdbEntries: instance.fdb.size(s.id), ...traffic.get(s.id)?.toJSON(),
+    id: s.id, tap: portName(s.tap, s.vlan), fdbEntries: instance.fdb.size(s.id), ...traffic.get(s.id)?.toJSON(),
   }));
   return { egress: instance.stats.egress.toJSON(), ingress, fdb: instance.fdbCounters(), segments, peers: instance.peerCounters(), io: instance.ioCounters() };
 }

@@ -3,6 +3,7 @@ import { controlRequest } from "../control/control-client.js";
 import type { FdbRow } from "../api/fdb-rows.js";
 import type { InstanceStatus } from "../dataplane/status.js";
 import { formatJson, type OutputFlags } from "./output.js";
+import type { DirectionCounters, SegmentCounters, StatsAnswer } from "./stats-answer.js";
 
 interface QueryOptions extends OutputFlags {
   control: string;
@@ -43,35 +44,15 @@ function encryptionLine(e: NonNullable<InstanceStatus["encryption"]>): string {
   return `encryption ${e.cipher} ${which}, keys rotated every ${e.rotateSeconds}s: ${e.opened} opened, ${e.txRotations} tx / ${e.rxRotations} rx rotations, ${e.derivations} keys derived`;
 }
 
-interface DirectionJson {
-  frames: number;
-  bytes: number;
-  batches: number;
-  flooded: number;
-  floodCopies?: number;
-  partialChecksums?: number;
-  drops: Record<string, number>;
-}
-
-interface SegmentJson {
-  id: number;
-  tap: string;
-  fdbEntries: number;
-  egress?: { frames: number; bytes: number };
-  ingress?: { frames: number; bytes: number };
-}
-
-function formatStats(s: {
-  egress: DirectionJson; ingress: DirectionJson; fdb: Record<string, number>; segments?: SegmentJson[]; peers?: Record<string, number>; io?: Record<string, number | string>;
-}): string {
-  const dir = (name: string, d: DirectionJson): string => {
+function formatStats(s: StatsAnswer): string {
+  const dir = (name: string, d: DirectionCounters): string => {
     const drops = Object.entries(d.drops).map(([k, v]) => `${k} ${v}`).join(", ") || "none";
     const perBatch = d.batches > 0 ? (d.frames / d.batches).toFixed(1) : "0";
     const partial = d.partialChecksums ? `, partial checksums finished ${d.partialChecksums}` : "";
     const copies = d.floodCopies === undefined ? "" : ` (${d.floodCopies} copies)`;
     return `${name}: ${d.frames} frames ${d.bytes} bytes, ${d.batches} batches (${perBatch} frames/batch), flooded ${d.flooded}${copies}${partial}; drops: ${drops}`;
   };
-  const segment = (g: SegmentJson): string => {
+  const segment = (g: SegmentCounters): string => {
     const traffic = g.egress === undefined || g.ingress === undefined ? "" : `: egress ${g.egress.frames} frames ${g.egress.bytes} bytes, ingress ${g.ingress.frames} frames ${g.ingress.bytes} bytes`;
     return `segment ${g.id} ${g.tap}${traffic}, fdb ${g.fdbEntries}`;
   };
@@ -98,7 +79,7 @@ function formatMembership(m: NonNullable<InstanceStatus["membership"]>): string[
   return lines;
 }
 
-export function formatPeers(peers: InstanceStatus["peers"]): string {
+function formatPeers(peers: InstanceStatus["peers"]): string {
   return peers.map((p) => {
     const etcd = p.membership === undefined ? "" : ` etcd vni ${p.membership.vnis.join(",")}${p.membership.held !== undefined ? ` (kept: etcd unreachable since ${p.membership.held.since}: ${p.membership.held.reason})` : ""}`;
     return `${p.address}${p.dynamic ? " (learned)" : ""}${p.unicastOnly === true ? " (fdb only, not flooded)" : ""}${etcd} rx ${p.rxFrames} tx ${p.txFrames}${p.txErrors > 0 ? ` tx-errors ${p.txErrors}` : ""}`;
@@ -124,7 +105,7 @@ function formatAnswer(cmd: string, result: unknown, flags: OutputFlags): string 
     case "status":
       return formatStatus(result as InstanceStatus);
     case "stats":
-      return formatStats(result as Parameters<typeof formatStats>[0]);
+      return formatStats(result as StatsAnswer);
     case "peers":
       return formatPeers(result as InstanceStatus["peers"]);
     case "fdb-add":
@@ -133,14 +114,7 @@ function formatAnswer(cmd: string, result: unknown, flags: OutputFlags): string 
     case "peers-del":
       // Quiet on success, like ip and bridge.
       return "";
-    case "reload":
-      return formatReload(result as { changes: string[]; failed: string[] });
     default:
       return JSON.stringify(result);
   }
-}
-
-function formatReload(r: { changes: string[]; failed: string[] }): string {
-  if (r.changes.length === 0 && r.failed.length === 0) return "configuration unchanged";
-  return [...r.changes, ...r.failed.map((f) => `failed: ${f}`)].join("\n");
 }

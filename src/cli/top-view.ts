@@ -1,27 +1,7 @@
 // `vxswitch top`, computed client-side: rates from two successive stats/status answers, rendered as a text screen.
 import type { InstanceStatus } from "../dataplane/status.js";
-
-export interface DirectionCounters {
-  frames: number;
-  bytes: number;
-  batches: number;
-  flooded: number;
-  drops: Record<string, number>;
-}
-
-/** The parts of a `stats` answer top reads. */
-export interface StatsAnswer {
-  egress: DirectionCounters;
-  ingress: DirectionCounters;
-  fdb: Record<string, number>;
-  /** egress/ingress: absent from switches older than the per-segment counters. */
-  segments?: { id: number; tap: string; fdbEntries: number; egress?: FrameBytes; ingress?: FrameBytes }[];
-}
-
-interface FrameBytes {
-  frames: number;
-  bytes: number;
-}
+import { portName } from "../control/port-name.js";
+import type { FrameBytes, StatsAnswer } from "./stats-answer.js";
 
 /** Frames and Mbit per second of one counter pair; undefined when the switch does not count it. */
 export interface Rate {
@@ -55,6 +35,7 @@ export function computeTop(prev: TopSample, next: TopSample): TopView {
     const d = (b ?? 0) - (a ?? 0);
     return (d >= 0 ? d : (b ?? 0)) / seconds;
   };
+  const mbit = (a: number | undefined, b: number | undefined): number => (rate(a, b) * 8) / 1e6;
   const s = next.status;
   const port = s.port > 0 ? `:${s.port}` : "";
   const directions = DIRECTIONS.map(([key, name]) => {
@@ -65,12 +46,11 @@ export function computeTop(prev: TopSample, next: TopSample): TopView {
     return {
       name,
       framesPerSecond: rate(a.frames, b.frames),
-      mbitPerSecond: (rate(a.bytes, b.bytes) * 8) / 1e6,
+      mbitPerSecond: mbit(a.bytes, b.bytes),
       batchFill: batches > 0 && frames >= 0 ? frames / batches : 0,
       floodedPerSecond: rate(a.flooded, b.flooded),
     };
   });
-  const mbit = (a: number | undefined, b: number | undefined): number => (rate(a, b) * 8) / 1e6;
   const counted = (a: FrameBytes | undefined, b: FrameBytes | undefined): Rate | undefined =>
     b === undefined ? undefined : { framesPerSecond: rate(a?.frames, b.frames), mbitPerSecond: mbit(a?.bytes, b.bytes) };
   const segmentsBefore = new Map((prev.stats.segments ?? []).map((g) => [g.id, g]));
@@ -100,8 +80,7 @@ export function computeTop(prev: TopSample, next: TopSample): TopView {
     segments: s.segments.map((g) => {
       const a = segmentsBefore.get(g.id);
       const b = segmentsNow.get(g.id);
-      const tap = g.vlan === undefined ? g.tap : `${g.tap}.${g.vlan}`;
-      return { id: g.id, tap, mtu: g.mtu, fdbEntries: b?.fdbEntries, egress: counted(a?.egress, b?.egress), ingress: counted(a?.ingress, b?.ingress) };
+      return { id: g.id, tap: portName(g.tap, g.vlan), mtu: g.mtu, fdbEntries: b?.fdbEntries, egress: counted(a?.egress, b?.egress), ingress: counted(a?.ingress, b?.ingress) };
     }),
     peers,
     drops,

@@ -1,7 +1,8 @@
 // `vxswitch top`: polls the running switch and redraws rates like top/iftop; --once prints one snapshot.
 import { controlRequest } from "../control/control-client.js";
 import type { InstanceStatus } from "../dataplane/status.js";
-import { computeTop, renderTop, type StatsAnswer, type TopSample } from "./top-view.js";
+import { computeTop, renderTop, type TopSample } from "./top-view.js";
+import type { StatsAnswer } from "./stats-answer.js";
 
 export interface TopFlags {
   control: string;

@@ -2,6 +2,7 @@
 import { readKeyFile } from "../io/key-file.js";
 import { ConfigError, loadConfigFile, validateConfig, type Config } from "../control/config.js";
 import { mtuWarnings } from "../control/mtu-check.js";
+import { portName } from "../control/port-name.js";
 import { UsageError } from "./usage-error.js";
 import { ControlServer, DEFAULT_CONTROL_PATH } from "../control/control-server.js";
 import { controlHandlers, startingHandlers } from "../control/handlers.js";
@@ -162,7 +163,7 @@ function describeEncap(cfg: Config): string {
   return options.length > 0 ? `${cfg.encap} (${options.join(", ")})` : cfg.encap;
 }
 
-export function describePlan(cfg: Config, p: Plan): string {
+function describePlan(cfg: Config, p: Plan): string {
   const lines = [
     `would start vxswitch: encap ${describeEncap(cfg)}, io ${cfg.io}, local ${cfg.local}${cfg.encap === "gre" ? "" : ` port ${cfg.port}`}, batch ${cfg.batch}${cfg.busyPoll > 0 ? `, busy-poll ${cfg.busyPoll} µs` : ""}`,
     `  underlay ${p.underlayInterface ?? "(interface not found here)"} mtu ${p.underlayMtu}`,
@@ -260,7 +261,7 @@ export async function runUp(flags: UpFlags): Promise<void> {
     }
   });
   const etcd = cfg.membership?.etcd;
-  log(`ready: ${cfg.encap} ${p.segments.map((s) => `${s.id}@${s.vlan === 0 ? s.tap : `${s.tap}.${s.vlan}`}`).join(" ")} local ${cfg.encap === "gre" ? cfg.local : `${cfg.local}:${cfg.port}`} peers ${cfg.peers.join(",") || "-"}${etcd === undefined ? "" : ` etcd ${etcd.endpoints.join(",")}`}${cfg.group === undefined ? "" : ` group ${cfg.group}`} io ${running.io} control ${control.path}`);
+  log(`ready: ${cfg.encap} ${p.segments.map((s) => `${s.id}@${portName(s.tap, s.vlan)}`).join(" ")} local ${cfg.encap === "gre" ? cfg.local : `${cfg.local}:${cfg.port}`} peers ${cfg.peers.join(",") || "-"}${etcd === undefined ? "" : ` etcd ${etcd.endpoints.join(",")}`}${cfg.group === undefined ? "" : ` group ${cfg.group}`} io ${running.io} control ${control.path}`);
 }
 
 function logReload(logger: Logger, trigger: string, result: ReloadResult): void {

@@ -10,6 +10,7 @@ import { parseMac } from "../wire/mac.js";
 import { VXLAN_PORT } from "../wire/vxlan.js";
 import { DEFAULT_AGEING_MS, DEFAULT_MAX_ENTRIES } from "../switch/fdb.js";
 import { DEFAULT_BATCH } from "../io/batch.js";
+import { DEFAULT_PREFIX } from "./membership/records.js";
 
 const ipAddress = z.string().refine((s) => isIP(s) !== 0, { message: "must be an IPv4 or IPv6 address" });
 
@@ -94,7 +95,7 @@ const etcdEndpoint = z.string().refine((s) => {
 export const EtcdMembershipSchema = z.object({
   endpoints: z.array(etcdEndpoint).min(1, "give at least one etcd endpoint"),
   /** Key prefix shared by every switch of one overlay. */
-  prefix: z.string().regex(/^\/[\x21-\x7e]*$/, "must start with / and hold printable characters only").default("/vxswitch/"),
+  prefix: z.string().regex(/^\/[\x21-\x7e]*$/, "must start with / and hold printable characters only").default(DEFAULT_PREFIX),
   /** TLS: the CA that signed etcd's certificate, and this switch's client certificate and key (files). */
   tls: z.object({ ca: z.string().min(1), cert: z.string().min(1).optional(), key: z.string().min(1).optional() }).strict().optional(),
   /** How long a host stays registered after it stops renewing (crash, cut off): the longest a dead host is flooded to. */
@@ -112,13 +113,13 @@ export const EtcdMembershipSchema = z.object({
   if (e.tls !== undefined && (e.tls.cert === undefined) !== (e.tls.key === undefined)) ctx.addIssue({ code: "custom", path: ["tls"], message: "give both cert and key (a client certificate), or neither" });
 });
 
-/** VLAN ids a trunk may carry: 1..4094 (0 is "priority tagged", 4095 reserved). */
 /** Defaults that have no other home: said in `--help` from here too. */
 export const DEFAULT_ROTATE_SECONDS = 600;
 export const DEFAULT_MAX_LEARNED_PEERS = 1024;
 /** Multicast TTL / hop limit of group traffic, as kernel vxlan. */
 export const DEFAULT_GROUP_TTL = 1;
 
+/** VLAN ids a trunk may carry: 1..4094 (0 is "priority tagged", 4095 reserved). */
 export const MIN_TRUNK_VLAN = 1;
 export const MAX_TRUNK_VLAN = 4094;
 

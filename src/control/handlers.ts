@@ -2,6 +2,7 @@
 import type { Switch } from "../api/switch.js";
 import type { ControlHandler, ControlRequest } from "./control-server.js";
 import { StreamReply } from "./stream.js";
+import { portName } from "./port-name.js";
 import { captureStream } from "../debug/capture-session.js";
 import { traceStream } from "../debug/trace-session.js";
 import { packetSpecOf, tracePacket } from "../debug/trace-packet.js";
@@ -42,7 +43,7 @@ function segmentArg(sw: Switch, req: ControlRequest): number {
   if (vni !== undefined) return vni;
   const dev = stringArg(req, "dev");
   if (dev === undefined) throw new Error("vni is required (or dev naming the segment's TAP)");
-  const matches = sw.status().segments.filter((s) => (s.vlan === undefined ? s.tap : `${s.tap}.${s.vlan}`) === dev);
+  const matches = sw.status().segments.filter((s) => portName(s.tap, s.vlan) === dev);
   if (matches.length !== 1) throw new Error(matches.length === 0 ? `${dev} is not the TAP of a segment; give vni N` : `${dev} carries several segments; give vni N`);
   return matches[0]!.id;
 }

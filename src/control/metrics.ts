@@ -201,7 +201,7 @@ function ioMetrics(r: Registry, source: MetricsSource): void {
         return IO_ERRORS.map((kind): Sample => [{ kind }, c[kind]]);
       });
     scrapedCounter(r, "vxswitch_gso_fallbacks_total", "UDP_SEGMENT sends the kernel refused, re-sent segment by segment", [], () => [[{}, io().gsoFallbacks]]);
-  scrapedCounter(r, "vxswitch_gso_disabled_total", "Sockets whose UDP_SEGMENT was switched off after the kernel refused it", [], () => [[{}, io().gsoDisabled]]);
+    scrapedCounter(r, "vxswitch_gso_disabled_total", "Sockets whose UDP_SEGMENT was switched off after the kernel refused it", [], () => [[{}, io().gsoDisabled]]);
   }
   const socketDrops = source.socketDrops?.bind(source);
   if (socketDrops !== undefined) {

@@ -1,6 +1,7 @@
 // A configured overlay MTU the underlay cannot carry is not an error (the operator may know better,
 // e.g. a jumbo path beyond the first hop) but must not pass in silence: one warning per segment.
 import type { Plan } from "./plan.js";
+import { portName } from "./port-name.js";
 
 /** One warning line per segment whose MTU exceeds what the underlay carries unfragmented. */
 export function mtuWarnings(plan: Plan): string[] {
@@ -8,7 +9,7 @@ export function mtuWarnings(plan: Plan): string[] {
   return plan.segments
     .filter((s) => s.mtu > s.mtuLimit)
     .map((s) => {
-      const where = s.vlan === 0 ? s.tap : `${s.tap}.${s.vlan}`;
+      const where = portName(s.tap, s.vlan);
       return `warning: segment ${s.id} (${where}): mtu ${s.mtu} is more than ${underlay} allows (${s.mtuLimit} after ${plan.underlayMtu - s.mtuLimit} bytes of encapsulation); larger frames leave as fragmented underlay packets or are lost`;
     });
 }

@@ -42,10 +42,6 @@ const RESTART_REASONS: Record<string, string> = {
 
 export const emptyDiff = (): ReloadDiff => ({ peersAdded: [], peersRemoved: [], fdbAdded: [], fdbRemoved: [] });
 
-export function isEmptyDiff(d: ReloadDiff): boolean {
-  return d.peersAdded.length + d.peersRemoved.length + d.fdbAdded.length + d.fdbRemoved.length === 0 && d.ageing === undefined;
-}
-
 const fdbKey = (e: StaticFdbEntry): string => `${e.vni}/${parseMac(e.mac)}`;
 const sameTarget = (a: StaticFdbEntry, b: StaticFdbEntry): boolean => a.dst === b.dst && a.dev === b.dev;
 
@@ -76,16 +72,4 @@ export function diffConfigs(running: Config, next: Config): ReloadDiff {
     .map(([, e]) => e);
   if (running.ageing !== next.ageing) diff.ageing = { from: running.ageing, to: next.ageing };
   return diff;
-}
-
-/** One line per change, for the log and the `reload` answer. */
-export function describeDiff(d: ReloadDiff): string[] {
-  const entry = (e: StaticFdbEntry): string => `${e.mac} vni ${e.vni} ${e.dst !== undefined ? `dst ${e.dst}` : `dev ${e.dev}`}`;
-  return [
-    ...d.peersRemoved.map((p) => `peer ${p} removed`),
-    ...d.peersAdded.map((p) => `peer ${p} added`),
-    ...d.fdbRemoved.map((e) => `fdb ${entry(e)} removed`),
-    ...d.fdbAdded.map((e) => `fdb ${entry(e)} added`),
-    ...(d.ageing !== undefined ? [`ageing ${d.ageing.from} s -> ${d.ageing.to} s`] : []),
-  ];
 }

@@ -1,6 +1,6 @@
 // Reload: re-read the config file, refuse what does not validate or needs a restart, apply only the difference.
 import { ConfigError, loadConfigFile, type Config } from "./config.js";
-import { describeDiff, diffConfigs, emptyDiff, type ReloadDiff, type StaticFdbEntry } from "./reload-diff.js";
+import { diffConfigs, emptyDiff, type ReloadDiff, type StaticFdbEntry } from "./reload-diff.js";
 import { parseMac } from "../wire/mac.js";
 
 /** What a reload changes in a running switch; SwitchInstance is one. */
@@ -18,34 +18,44 @@ export interface ReloadResult {
   failed: string[];
 }
 
+/** One change: the line that names it (for the log and the `reload` answer) and what it asks of the switch. */
+interface Step {
+  what: string;
+  apply: (target: ReloadTarget) => unknown;
+}
+
 /**
- * Applies a diff in the order that never leaves a frame without a path it had: stale entries and
- * peers go first, then new peers, then the entries that may name them. A step that fails is
- * reported and the others still run: the file is what the switch converges to.
+ * A diff as steps, in the order that never leaves a frame without a path it had: peers that went
+ * first (their entries go with them), then new peers, then stale entries, then the entries that
+ * may name the new peers; the ageing last.
+ */
+function stepsOf(d: ReloadDiff): Step[] {
+  const entry = (e: StaticFdbEntry): string => `${e.mac} vni ${e.vni} ${e.dst !== undefined ? `dst ${e.dst}` : `dev ${e.dev}`}`;
+  const ageing = d.ageing;
+  return [
+    ...d.peersRemoved.map((p): Step => ({ what: `peer ${p} removed`, apply: (t) => t.removeFloodPeer(p) })),
+    ...d.peersAdded.map((p): Step => ({ what: `peer ${p} added`, apply: (t) => t.addFloodPeer(p) })),
+    ...d.fdbRemoved.map((e): Step => ({ what: `fdb ${entry(e)} removed`, apply: (t) => t.removeFdbEntry(e.vni, parseMac(e.mac)) })),
+    ...d.fdbAdded.map((e): Step => ({ what: `fdb ${entry(e)} added`, apply: (t) => t.addStaticEntry(e.vni, parseMac(e.mac), e.dst, e.dev) })),
+    ...(ageing !== undefined ? [{ what: `ageing ${ageing.from} s -> ${ageing.to} s`, apply: (t: ReloadTarget) => t.setAgeing(ageing.to) }] : []),
+  ];
+}
+
+/**
+ * Applies a diff step by step (see stepsOf for the order). A step that fails is reported and the
+ * others still run: the file is what the switch converges to.
  */
 export function applyDiff(target: ReloadTarget, diff: ReloadDiff): ReloadResult {
   const result: ReloadResult = { changes: [], failed: [] };
-  const step = (what: string, fn: () => unknown): void => {
+  for (const { what, apply } of stepsOf(diff)) {
     try {
-      fn();
+      apply(target);
       result.changes.push(what);
     } catch (err) {
       result.failed.push(`${what}: ${err instanceof Error ? err.message : String(err)}`);
     }
-  };
-  const lines = describeDiff(diff);
-  let i = 0;
-  const next = (): string => lines[i++]!;
-  for (const p of diff.peersRemoved) step(next(), () => target.removeFloodPeer(p));
-  for (const p of diff.peersAdded) step(next(), () => target.addFloodPeer(p));
-  for (const e of diff.fdbRemoved) step(next(), () => target.removeFdbEntry(e.vni, parseMac(e.mac)));
-  for (const e of diff.fdbAdded) step(next(), () => addEntry(target, e));
-  if (diff.ageing !== undefined) step(next(), () => target.setAgeing(diff.ageing!.to));
+  }
   return result;
-}
-
-function addEntry(target: ReloadTarget, e: StaticFdbEntry): void {
-  target.addStaticEntry(e.vni, parseMac(e.mac), e.dst, e.dev);
 }
 
 /** The static entries of a config, applied when the switch starts. */

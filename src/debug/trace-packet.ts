@@ -99,7 +99,7 @@ function fromEndpoint(view: DebugView, spec: PacketSpec): { id: number; tunnel: 
     const seg = view.tables.current.segments.get(spec.vni);
     if (seg === undefined) throw new Error(`no segment ${spec.vni} on this switch (a frame from a TAP always has its TAP's segment)`);
     const name = spec.from.slice(4);
-    const port = name === "" ? seg.ports[0] : seg.ports.find((p) => p.name === name || (p.vlan === 0 && view.tables.current.taps[p.tap]?.name === name));
+    const port = name === "" ? seg.ports[0] : seg.ports.find((p) => p.name === name);
     if (port === undefined) throw new Error(`${name} is not a TAP of segment ${spec.vni}`);
     return { id: port.id, tunnel: false, label: endpointLabel(view, port.id) };
   }

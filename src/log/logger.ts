@@ -109,7 +109,3 @@ export class Logger {
     state.lastReportMs = now;
   }
 }
-
-export function isLogLevel(s: string): s is LogLevel {
-  return (LOG_LEVELS as readonly string[]).includes(s);
-}

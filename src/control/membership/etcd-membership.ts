@@ -2,7 +2,7 @@
 import type { Config } from "../config.js";
 import type { MembershipReport, MembershipStatus, PeerMembership } from "../../dataplane/membership-report.js";
 import { EtcdSession } from "./etcd-session.js";
-import { isLocalAddress } from "./local-address.js";
+import { interfaceOfAddress } from "../../io/underlay.js";
 import { encodeHost, encodeMacs, hostKey, macsKey, normalizePrefix } from "./records.js";
 import { macChanges, MembershipView, peerChanges, type FloodPlan, type LocalSide, type MacPlan } from "./view.js";
 
@@ -74,7 +74,7 @@ export class EtcdMembership implements MembershipReport {
    * starts anyway (static peers work) and joins when etcd answers.
    */
   async start(waitMs: number): Promise<void> {
-    if (!isLocalAddress(this.local.address)) {
+    if (interfaceOfAddress(this.local.address) === undefined) {
       throw new Error(`etcd membership: ${this.local.address} is not an address of this host; a switch registers only its own underlay address`);
     }
     const first = this.#session.start();
@@ -152,18 +152,11 @@ export class EtcdMembership implements MembershipReport {
     const plan = this.#view.macPlan(flood);
     const changes = macChanges(plan, this.#installed);
     for (const [vni, mac, address] of changes.withdraw) this.target.withdrawRemoteMac(vni, mac, address);
-    const installed: MacPlan = new Map();
-    for (const [vni, macs] of plan) {
-      for (const [mac, address] of macs) {
-        let m = installed.get(vni);
-        if (m === undefined) installed.set(vni, (m = new Map()));
-        m.set(mac, address);
-      }
-    }
+    // The plan was made for this call: it becomes what is installed, less what the switch refused.
     for (const [vni, mac, address] of changes.install) {
-      if (!this.target.installRemoteMac(vni, mac, address)) installed.get(vni)?.delete(mac);
+      if (!this.target.installRemoteMac(vni, mac, address)) plan.get(vni)?.delete(mac);
     }
-    this.#installed = installed;
+    this.#installed = plan;
   }
 
   /** Installed MACs of a peer that went (its FDB entries went with it). */

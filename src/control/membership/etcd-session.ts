@@ -167,16 +167,6 @@ export class EtcdSession {
     }
   }
 
-  async deleteKey(key: string): Promise<boolean> {
-    this.requests++;
-    try {
-      await this.client.delete().key(key);
-      return true;
-    } catch {
-      return false;
-    }
-  }
-
   /** Drops the watch and stops keepalives without revoking: the lease runs out on its own. */
   #teardown(): void {
     if (this.#watcher !== undefined) void this.#watcher.cancel().catch(() => undefined);
