@@ -176,16 +176,18 @@ static bool ranges_overlap(const uint8_t *a, size_t alen, const uint8_t *b, size
 // (room for an AEAD tag, counted in its length). out[3m..3m+2] = offset, length and
 // segment size of message m (segment size 0: a single segment), ready for UDP_SEGMENT.
 static napi_value tso_split(napi_env env, napi_callback_info info) {
-  napi_value argv[10];
+  napi_value argv[11];
   uint8_t *src, *dst, *encap;
   size_t src_len, dst_len, encap_len_buf, nout;
   uint32_t off, len, dst_off, dst_end, elen, max_msg, *out, trailer = 0;
-  if (!vxs_arg_optional_u32(env, info, 10, "trailer", &trailer)) return NULL;
+  // One fetch of all eleven arguments: this runs once per super-frame.
+  if (!vxs_args_upto(env, info, 10, 11, argv) || !vxs_arg_optional_u32(env, argv[10], "trailer", &trailer))
+    return NULL;
   if (trailer > VXS_ENCAP_MAX) {
     vxs_throw_range(env, "trailer %u must be at most %d", trailer, VXS_ENCAP_MAX);
     return NULL;
   }
-  if (!vxs_args(env, info, 10, argv) || !vxs_arg_bytes(env, argv[0], "src", &src, &src_len) ||
+  if (!vxs_arg_bytes(env, argv[0], "src", &src, &src_len) ||
       !vxs_arg_u32(env, argv[1], "frameOff", &off) || !vxs_arg_u32(env, argv[2], "frameLen", &len) ||
       !vxs_arg_bytes(env, argv[3], "dst", &dst, &dst_len) ||
       !vxs_arg_u32(env, argv[4], "dstOff", &dst_off) ||
