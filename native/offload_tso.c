@@ -115,14 +115,8 @@ static void fix_segment(uint8_t *h, const struct gso_frame *g, uint32_t i, uint3
 }
 
 int vxs_tso_split(const uint8_t *vh, const uint8_t *f, uint32_t len, uint8_t *dst, uint32_t dst_off,
-                  uint32_t dst_end, const uint8_t *encap, uint32_t elen, uint32_t max_msg, uint32_t *out,
-                  size_t nout) {
-  return vxs_tso_split_trailer(vh, f, len, dst, dst_off, dst_end, encap, elen, 0, max_msg, out, nout);
-}
-
-int vxs_tso_split_trailer(const uint8_t *vh, const uint8_t *f, uint32_t len, uint8_t *dst, uint32_t dst_off,
-                          uint32_t dst_end, const uint8_t *encap, uint32_t elen, uint32_t trailer,
-                          uint32_t max_msg, uint32_t *out, size_t nout) {
+                  uint32_t dst_end, const uint8_t *encap, uint32_t elen, uint32_t trailer, uint32_t max_msg,
+                  uint32_t *out, size_t nout) {
   struct gso_frame g;
   if (!parse_gso(vh, f, len, &g)) return -1;
   // Every segment gets the same trailer (an AEAD tag), so all but the last stay equal in size.
@@ -219,8 +213,8 @@ static napi_value tso_split(napi_env env, napi_callback_info info) {
                     dst_end - dst_off, dst_off);
     return NULL;
   }
-  return vxs_i32(env, vxs_tso_split_trailer(vh, vh + VXS_VNET_HDR_LEN, len, dst, dst_off, dst_end, encap, elen,
-                                            trailer, max_msg, out, nout));
+  return vxs_i32(env, vxs_tso_split(vh, vh + VXS_VNET_HDR_LEN, len, dst, dst_off, dst_end, encap, elen, trailer,
+                                     max_msg, out, nout));
 }
 
 bool vxs_register_tso(napi_env env, napi_value exports) {
