@@ -125,6 +125,10 @@ bool vxs_arg_i32s(napi_env env, napi_value v, const char *name, int32_t **data, 
   return typed(env, v, name, napi_int32_array, "Int32Array", (void **)data, len);
 }
 
+bool vxs_arg_f64s(napi_env env, napi_value v, const char *name, double **data, size_t *len) {
+  return typed(env, v, name, napi_float64_array, "Float64Array", (void **)data, len);
+}
+
 bool vxs_arg_u16s(napi_env env, napi_value v, const char *name, uint16_t **data, size_t *len) {
   return typed(env, v, name, napi_uint16_array, "Uint16Array", (void **)data, len);
 }

@@ -24,6 +24,7 @@ bool vxs_arg_bytes(napi_env env, napi_value v, const char *name, uint8_t **data,
 bool vxs_arg_u32s(napi_env env, napi_value v, const char *name, uint32_t **data, size_t *len);
 bool vxs_arg_i32s(napi_env env, napi_value v, const char *name, int32_t **data, size_t *len);
 bool vxs_arg_u16s(napi_env env, napi_value v, const char *name, uint16_t **data, size_t *len);
+bool vxs_arg_f64s(napi_env env, napi_value v, const char *name, double **data, size_t *len);
 // A 16-byte address (IPv6, or IPv4-mapped).
 bool vxs_arg_addr16(napi_env env, napi_value v, const char *name, const uint8_t **addr);
 bool vxs_arg_function(napi_env env, napi_value v, const char *name);
