@@ -7,8 +7,8 @@
 
 #include "errors.h"
 
-bool vxs_args(napi_env env, napi_callback_info info, size_t want, napi_value *argv) {
-  size_t argc = want;
+bool vxs_args_upto(napi_env env, napi_callback_info info, size_t want, size_t cap, napi_value *argv) {
+  size_t argc = cap;
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return false;
   if (argc < want) {
     vxs_throw_type(env, "expected %zu arguments, got %zu", want, argc);
@@ -17,14 +17,14 @@ bool vxs_args(napi_env env, napi_callback_info info, size_t want, napi_value *ar
   return true;
 }
 
-bool vxs_arg_optional_u32(napi_env env, napi_callback_info info, size_t index, const char *name, uint32_t *out) {
-  napi_value argv[16];
-  size_t argc = 16;
-  napi_valuetype t = napi_undefined;
-  if (index >= 16 || napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return false;
-  if (index >= argc) return true;
-  if (napi_typeof(env, argv[index], &t) != napi_ok) return false;
-  return t == napi_undefined || vxs_arg_u32(env, argv[index], name, out);
+bool vxs_args(napi_env env, napi_callback_info info, size_t want, napi_value *argv) {
+  return vxs_args_upto(env, info, want, want, argv);
+}
+
+bool vxs_arg_optional_u32(napi_env env, napi_value v, const char *name, uint32_t *out) {
+  napi_valuetype t;
+  if (napi_typeof(env, v, &t) != napi_ok) return false;
+  return t == napi_undefined || vxs_arg_u32(env, v, name, out);
 }
 
 static bool expect_type(napi_env env, napi_value v, napi_valuetype want, const char *name,
@@ -123,6 +123,10 @@ bool vxs_arg_u32s(napi_env env, napi_value v, const char *name, uint32_t **data,
 
 bool vxs_arg_i32s(napi_env env, napi_value v, const char *name, int32_t **data, size_t *len) {
   return typed(env, v, name, napi_int32_array, "Int32Array", (void **)data, len);
+}
+
+bool vxs_arg_f64s(napi_env env, napi_value v, const char *name, double **data, size_t *len) {
+  return typed(env, v, name, napi_float64_array, "Float64Array", (void **)data, len);
 }
 
 bool vxs_arg_u16s(napi_env env, napi_value v, const char *name, uint16_t **data, size_t *len) {

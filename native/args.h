@@ -9,10 +9,12 @@
 
 // Every helper returns false with a pending TypeError/RangeError; the caller then returns NULL.
 bool vxs_args(napi_env env, napi_callback_info info, size_t want, napi_value *argv);
+// At least `want` and up to `cap` arguments into argv[0..cap); the ones not given are undefined.
+bool vxs_args_upto(napi_env env, napi_callback_info info, size_t want, size_t cap, napi_value *argv);
 bool vxs_arg_i32(napi_env env, napi_value v, const char *name, int32_t *out);
 bool vxs_arg_u32(napi_env env, napi_value v, const char *name, uint32_t *out);
-// Argument `index` when it was given and is not undefined; *out is left as it is otherwise.
-bool vxs_arg_optional_u32(napi_env env, napi_callback_info info, size_t index, const char *name, uint32_t *out);
+// An optional argument (fetched with vxs_args_upto): *out is left as it is when v is undefined.
+bool vxs_arg_optional_u32(napi_env env, napi_value v, const char *name, uint32_t *out);
 bool vxs_arg_fd(napi_env env, napi_value v, int *out);
 bool vxs_arg_bool(napi_env env, napi_value v, const char *name, bool *out);
 bool vxs_arg_string(napi_env env, napi_value v, const char *name, char *buf, size_t cap);
@@ -22,6 +24,7 @@ bool vxs_arg_bytes(napi_env env, napi_value v, const char *name, uint8_t **data,
 bool vxs_arg_u32s(napi_env env, napi_value v, const char *name, uint32_t **data, size_t *len);
 bool vxs_arg_i32s(napi_env env, napi_value v, const char *name, int32_t **data, size_t *len);
 bool vxs_arg_u16s(napi_env env, napi_value v, const char *name, uint16_t **data, size_t *len);
+bool vxs_arg_f64s(napi_env env, napi_value v, const char *name, double **data, size_t *len);
 // A 16-byte address (IPv6, or IPv4-mapped).
 bool vxs_arg_addr16(napi_env env, napi_value v, const char *name, const uint8_t **addr);
 bool vxs_arg_function(napi_env env, napi_value v, const char *name);

@@ -76,6 +76,10 @@ void vxs_crypto_free(struct vxs_crypto *c);
 bool vxs_crypto_peer_add(struct vxs_crypto *c, uint32_t slot, const uint8_t addr[16]);
 void vxs_crypto_peer_remove(struct vxs_crypto *c, uint32_t slot);
 struct vxs_crypto_peer *vxs_crypto_peer(struct vxs_crypto *c, int32_t slot);
+// crypto_keys.c, for the seal and open path: a new tx key for peer p (the next epoch), and the
+// candidate rx key for a newer epoch a packet names (rate-limited per peer and second).
+bool vxs_tx_rekey(struct vxs_crypto *c, struct vxs_crypto_peer *p, uint64_t now_ns);
+bool vxs_rx_derive(struct vxs_crypto *c, struct vxs_crypto_peer *p, uint32_t epoch, uint64_t now_ns);
 
 // Replay window: whether counter may be accepted; record it once the packet verified.
 bool vxs_replay_check(const struct vxs_replay *r, uint64_t counter);

@@ -194,23 +194,15 @@ static napi_value crypto_open_batch(napi_env env, napi_callback_info info) {
   int32_t *slots;
   double *counters;
   size_t slab_len, nlengths, nsegs, nslots, ncounters;
-  napi_typedarray_type type;
-  napi_value ab;
-  size_t off;
   struct vxs_crypto *c;
   if (!vxs_args(env, info, 10, argv) || (c = state_arg(env, argv[0])) == NULL ||
       !vxs_arg_bytes(env, argv[1], "slab", &slab, &slab_len) || !vxs_arg_u32(env, argv[2], "slotSize", &slot) ||
       !vxs_arg_u32(env, argv[3], "headroom", &headroom) || !vxs_arg_u32s(env, argv[4], "lengths", &lengths, &nlengths) ||
-      !vxs_arg_u16s(env, argv[5], "segSizes", &segs, &nsegs) || !vxs_arg_u32(env, argv[7], "count", &count) ||
-      !vxs_arg_u32(env, argv[8], "kind", &kind) || !vxs_check_slots(env, slab_len, slot, headroom, count, nlengths))
+      !vxs_arg_u16s(env, argv[5], "segSizes", &segs, &nsegs) || !vxs_arg_i32s(env, argv[6], "slots", &slots, &nslots) ||
+      !vxs_arg_u32(env, argv[7], "count", &count) || !vxs_arg_u32(env, argv[8], "kind", &kind) ||
+      !vxs_arg_f64s(env, argv[9], "counters", &counters, &ncounters) ||
+      !vxs_check_slots(env, slab_len, slot, headroom, count, nlengths))
     return NULL;
-  if (napi_get_typedarray_info(env, argv[6], &type, &nslots, (void **)&slots, &ab, &off) != napi_ok ||
-      type != napi_int32_array ||
-      napi_get_typedarray_info(env, argv[9], &type, &ncounters, (void **)&counters, &ab, &off) != napi_ok ||
-      type != napi_float64_array) {
-    vxs_throw_type(env, "slots must be an Int32Array and counters a Float64Array");
-    return NULL;
-  }
   if (nsegs < count || nslots < count || ncounters < VXS_OPEN_RESULTS || kind > VXS_KIND_GRE) {
     vxs_throw_range(env, "segSizes/slots shorter than count (%u), counters shorter than %d, or kind %u not 0/1",
                     count, VXS_OPEN_RESULTS, kind);

@@ -5,9 +5,6 @@
 #include "crypto.h"
 #include "csum.h"
 
-bool vxs_tx_rekey(struct vxs_crypto *c, struct vxs_crypto_peer *p, uint64_t now_ns);
-bool vxs_rx_derive(struct vxs_crypto *c, struct vxs_crypto_peer *p, uint32_t epoch, uint64_t now_ns);
-
 static void put64(uint8_t *p, uint64_t v) {
   vxs_put32(p, (uint32_t)(v >> 32));
   vxs_put32(p + 4, (uint32_t)v);

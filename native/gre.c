@@ -16,18 +16,12 @@
 // greOpen(family, addr16, { rcvBuf, sndBuf }?) -> { fd, rcvBuf, sndBuf } (sizes the kernel set)
 static napi_value gre_open(napi_env env, napi_callback_info info) {
   napi_value argv[3], obj;
-  size_t argc = 3;
   uint32_t family, rcvbuf, sndbuf;
   const uint8_t *addr;
   union vxs_sockaddr sa;
   socklen_t salen;
   char text[64];
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return NULL;
-  if (argc < 2) {
-    vxs_throw_type(env, "expected 2 arguments, got %zu", argc);
-    return NULL;
-  }
-  if (!vxs_arg_u32(env, argv[0], "family", &family) ||
+  if (!vxs_args_upto(env, info, 2, 3, argv) || !vxs_arg_u32(env, argv[0], "family", &family) ||
       !vxs_arg_addr16(env, argv[1], "addr16", &addr) ||
       !vxs_opt_u32(env, argv[2], "rcvBuf", 0, &rcvbuf) ||
       !vxs_opt_u32(env, argv[2], "sndBuf", 0, &sndbuf))

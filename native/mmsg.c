@@ -177,7 +177,8 @@ int vxs_send_batch(const struct vxs_tx *tx) {
       h->msg_iov = &iov[k];
       h->msg_iovlen = 1;
       uint16_t seg = tx->seg_sizes ? tx->seg_sizes[m] : 0;
-      if (seg > 0 && tx->lengths[m] > seg && tx->sock_state[1] == 0) {
+      bool train = seg > 0 && tx->lengths[m] > seg;
+      if (train && tx->sock_state[1] == 0) {
         // GSO is off on this socket (switched off below); a train queued before that goes
         // out segment by segment on its own, ending the chunk.
         if (k > 0) break;
@@ -191,7 +192,7 @@ int vxs_send_batch(const struct vxs_tx *tx) {
         i++;
         continue;
       }
-      if (seg > 0 && tx->lengths[m] > seg) {
+      if (train) {
         memset(&ctl[k], 0, sizeof ctl[k]);
         h->msg_control = ctl[k].buf;
         h->msg_controllen = sizeof ctl[k].buf;

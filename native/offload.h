@@ -25,15 +25,12 @@ enum vxs_vnet_finish {
 enum vxs_vnet_finish vxs_vnet_finish(uint8_t *vh, uint32_t len);
 
 // Splits the super-frame f[0, len) (virtio-net header vh in front) into encapsulated segments in
-// dst[dst_off, dst_end); see tsoSplit in offload_tso.c. Returns messages (> 0), 0 when dst is too
-// small, -1 for a malformed super-frame, -2 when out (nout numbers) is too short. dst must not
-// overlap vh or f (the caller checks).
+// dst[dst_off, dst_end), `trailer` free bytes after each segment (room for an AEAD tag, part of its
+// length); see tsoSplit in offload_tso.c. Returns messages (> 0), 0 when dst is too small, -1 for a
+// malformed super-frame, -2 when out (nout numbers) is too short. dst must not overlap vh or f
+// (the caller checks).
 int vxs_tso_split(const uint8_t *vh, const uint8_t *f, uint32_t len, uint8_t *dst, uint32_t dst_off,
-                  uint32_t dst_end, const uint8_t *encap, uint32_t elen, uint32_t max_msg, uint32_t *out,
-                  size_t nout);
-// The same with `trailer` free bytes after each segment (room for an AEAD tag, part of its length).
-int vxs_tso_split_trailer(const uint8_t *vh, const uint8_t *f, uint32_t len, uint8_t *dst, uint32_t dst_off,
-                          uint32_t dst_end, const uint8_t *encap, uint32_t elen, uint32_t trailer,
-                          uint32_t max_msg, uint32_t *out, size_t nout);
+                  uint32_t dst_end, const uint8_t *encap, uint32_t elen, uint32_t trailer, uint32_t max_msg,
+                  uint32_t *out, size_t nout);
 
 #endif

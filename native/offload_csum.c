@@ -27,7 +27,7 @@ static uint32_t find_l4(const uint8_t *f, uint32_t l3, uint32_t end, uint16_t et
   if (ethertype != ETH_P_IPV6 || l3 + 40 > end || (f[l3] >> 4) != 6) return 0;
   uint8_t nh = f[l3 + 6];
   uint32_t off = l3 + 40;
-  for (int hops = 0; hops < 8 && (nh == IPV6_HOP_BY_HOP || nh == IPV6_ROUTING || nh == IPV6_DEST_OPTS); hops++) {
+  for (int hops = 0; hops < VXS_IPV6_MAX_EXT && (nh == IPV6_HOP_BY_HOP || nh == IPV6_ROUTING || nh == IPV6_DEST_OPTS); hops++) {
     if (off + 8 > end) return 0;
     nh = f[off];
     off += ((uint32_t)f[off + 1] + 1) * 8;

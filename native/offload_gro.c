@@ -52,15 +52,16 @@ static void parse_tcp(const uint8_t *f, uint32_t len, uint32_t l4, uint32_t end,
   p->payload = end - p->hdrs;
   p->seq = vxs_get32(f + l4 + 4);
   p->flags = f[l4 + 13];
-  // Ethernet padding (end < len) only happens on tiny frames; leave those as they are.
-  if (p->payload == 0 || end != len || (p->flags & (TCP_SYN | TCP_RST | TCP_URG))) return;
-  if (!v6 && vxs_csum_fold(vxs_csum_add(f + ETH_HLEN, 20, 0)) != 0xffff) return;
-  uint64_t sum = vxs_pseudo_sum(f + ETH_HLEN, v6, PROTO_TCP, end - l4);
   // A partial checksum is what a same-host sender's CHECKSUM_PARTIAL leaves: its data cannot be
-  // verified, as the kernel would not verify it either; the super-frame gets NEEDS_CSUM anyway.
+  // verified, as the kernel would not verify it either; a super-frame gets NEEDS_CSUM anyway, and
+  // so does a packet that goes on its own (pure ACKs included: judged here, not walked again).
+  uint64_t sum = vxs_pseudo_sum(f + ETH_HLEN, v6, PROTO_TCP, end - l4);
   uint16_t now;
   memcpy(&now, f + l4 + 16, 2);
   p->partial = now == vxs_csum_fold(sum);
+  // Ethernet padding (end < len) only happens on tiny frames; leave those as they are.
+  if (p->payload == 0 || end != len || (p->flags & (TCP_SYN | TCP_RST | TCP_URG))) return;
+  if (!v6 && vxs_csum_fold(vxs_csum_add(f + ETH_HLEN, 20, 0)) != 0xffff) return;
   p->hsum = vxs_csum_add(f + l4, thl, sum);
   p->candidate = true;
 }
@@ -247,10 +248,13 @@ static bool gro_place(struct gro_state *st, const uint8_t *f, uint32_t flen, con
     memcpy(frame, f, flen);
   }
   memset(frame - VXS_VNET_HDR_LEN, 0, VXS_VNET_HDR_LEN);
-  uint32_t start, field;
-  if (!candidate && vxs_l4_partial(frame, flen, &start, &field)) {
-    vxs_vnet_needs_csum(frame - VXS_VNET_HDR_LEN, start, field);
-    st->partials++;
+  if (!candidate) {
+    // parse_pkt judged a TCP packet's checksum already; anything else is walked here.
+    uint32_t start = p->l4, field = 16;
+    if (p->kind == PKT_TCP ? p->partial : vxs_l4_partial(frame, flen, &start, &field)) {
+      vxs_vnet_needs_csum(frame - VXS_VNET_HDR_LEN, start, field);
+      st->partials++;
+    }
   }
   uint32_t *rec = st->recs + (size_t)st->nrec * VXS_GRO_RECORD;
   rec[0] = vnet_off;

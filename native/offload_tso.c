@@ -115,14 +115,8 @@ static void fix_segment(uint8_t *h, const struct gso_frame *g, uint32_t i, uint3
 }
 
 int vxs_tso_split(const uint8_t *vh, const uint8_t *f, uint32_t len, uint8_t *dst, uint32_t dst_off,
-                  uint32_t dst_end, const uint8_t *encap, uint32_t elen, uint32_t max_msg, uint32_t *out,
-                  size_t nout) {
-  return vxs_tso_split_trailer(vh, f, len, dst, dst_off, dst_end, encap, elen, 0, max_msg, out, nout);
-}
-
-int vxs_tso_split_trailer(const uint8_t *vh, const uint8_t *f, uint32_t len, uint8_t *dst, uint32_t dst_off,
-                          uint32_t dst_end, const uint8_t *encap, uint32_t elen, uint32_t trailer,
-                          uint32_t max_msg, uint32_t *out, size_t nout) {
+                  uint32_t dst_end, const uint8_t *encap, uint32_t elen, uint32_t trailer, uint32_t max_msg,
+                  uint32_t *out, size_t nout) {
   struct gso_frame g;
   if (!parse_gso(vh, f, len, &g)) return -1;
   // Every segment gets the same trailer (an AEAD tag), so all but the last stay equal in size.
@@ -176,16 +170,18 @@ static bool ranges_overlap(const uint8_t *a, size_t alen, const uint8_t *b, size
 // (room for an AEAD tag, counted in its length). out[3m..3m+2] = offset, length and
 // segment size of message m (segment size 0: a single segment), ready for UDP_SEGMENT.
 static napi_value tso_split(napi_env env, napi_callback_info info) {
-  napi_value argv[10];
+  napi_value argv[11];
   uint8_t *src, *dst, *encap;
   size_t src_len, dst_len, encap_len_buf, nout;
   uint32_t off, len, dst_off, dst_end, elen, max_msg, *out, trailer = 0;
-  if (!vxs_arg_optional_u32(env, info, 10, "trailer", &trailer)) return NULL;
+  // One fetch of all eleven arguments: this runs once per super-frame.
+  if (!vxs_args_upto(env, info, 10, 11, argv) || !vxs_arg_optional_u32(env, argv[10], "trailer", &trailer))
+    return NULL;
   if (trailer > VXS_ENCAP_MAX) {
     vxs_throw_range(env, "trailer %u must be at most %d", trailer, VXS_ENCAP_MAX);
     return NULL;
   }
-  if (!vxs_args(env, info, 10, argv) || !vxs_arg_bytes(env, argv[0], "src", &src, &src_len) ||
+  if (!vxs_arg_bytes(env, argv[0], "src", &src, &src_len) ||
       !vxs_arg_u32(env, argv[1], "frameOff", &off) || !vxs_arg_u32(env, argv[2], "frameLen", &len) ||
       !vxs_arg_bytes(env, argv[3], "dst", &dst, &dst_len) ||
       !vxs_arg_u32(env, argv[4], "dstOff", &dst_off) ||
@@ -217,8 +213,8 @@ static napi_value tso_split(napi_env env, napi_callback_info info) {
                     dst_end - dst_off, dst_off);
     return NULL;
   }
-  return vxs_i32(env, vxs_tso_split_trailer(vh, vh + VXS_VNET_HDR_LEN, len, dst, dst_off, dst_end, encap, elen,
-                                            trailer, max_msg, out, nout));
+  return vxs_i32(env, vxs_tso_split(vh, vh + VXS_VNET_HDR_LEN, len, dst, dst_off, dst_end, encap, elen, trailer,
+                                     max_msg, out, nout));
 }
 
 bool vxs_register_tso(napi_env env, napi_value exports) {

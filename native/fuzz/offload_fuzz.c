@@ -221,7 +221,7 @@ static void fuzz_tso(uint64_t iter) {
   size_t nout = chance(4) ? below(30) : 3 * 2048;
   uint32_t *out = xmalloc(nout * sizeof *out);
 
-  int r = vxs_tso_split(src, src + 10, len, dst, dst_off, dst_end, encap, elen, max_msg, out, nout);
+  int r = vxs_tso_split(src, src + 10, len, dst, dst_off, dst_end, encap, elen, 0, max_msg, out, nout);
   check(r >= -2, "tso result", iter);
   if (r > 0) {
     check((size_t)r * 3 <= nout, "more messages than out holds", iter);

@@ -52,15 +52,19 @@ static bool fail(napi_env env, const char *fmt, ...) {
   return false;
 }
 
-bool vxs_arg_optional_u32(napi_env env, napi_callback_info info, size_t index, const char *name, uint32_t *out) {
-  if (index >= info->argc || info->argv[index] == NULL) return true;
-  return vxs_arg_u32(env, info->argv[index], name, out);
+// A missing argument is NULL here (undefined in Node-API).
+bool vxs_args_upto(napi_env env, napi_callback_info info, size_t want, size_t cap, napi_value *argv) {
+  if (info->argc < want) return fail(env, "expected %zu arguments", want);
+  for (size_t i = 0; i < cap; i++) argv[i] = i < info->argc ? info->argv[i] : NULL;
+  return true;
 }
 
 bool vxs_args(napi_env env, napi_callback_info info, size_t want, napi_value *argv) {
-  if (info->argc < want) return fail(env, "expected %zu arguments", want);
-  memcpy(argv, info->argv, want * sizeof argv[0]);
-  return true;
+  return vxs_args_upto(env, info, want, want, argv);
+}
+
+bool vxs_arg_optional_u32(napi_env env, napi_value v, const char *name, uint32_t *out) {
+  return v == NULL || vxs_arg_u32(env, v, name, out);
 }
 
 static bool typed(napi_env env, napi_value v, enum vxs_fuzz_kind k, const char *name, void **data,

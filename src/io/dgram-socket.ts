@@ -189,7 +189,6 @@ export class DgramSocket implements TunnelSocket {
     let sent = 0;
     for (let i = 0; i < tx.count; i++) {
       const text = this.addressText(tx.dstAddrs, i * ADDR_LEN);
-      tx.status[i] = TX_UNSENT;
       if (text === undefined) {
         this.stats.txDropped++;
         tx.status[i] = TX_FAILED;
@@ -199,22 +198,18 @@ export class DgramSocket implements TunnelSocket {
       const offset = tx.offsets[i];
       const length = tx.lengths[i];
       const seg = tx.segSizes[i];
+      let ok: boolean;
       if (seg === 0 || length <= seg) {
-        if (this.sendOne(tx.slab, offset, length, port, text)) {
-          sent++;
-          tx.status[i] = TX_SENT;
+        ok = this.sendOne(tx.slab, offset, length, port, text);
+      } else {
+        // A GSO train (not asked for, gso is false): its segments are whole datagrams.
+        ok = true;
+        for (let p = 0; p < length; p += seg) {
+          ok = this.sendOne(tx.slab, offset + p, Math.min(seg, length - p), port, text) && ok;
         }
-        continue;
       }
-      // A GSO train (not asked for, gso is false): its segments are whole datagrams.
-      let all = true;
-      for (let p = 0; p < length; p += seg) {
-        all = this.sendOne(tx.slab, offset + p, Math.min(seg, length - p), port, text) && all;
-      }
-      if (all) {
-        sent++;
-        tx.status[i] = TX_SENT;
-      }
+      tx.status[i] = ok ? TX_SENT : TX_UNSENT;
+      if (ok) sent++;
     }
     return sent;
   }

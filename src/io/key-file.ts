@@ -2,7 +2,7 @@
 import { randomBytes } from "node:crypto";
 import { readFileSync, statSync } from "node:fs";
 
-export const PSK_BYTES = 32;
+const PSK_BYTES = 32;
 
 /** Reads and checks a key file; every refusal says what to do about it. */
 export function readKeyFile(path: string): Buffer {

@@ -39,7 +39,7 @@ export function stableTapMac(identity: string, local: string, tap: string): Buff
 }
 
 /** "02:00:5e:..." -> 6 bytes (the config schema has checked the form). */
-export function parseMacText(text: string): Buffer {
+function parseMacText(text: string): Buffer {
   return Buffer.from(text.replaceAll(":", ""), "hex");
 }
 

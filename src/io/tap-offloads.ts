@@ -17,7 +17,7 @@ export interface TapOffloads {
   uso: boolean;
 }
 
-export const NO_OFFLOADS: TapOffloads = { tapVnetHdr: false, csum: false, tso4: false, tso6: false, uso: false };
+const NO_OFFLOADS: TapOffloads = { tapVnetHdr: false, csum: false, tso4: false, tso6: false, uso: false };
 
 /** Room for a frame read from a TAP with TSO: GRO-built skbs may reach 64 KiB of IP plus tags. */
 export const TAP_SUPER_FRAME = MAX_SUPER_FRAME + 64;
@@ -34,7 +34,7 @@ const OFFLOAD_STEPS: { flags: number; tso: boolean; uso: boolean }[] = [
  * Opens a TAP with IFF_VNET_HDR and the most offloads the kernel accepts; `enabled` false (or a
  * kernel without IFF_VNET_HDR) gives a plain TAP. Never fails for an offload alone.
  */
-export function openTapWithOffloads(name: string, enabled: boolean): { device: TapDevice; offloads: TapOffloads } {
+function openTapWithOffloads(name: string, enabled: boolean): { device: TapDevice; offloads: TapOffloads } {
   if (!enabled) return { device: TapDevice.open(name, { vnetHdr: false }), offloads: { ...NO_OFFLOADS } };
   let device: TapDevice;
   try {

@@ -6,7 +6,7 @@ import type { TunnelSocket, TunnelSockets } from "./tunnel-socket.js";
 import { UdpBatchSocket } from "./udp-batch-socket.js";
 
 /** How many sockets send, so the outer source port follows the inner flow (ECMP/RSS spreading). */
-export const SOURCE_PORT_SOCKETS = 8;
+const SOURCE_PORT_SOCKETS = 8;
 /** A deep receive queue rides out scheduling gaps of the single JS thread. */
 const SOCKET_BUFFER_BYTES = 8 << 20;
 

@@ -77,6 +77,22 @@ describe("tsoSplit refuses unsafe input", () => {
       .toThrow(RangeError);
   });
 
+  it("leaves `trailer` free bytes behind every segment, 0 when it is undefined, and refuses one over 32", () => {
+    const src = Buffer.alloc(64 + 10 + superFrame.length);
+    gsoFrame(superFrame, 1000).copy(src, 64);
+    const run = (trailer?: number): Uint32Array => {
+      const out = new Uint32Array(30);
+      expect(addon.tsoSplit(src, 74, superFrame.length, Buffer.alloc(65536), 0, 65536, VXLAN42, 8, 65507, out, trailer)).toBe(1);
+      return out;
+    };
+    const plain = run(undefined);
+    expect(run(0)).toEqual(plain);
+    const sealed = run(16);
+    expect(sealed[2]).toBe(plain[2]! + 16);
+    expect(sealed[1]).toBe(plain[1]! + 3 * 16);
+    expect(() => run(33)).toThrow(/trailer 33 must be at most 32/);
+  });
+
   it(`calls a TCP segment size below ${48} malformed (-1), not a full destination`, () => {
     for (const mss of [1, 8, 47]) expect(split(gsoFrame(superFrame, mss)).n).toBe(-1);
     expect(split(gsoFrame(superFrame, 48)).n).toBeGreaterThan(0);
