@@ -414,6 +414,16 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
+/** Polls `ready` (a throw counts as not yet) until it holds; fails with `message()` after `timeoutMs`. */
+export async function waitUntil(ready: () => Promise<boolean>, timeoutMs: number, message: () => string, intervalMs = 100): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await ready().catch(() => false)) return;
+    await sleep(intervalMs);
+  }
+  throw new Error(message());
+}
+
 // ---------------------------------------------------------------------------------------------
 // Cleanup.
 
