@@ -187,11 +187,6 @@ export function uniqueName(): string {
   return `${NETNS_PREFIX}${process.pid}-${counter}`;
 }
 
-/** Namespaces this process created and has not deleted yet. */
-export function createdNamespaces(): string[] {
-  return [...namespaces];
-}
-
 /** Creates a namespace (lo up) and registers it for cleanup. */
 export async function createNamespace(name: string): Promise<string> {
   assertLabNamespace(name);
