@@ -8,7 +8,7 @@ import { ipIn } from "../../lab/netns.js";
 import { Lab } from "../../lab/topology.js";
 import { ping } from "../../lab/traffic.js";
 import { VxswitchProcess, type VxswitchStats } from "../../lab/vxswitch-process.js";
-import { cleanUpLabsAfterAll, describeLab, expectNoLoss, requireVxswitchBuilt, switchState } from "../helpers/lab.js";
+import { cleanUpLabsAfterAll, describeLab, expectNoLoss, requireVxswitchBuilt, stopThenDestroy, switchState } from "../helpers/lab.js";
 import { meshLabForAll } from "../helpers/mesh-lab.js";
 
 cleanUpLabsAfterAll();
@@ -142,13 +142,7 @@ describeLab("a broadcast storm against floodRateLimit (two segments, two hosts)"
     }
   }, 120_000);
 
-  afterAll(async () => {
-    try {
-      await Promise.all(switches.map((vx) => vx.stop()));
-    } finally {
-      await lab?.destroy();
-    }
-  });
+  afterAll(() => stopThenDestroy(lab, ...switches));
 
   it("limits the storm's segment to its rate and leaves the other segment's traffic alone", async () => {
     const before = await switches[0]!.stats();
