@@ -1,6 +1,6 @@
 // A kernel vxlan device as the independent peer: unicast mesh by all-zeros FDB entries (or a
 // multicast group), learning on (the kernel default), enslaved to a host bridge.
-import { ipIn, nsExec, run } from "./netns.js";
+import { ipIn, run } from "./netns.js";
 import { assertUnderlayAddress, ensureBridge, UNDERLAY_IF, VXLAN_MTU_V4, VXLAN_MTU_V6 } from "./topology.js";
 
 export interface KernelVxlanOptions {
@@ -54,10 +54,4 @@ export async function addKernelVxlan(ns: string, options: KernelVxlanOptions): P
   await ensureBridge(ns, bridge);
   await ipIn(ns, ["link", "set", name, "mtu", String(mtu), "master", bridge, "up"]);
   return { ns, name, vni, bridge };
-}
-
-/** `bridge fdb show dev NAME` lines of a kernel vxlan device. */
-export async function kernelVxlanFdb(vxlan: KernelVxlan): Promise<string[]> {
-  const out = await nsExec(vxlan.ns, ["bridge", "fdb", "show", "dev", vxlan.name]);
-  return out.split("\n").filter((line) => line.trim() !== "");
 }

@@ -187,11 +187,6 @@ export function uniqueName(): string {
   return `${NETNS_PREFIX}${process.pid}-${counter}`;
 }
 
-/** Namespaces this process created and has not deleted yet. */
-export function createdNamespaces(): string[] {
-  return [...namespaces];
-}
-
 /** Creates a namespace (lo up) and registers it for cleanup. */
 export async function createNamespace(name: string): Promise<string> {
   assertLabNamespace(name);
@@ -412,6 +407,16 @@ function indent(text: string): string {
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Polls `ready` (a throw counts as not yet) until it holds; fails with `message()` after `timeoutMs`. */
+export async function waitUntil(ready: () => Promise<boolean>, timeoutMs: number, message: () => string, intervalMs = 100): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await ready().catch(() => false)) return;
+    await sleep(intervalMs);
+  }
+  throw new Error(message());
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 // namespace: its own ovsdb-server and ovs-vswitchd with database, sockets and logs in a temp dir.
 import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { ipIn, labTempDir, nsExec, nsExecResult, run, runResult, sleep, spawnIn, type NsProcess } from "./netns.js";
+import { ipIn, labTempDir, nsExec, nsExecResult, run, runResult, sleep, spawnIn, waitUntil, type NsProcess } from "./netns.js";
 import type { Lab, LabContainer, LabHost } from "./topology.js";
 import { assertUnderlayAddress, UNDERLAY_IF } from "./topology.js";
 
@@ -122,6 +122,19 @@ export class OvsInstance {
     await this.vsctl(argv);
   }
 
+  /**
+   * Moves a container's host-side veth off its Linux bridge into `bridge`, as an access port of
+   * VLAN `tag` if given. OVS userspace reads the veth with AF_PACKET, which hands over TX-offloaded
+   * packets with unfinished checksums that it would tunnel as they are; so the container computes
+   * its checksums itself (tx off on its end: OVS's own link, not an underlay).
+   */
+  async attachContainer(bridge: string, container: LabContainer, tag?: number): Promise<void> {
+    await nsExec(container.ns, ["ethtool", "-K", container.ifname, "tx", "off"]);
+    await ipIn(this.ns, ["link", "set", container.hostIf, "nomaster"]);
+    await this.addPort(bridge, container.hostIf, { tag });
+    await ipIn(this.ns, ["link", "set", container.hostIf, "up"]);
+  }
+
   /** The statistics column of an interface (rx_packets, tx_packets, ...). */
   async interfaceStats(name: string): Promise<Record<string, number>> {
     const text = await this.vsctl(["get", "interface", name, "statistics"]);
@@ -211,7 +224,7 @@ export class OvsTunnelHost {
       await ipIn(host.ns, ["addr", "add", cidr, "dev", OVS_PHYSICAL_BRIDGE]);
       await ipIn(host.ns, ["link", "set", OVS_PHYSICAL_BRIDGE, "up"]);
       await ovs.addBridge(OVS_INTEGRATION_BRIDGE);
-      for (const container of host.containers) await attachContainerTo(ovs, container);
+      for (const container of host.containers) await ovs.attachContainer(OVS_INTEGRATION_BRIDGE, container);
     } catch (error) {
       await ovs.stop().catch(() => undefined);
       throw error;
@@ -240,24 +253,12 @@ export class OvsTunnelHost {
 
   /** Moves a container of this host into br-int, optionally as an access port of VLAN `tag`. */
   async attachContainer(container: LabContainer, tag?: number): Promise<void> {
-    await attachContainerTo(this.ovs, container, tag);
+    await this.ovs.attachContainer(OVS_INTEGRATION_BRIDGE, container, tag);
   }
 
   stop(): Promise<void> {
     return this.ovs.stop();
   }
-}
-
-/**
- * OVS userspace reads the container's veth with AF_PACKET, which hands over TX-offloaded
- * packets with unfinished checksums; it would tunnel them as they are. So the container
- * computes its checksums itself (tx off): OVS's own link, like the underlay port toward it.
- */
-async function attachContainerTo(ovs: OvsInstance, container: LabContainer, tag?: number): Promise<void> {
-  await nsExec(container.ns, ["ethtool", "-K", container.ifname, "tx", "off"]);
-  await ipIn(ovs.ns, ["link", "set", container.hostIf, "nomaster"]);
-  await ovs.addPort(OVS_INTEGRATION_BRIDGE, container.hostIf, { tag });
-  await ipIn(ovs.ns, ["link", "set", container.hostIf, "up"]);
 }
 
 function ovsEnv(dir: string): Record<string, string> {
@@ -266,15 +267,6 @@ function ovsEnv(dir: string): Record<string, string> {
 
 function vsctlArgv(dir: string): string[] {
   return ["ovs-vsctl", `--db=unix:${join(dir, "db.sock")}`, "--timeout=15"];
-}
-
-async function waitUntil(ready: () => Promise<boolean>, timeoutMs: number, message: () => string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await ready().catch(() => false)) return;
-    await sleep(100);
-  }
-  throw new Error(message());
 }
 
 async function waitExit(proc: NsProcess, timeoutMs: number): Promise<void> {

@@ -2,7 +2,7 @@
 // host bridge, no encryption, no MAC, no compression (the cheapest tinc there is).
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { ipIn, labTempDir, nsExecResult, run, runResult, sleep, spawnIn, type NsProcess } from "./netns.js";
+import { ipIn, labTempDir, nsExecResult, run, runResult, spawnIn, waitUntil, type NsProcess } from "./netns.js";
 import type { Lab, LabHost } from "./topology.js";
 import { assertUnderlayAddress, VXLAN_MTU_V4 } from "./topology.js";
 
@@ -114,11 +114,10 @@ export async function stopTinc(nodes: readonly TincNode[]): Promise<void> {
 }
 
 async function waitForLink(ns: string, tap: string, bridge: string, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
+  let last = "";
+  await waitUntil(async () => {
     const result = await nsExecResult(ns, ["ip", "-o", "link", "show", "dev", tap]);
-    if (result.code === 0 && result.stdout.includes(`master ${bridge}`) && /[<,]UP[,>]/.test(result.stdout)) return;
-    if (Date.now() > deadline) throw new Error(`tinc: ${tap} in ${ns} did not join ${bridge} within ${timeoutMs} ms: ${result.stdout}${result.stderr}`);
-    await sleep(100);
-  }
+    last = `${result.stdout}${result.stderr}`;
+    return result.code === 0 && result.stdout.includes(`master ${bridge}`) && /[<,]UP[,>]/.test(result.stdout);
+  }, timeoutMs, () => `tinc: ${tap} in ${ns} did not join ${bridge} within ${timeoutMs} ms: ${last}`);
 }

@@ -3,7 +3,7 @@
 // them on its bridge (proxy ARP), as the raw-underlay system does over u0.
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { ipIn, labTempDir, nsExec, runResult, sleep, spawnIn, sysctlIn, type NsProcess } from "./netns.js";
+import { ipIn, labTempDir, nsExec, runResult, spawnIn, sysctlIn, waitUntil, type NsProcess } from "./netns.js";
 import type { Lab, LabHost } from "./topology.js";
 import { assertUnderlayAddress } from "./topology.js";
 
@@ -74,10 +74,6 @@ export async function stopWireguard(nodes: readonly WireguardNode[]): Promise<vo
 }
 
 async function waitForLink(ns: string, ifname: string): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    const r = await runResult(["ip", "-n", ns, "link", "show", "dev", ifname]);
-    if (r.code === 0) return;
-    await sleep(50);
-  }
-  throw new Error(`wireguard-go did not make ${ifname} in ${ns} within 5 s`);
+  const ready = async (): Promise<boolean> => (await runResult(["ip", "-n", ns, "link", "show", "dev", ifname])).code === 0;
+  await waitUntil(ready, 5_000, () => `wireguard-go did not make ${ifname} in ${ns} within 5 s`, 50);
 }

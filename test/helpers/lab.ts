@@ -1,6 +1,7 @@
 // Shared glue for the netns integration tests: when they may run, cleanup, readable assertions.
 import { afterAll, describe, expect } from "vitest";
 import { cleanupAll } from "../../lab/netns.js";
+import type { Lab } from "../../lab/topology.js";
 import type { PingResult } from "../../lab/traffic.js";
 import { vxswitchBuilt, type VxswitchProcess } from "../../lab/vxswitch-process.js";
 
@@ -21,6 +22,18 @@ export function cleanUpLabsAfterAll(): void {
   afterAll(async () => {
     await cleanupAll();
   });
+}
+
+/**
+ * A suite's teardown: stops everything it started (undefined entries are what never started), all
+ * at once, then removes the lab; the lab goes also when a stop fails, and the first failure is
+ * thrown after it.
+ */
+export async function stopThenDestroy(lab: Lab | undefined, ...running: ReadonlyArray<{ stop(): Promise<unknown> } | undefined>): Promise<void> {
+  const stops = await Promise.allSettled(running.map((r) => r?.stop()));
+  await lab?.destroy();
+  const failed = stops.find((s): s is PromiseRejectedResult => s.status === "rejected");
+  if (failed !== undefined) throw failed.reason;
 }
 
 /** Fails with a message naming what is missing when the vxswitch CLI is not built. */

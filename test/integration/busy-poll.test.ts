@@ -8,7 +8,7 @@ import { sleep } from "../../lab/netns.js";
 import { Lab } from "../../lab/topology.js";
 import { ping } from "../../lab/traffic.js";
 import { VxswitchProcess, vxswitchCli } from "../../lab/vxswitch-process.js";
-import { cleanUpLabsAfterAll, describeLab, expectNoLoss, requireVxswitchBuilt, switchState } from "../helpers/lab.js";
+import { cleanUpLabsAfterAll, describeLab, expectNoLoss, requireVxswitchBuilt, stopThenDestroy, switchState } from "../helpers/lab.js";
 
 cleanUpLabsAfterAll();
 
@@ -33,13 +33,7 @@ describeLab("vxswitch --busy-poll against kernel vxlan", () => {
     vx = await VxswitchProcess.start(h1.ns, { local: h1.underlayV4, remotes: [h2.underlayV4], vni: 42, tap: "vxtap42", bridge: "br0", extraArgs: ["--busy-poll", "50000"] });
   });
 
-  afterAll(async () => {
-    try {
-      await vx?.stop();
-    } finally {
-      await lab?.destroy();
-    }
-  });
+  afterAll(() => stopThenDestroy(lab, vx));
 
   it("says it busy-polls the TAP and the socket", async () => {
     expect(vx!.proc.stdout).toMatch(/busy-poll 50000 µs after the last packet on 2 fds/);

@@ -3,10 +3,11 @@
 // around them, and the live trace shows forward and flood.
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { startVxswitchMesh } from "../../lab/mesh.js";
 import { labTempDir, nsExec, type NsProcess } from "../../lab/netns.js";
 import { Lab } from "../../lab/topology.js";
 import { ping } from "../../lab/traffic.js";
-import { VxswitchProcess, vxswitchArgv } from "../../lab/vxswitch-process.js";
+import { vxswitchArgv, type VxswitchProcess } from "../../lab/vxswitch-process.js";
 import { attachStream, tearDown } from "../helpers/cli-streams.js";
 import { cleanUpLabsAfterAll, describeLab, expectNoLoss, requireVxswitchBuilt } from "../helpers/lab.js";
 
@@ -41,9 +42,7 @@ describeLab(`capture and trace over GRE (two hosts, key ${KEY})`, () => {
     requireVxswitchBuilt();
     lab = await Lab.create({ hosts: 2, label: "capgre" });
     await lab.checkUnderlay();
-    for (const host of lab.hosts) {
-      switches.push(await VxswitchProcess.start(host.ns, { local: lab.localOf(host), remotes: lab.remotesOf(host), encap: "gre", key: KEY, tap: "vxtap42", bridge: "br0" }));
-    }
+    switches.push(...(await startVxswitchMesh(lab, { greKey: KEY, tap: "vxtap42" })).map((m) => m.vx));
     h1 = lab.hosts[0]!.ns;
     dir = labTempDir();
     // Learn both MACs and resolve ARP, so the captures below hold the pings only.

@@ -3,10 +3,11 @@
 // forward, flood and drops with their frames; `trace --packet` predicts what the switch then does.
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { startVxswitchMesh } from "../../lab/mesh.js";
 import { labTempDir, nsExec, spawnIn, type NsProcess } from "../../lab/netns.js";
 import { Lab } from "../../lab/topology.js";
 import { ping } from "../../lab/traffic.js";
-import { VxswitchProcess, vxswitchArgv, vxswitchCli } from "../../lab/vxswitch-process.js";
+import { vxswitchArgv, vxswitchCli, type VxswitchProcess } from "../../lab/vxswitch-process.js";
 import { attachStream, tearDown } from "../helpers/cli-streams.js";
 import { cleanUpLabsAfterAll, describeLab, expectNoLoss, requireVxswitchBuilt } from "../helpers/lab.js";
 
@@ -57,9 +58,7 @@ describeLab("capture and trace on a running vxswitch (two hosts, VNI 42)", () =>
     requireVxswitchBuilt();
     lab = await Lab.create({ hosts: 2, label: "capture" });
     await lab.checkUnderlay();
-    for (const host of lab.hosts) {
-      switches.push(await VxswitchProcess.start(host.ns, { local: lab.localOf(host), remotes: lab.remotesOf(host), vni: 42, tap: "vxtap42", bridge: "br0" }));
-    }
+    switches.push(...(await startVxswitchMesh(lab, { vni: 42 })).map((m) => m.vx));
     h1 = lab.hosts[0]!.ns;
     control = switches[0]!.control;
     dir = labTempDir();

@@ -9,7 +9,7 @@ import { Lab, type LabContainer } from "../../lab/topology.js";
 import { ping } from "../../lab/traffic.js";
 import { VxswitchProcess } from "../../lab/vxswitch-process.js";
 import { expectIperfThrough, keyFile } from "../helpers/encryption.js";
-import { cleanUpLabsAfterAll, describeLab, expectNoLoss, requireVxswitchBuilt, switchState } from "../helpers/lab.js";
+import { cleanUpLabsAfterAll, describeLab, expectNoLoss, requireVxswitchBuilt, stopThenDestroy, switchState } from "../helpers/lab.js";
 
 cleanUpLabsAfterAll();
 
@@ -106,13 +106,7 @@ describeLab("encryption per segment and over GRE", () => {
       }
     }, 60_000);
 
-    afterAll(async () => {
-      try {
-        await Promise.all(switches.map(({ vx }) => vx?.stop()));
-      } finally {
-        await lab?.destroy();
-      }
-    });
+    afterAll(() => stopThenDestroy(lab, ...switches.map((s) => s.vx)));
 
     it("pings across with protocol 0x88b5 on the underlay and no payload byte visible", async () => {
       const capture = await Capture.start({ ns: lab.switchNs, filter: "ip proto 47", direction: "in", snaplen: 2048 });

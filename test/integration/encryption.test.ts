@@ -11,7 +11,7 @@ import { Lab } from "../../lab/topology.js";
 import { ping } from "../../lab/traffic.js";
 import { VxswitchProcess, type VxswitchStats } from "../../lab/vxswitch-process.js";
 import { expectIperfThrough, keyFile } from "../helpers/encryption.js";
-import { cleanUpLabsAfterAll, describeLab, expectNoLoss, requireVxswitchBuilt, switchState } from "../helpers/lab.js";
+import { cleanUpLabsAfterAll, describeLab, expectNoLoss, requireVxswitchBuilt, stopThenDestroy, switchState } from "../helpers/lab.js";
 
 cleanUpLabsAfterAll();
 
@@ -68,13 +68,7 @@ describeLab("encrypted tunnels (three hosts, VNI 42; h3 holds another key)", () 
     vx[2] = await startOn(3, other);
   }, 60_000);
 
-  afterAll(async () => {
-    try {
-      await Promise.all(vx.map((v) => v?.stop()));
-    } finally {
-      await lab?.destroy();
-    }
-  });
+  afterAll(() => stopThenDestroy(lab, ...vx));
 
   it("refuses a key file that group or others can read, saying how to fix it", async () => {
     const loose = keyFile("loose.key");

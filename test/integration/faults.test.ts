@@ -1,12 +1,11 @@
 // Faults under a running switch: its TAP deleted, a restart (stable TAP MAC), a spoofed VXLAN
 // packet claiming a local MAC, a peer killed and restarted. Real switches in network namespaces.
-import { afterAll, beforeAll, expect, it } from "vitest";
-import { startVxswitchMesh, stopMesh, type MeshMember } from "../../lab/mesh.js";
+import { expect, it } from "vitest";
 import { ipIn, nsExec, sleep } from "../../lab/netns.js";
-import { Lab } from "../../lab/topology.js";
 import { ping } from "../../lab/traffic.js";
 import { VxswitchProcess } from "../../lab/vxswitch-process.js";
-import { cleanUpLabsAfterAll, describeLab, expectNoLoss, requireVxswitchBuilt, switchState } from "../helpers/lab.js";
+import { cleanUpLabsAfterAll, describeLab, expectNoLoss } from "../helpers/lab.js";
+import { meshLabForAll } from "../helpers/mesh-lab.js";
 
 cleanUpLabsAfterAll();
 
@@ -31,34 +30,21 @@ async function tapMac(ns: string): Promise<string> {
 }
 
 describeLab("faults under a running switch (three-host mesh, VNI 42)", () => {
-  let lab: Lab;
-  let mesh: MeshMember[] = [];
-  const state = (): Promise<string> => switchState(mesh.map((m) => ({ name: m.host.name, vx: m.vx })));
+  const net = meshLabForAll({
+    lab: { hosts: 3, label: "faults" },
+    mesh: { vni: 42 },
+    ready: async ({ lab, state }) => expectNoLoss(await ping(lab.container(1).ns, lab.container(2).address, { count: 2 }), "c1 -> c2 before the faults", state),
+  });
+
   const startOn = (index: number, extraArgs: string[] = []): Promise<VxswitchProcess> => {
-    const host = lab.host(index);
-    return VxswitchProcess.start(host.ns, { local: lab.localOf(host), remotes: lab.remotesOf(host), vni: 42, tap: TAP, bridge: "br0", extraArgs });
+    const host = net.lab.host(index);
+    return VxswitchProcess.start(host.ns, { local: net.lab.localOf(host), remotes: net.lab.remotesOf(host), vni: 42, tap: TAP, bridge: "br0", extraArgs });
   };
 
-  beforeAll(async () => {
-    requireVxswitchBuilt();
-    lab = await Lab.create({ hosts: 3, label: "faults" });
-    await lab.checkUnderlay();
-    mesh = await startVxswitchMesh(lab, { vni: 42 });
-    await expectNoLoss(await ping(lab.container(1).ns, lab.container(2).address, { count: 2 }), "c1 -> c2 before the faults", state);
-  });
-
-  afterAll(async () => {
-    try {
-      await stopMesh(mesh);
-    } finally {
-      await lab?.destroy();
-    }
-  });
-
   it("survives its TAP being deleted while pinging: it stays up, recreates the TAP on br0 with the same MAC, pings resume", async () => {
-    const h1 = mesh[0]!;
+    const h1 = net.mesh[0]!;
     const macBefore = await tapMac(h1.host.ns);
-    const during = ping(lab.container(1).ns, lab.container(2).address, { count: 30, interval: 0.1, timeout: 1 });
+    const during = ping(net.lab.container(1).ns, net.lab.container(2).address, { count: 30, interval: 0.1, timeout: 1 });
     await sleep(1000);
     await ipIn(h1.host.ns, ["link", "del", TAP]);
     const result = await during;
@@ -70,20 +56,20 @@ describeLab("faults under a running switch (three-host mesh, VNI 42)", () => {
     expect(master[0]!.master).toBe("br0");
     // Replies came back after the deletion, within the same ping run.
     expect(result.received, result.output).toBeGreaterThan(15);
-    await expectNoLoss(await ping(lab.container(1).ns, lab.container(2).address, { count: 5, interval: 0.1 }), "c1 -> c2 after the TAP was recreated", state);
+    await expectNoLoss(await ping(net.lab.container(1).ns, net.lab.container(2).address, { count: 5, interval: 0.1 }), "c1 -> c2 after the TAP was recreated", net.state);
     const status = await h1.vx.status();
     expect(status.taps).toEqual([expect.objectContaining({ name: TAP, state: "up", recreated: 1, failures: 1 })]);
   });
 
   it("does not let a spoofed VXLAN packet from a peer's address steal h1's container MAC (0% loss meanwhile)", async () => {
-    const h1 = mesh[0]!;
+    const h1 = net.mesh[0]!;
     const before = Number((await h1.vx.stats()).fdb.moveRefused ?? 0);
-    const victim = lab.container(1);
-    const pings = ping(lab.container(2).ns, victim.address, { count: 30, interval: 0.1, timeout: 1 });
+    const victim = net.lab.container(1);
+    const pings = ping(net.lab.container(2).ns, victim.address, { count: 30, interval: 0.1, timeout: 1 });
     await sleep(300);
     // From h3's namespace with h3's underlay address as source: a configured peer of h1.
-    await nsExec(lab.host(3).ns, ["python3", "-c", SPOOF_PY, lab.localOf(lab.host(3)), lab.localOf(h1.host), victim.mac, "50"]);
-    await expectNoLoss(await pings, "c2 -> c1 while h3's address claims c1's MAC", state);
+    await nsExec(net.lab.host(3).ns, ["python3", "-c", SPOOF_PY, net.lab.localOf(net.lab.host(3)), net.lab.localOf(h1.host), victim.mac, "50"]);
+    await expectNoLoss(await pings, "c2 -> c1 while h3's address claims c1's MAC", net.state);
     const fdb = await h1.vx.fdbShow();
     expect(fdb.find((e) => e.mac === victim.mac)?.dst, fdb.map((e) => e.line).join("\n")).toBeUndefined();
     expect(Number((await h1.vx.stats()).fdb.moveRefused)).toBeGreaterThan(before);
@@ -91,50 +77,50 @@ describeLab("faults under a running switch (three-host mesh, VNI 42)", () => {
 
   it("keeps its TAP's MAC across a restart: a neighbour's old ARP entry works again within 1 s", async () => {
     // h2's switch with an address on its TAP (no bridge), so c1 holds an ARP entry for the TAP's MAC.
-    const i2 = mesh.findIndex((m) => m.host.index === 2);
-    await mesh[i2]!.vx.stop();
+    const i2 = net.mesh.findIndex((m) => m.host.index === 2);
+    await net.mesh[i2]!.vx.stop();
     const args = ["--address", "10.42.0.202/24"];
-    const h2 = lab.host(2);
+    const h2 = net.lab.host(2);
     const start = (): Promise<VxswitchProcess> =>
-      VxswitchProcess.start(h2.ns, { local: lab.localOf(h2), remotes: lab.remotesOf(h2), vni: 42, tap: TAP, extraArgs: args });
+      VxswitchProcess.start(h2.ns, { local: net.lab.localOf(h2), remotes: net.lab.remotesOf(h2), vni: 42, tap: TAP, extraArgs: args });
     let vx = await start();
-    mesh[i2] = { host: h2, vx };
-    await expectNoLoss(await ping(lab.container(1).ns, "10.42.0.202", { count: 2 }), "c1 -> h2's TAP", state);
+    net.mesh[i2] = { host: h2, vx };
+    await expectNoLoss(await ping(net.lab.container(1).ns, "10.42.0.202", { count: 2 }), "c1 -> h2's TAP", net.state);
     const mac = await tapMac(h2.ns);
     await vx.stop();
     vx = await start();
-    mesh[i2] = { host: h2, vx };
+    net.mesh[i2] = { host: h2, vx };
     expect(await tapMac(h2.ns)).toBe(mac);
-    const neigh = await nsExec(lab.container(1).ns, ["ip", "neigh", "show", "10.42.0.202"]);
+    const neigh = await nsExec(net.lab.container(1).ns, ["ip", "neigh", "show", "10.42.0.202"]);
     expect(neigh).toContain(mac);
     const t0 = Date.now();
-    const again = await ping(lab.container(1).ns, "10.42.0.202", { count: 5, interval: 0.2, timeout: 1 });
-    await expectNoLoss(again, `c1 -> h2's TAP right after the restart (${Date.now() - t0} ms)`, state);
+    const again = await ping(net.lab.container(1).ns, "10.42.0.202", { count: 5, interval: 0.2, timeout: 1 });
+    await expectNoLoss(again, `c1 -> h2's TAP right after the restart (${Date.now() - t0} ms)`, net.state);
     expect(again.rttsMs[0]).toBeLessThan(1000);
     // Back to the mesh member the other tests expect.
     await vx.stop();
-    mesh[i2] = { host: h2, vx: await startOn(2) };
+    net.mesh[i2] = { host: h2, vx: await startOn(2) };
   });
 
   it("keeps traffic between h1 and h2 flowing while h3's switch is killed, and reaches h3 within 1 s of its restart", async () => {
-    const i3 = mesh.findIndex((m) => m.host.index === 3);
+    const i3 = net.mesh.findIndex((m) => m.host.index === 3);
     // c1 keeps c3's MAC while h3 is down (a permanent neighbour entry): what is measured after the
     // restart is the switches, not how long c1's ARP waits after failed resolutions.
-    const c1 = lab.container(1);
-    const c3 = lab.container(3);
+    const c1 = net.lab.container(1);
+    const c3 = net.lab.container(3);
     await nsExec(c1.ns, ["ip", "neigh", "replace", c3.address, "lladdr", c3.mac, "dev", c1.ifname, "nud", "permanent"]);
-    await mesh[i3]!.vx.proc.stop("SIGKILL");
+    await net.mesh[i3]!.vx.proc.stop("SIGKILL");
     // Sends toward the dead peer (floods, and unicast to c3) get ICMP port unreachable back.
-    const toDead = ping(lab.container(1).ns, lab.container(3).address, { count: 20, interval: 0.1, timeout: 1 });
-    await expectNoLoss(await ping(lab.container(1).ns, lab.container(2).address, { count: 30, interval: 0.1 }), "c1 -> c2 while h3 is down", state);
+    const toDead = ping(net.lab.container(1).ns, net.lab.container(3).address, { count: 20, interval: 0.1, timeout: 1 });
+    await expectNoLoss(await ping(net.lab.container(1).ns, net.lab.container(2).address, { count: 30, interval: 0.1 }), "c1 -> c2 while h3 is down", net.state);
     await toDead;
     const h3 = await startOn(3);
-    mesh[i3] = { host: lab.host(3), vx: h3 };
+    net.mesh[i3] = { host: net.lab.host(3), vx: h3 };
     const t0 = Date.now();
-    const back = await ping(lab.container(1).ns, lab.container(3).address, { count: 5, interval: 0.2, timeout: 1 });
-    await expectNoLoss(back, `c1 -> c3 after h3's restart (${Date.now() - t0} ms)`, state);
+    const back = await ping(net.lab.container(1).ns, net.lab.container(3).address, { count: 5, interval: 0.2, timeout: 1 });
+    await expectNoLoss(back, `c1 -> c3 after h3's restart (${Date.now() - t0} ms)`, net.state);
     expect(back.rttsMs[0]).toBeLessThan(1000);
-    const peers = await mesh[0]!.vx.status();
-    expect(peers.peers).toEqual(expect.arrayContaining([expect.objectContaining({ address: lab.localOf(lab.host(3)) })]));
+    const peers = await net.mesh[0]!.vx.status();
+    expect(peers.peers).toEqual(expect.arrayContaining([expect.objectContaining({ address: net.lab.localOf(net.lab.host(3)) })]));
   });
 });

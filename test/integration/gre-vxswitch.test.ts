@@ -9,7 +9,7 @@ import { VxswitchProcess } from "../../lab/vxswitch-process.js";
 import { tallyFields } from "../helpers/dissection.js";
 import { GRE_PATH } from "../helpers/tcp-floors.js";
 import { formatDrops, GRE_FIELD, trafficSpecs, underlayCapture, wireOf, wireSpecs, type Switches, type Wire } from "../helpers/interop.js";
-import { cleanUpLabsAfterAll, describeLab, expectNoLoss, expectNoReplies, requireVxswitchBuilt, switchState } from "../helpers/lab.js";
+import { cleanUpLabsAfterAll, describeLab, expectNoLoss, expectNoReplies, requireVxswitchBuilt, stopThenDestroy, switchState } from "../helpers/lab.js";
 
 cleanUpLabsAfterAll();
 
@@ -48,14 +48,7 @@ function greMesh(lab0: { mtu: number; label: string; containers?: boolean }, sta
     for (const host of lab.hosts) switches.push({ name: host.name, vx: await start(host, lab) });
   });
 
-  afterAll(async () => {
-    try {
-      await capture?.stop();
-      await Promise.all(switches.map(({ vx }) => vx?.stop()));
-    } finally {
-      await lab?.destroy();
-    }
-  });
+  afterAll(() => stopThenDestroy(lab, capture, ...switches.map((s) => s.vx)));
   return () => mesh;
 }
 

@@ -4,12 +4,12 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { Capture } from "../../lab/capture.js";
 import { processMemory } from "../../lab/cpu.js";
 import { accounted, runFuzzer } from "../../lab/fuzz.js";
-import { startVxswitchMesh, stopMesh, type MeshMember } from "../../lab/mesh.js";
 import { ipIn } from "../../lab/netns.js";
 import { Lab } from "../../lab/topology.js";
 import { ping } from "../../lab/traffic.js";
 import { VxswitchProcess, type VxswitchStats } from "../../lab/vxswitch-process.js";
-import { cleanUpLabsAfterAll, describeLab, expectNoLoss, requireVxswitchBuilt, switchState } from "../helpers/lab.js";
+import { cleanUpLabsAfterAll, describeLab, expectNoLoss, requireVxswitchBuilt, stopThenDestroy, switchState } from "../helpers/lab.js";
+import { meshLabForAll } from "../helpers/mesh-lab.js";
 
 cleanUpLabsAfterAll();
 
@@ -42,35 +42,21 @@ async function txTo(vx: VxswitchProcess, address: string): Promise<number> {
 }
 
 describeLab("hostile traffic at a three-host VXLAN mesh", () => {
-  let lab: Lab;
-  let mesh: MeshMember[] = [];
-  const state = (): Promise<string> => switchState(mesh.map((m) => ({ name: m.host.name, vx: m.vx })));
-
-  beforeAll(async () => {
-    requireVxswitchBuilt();
-    lab = await Lab.create({ hosts: 3, label: "hostile" });
-    await lab.checkUnderlay();
-    mesh = await startVxswitchMesh(lab, { vni: 42, extraArgs: ["--max-addresses", "4096"] });
-    await expectNoLoss(await ping(lab.container(1).ns, lab.container(2).address, { count: 2 }), "c1 -> c2 before", state);
-  }, 120_000);
-
-  afterAll(async () => {
-    try {
-      await stopMesh(mesh);
-    } finally {
-      await lab?.destroy();
-    }
+  const net = meshLabForAll({
+    lab: { hosts: 3, label: "hostile" },
+    mesh: { vni: 42, extraArgs: ["--max-addresses", "4096"] },
+    ready: async ({ lab, state }) => expectNoLoss(await ping(lab.container(1).ns, lab.container(2).address, { count: 2 }), "c1 -> c2 before", state),
   });
 
   it("takes 20,000 random and mutated VXLAN packets from a peer's address while pinging: stays up, accounts for every packet, forwards nothing malformed", async () => {
-    const [h1, h2, h3] = mesh;
-    const target = lab.localOf(h1!.host);
+    const [h1, h2, h3] = net.mesh;
+    const target = net.lab.localOf(h1!.host);
     const before = await h1!.vx.stats();
     const legitBefore = (await txTo(h2!.vx, target)) + (await txTo(h3!.vx, target));
     const capture = await Capture.start({ ns: h1!.host.ns, iface: TAP, direction: "in", snaplen: 64 });
-    const pings = ping(lab.container(2).ns, lab.container(1).address, { count: 30, interval: 0.1, timeout: 1 });
-    const fuzz = await runFuzzer(lab.host(3).ns, { mode: "udp", count: 20_000, seed: 7, pps: 20_000, src: lab.localOf(lab.host(3)), dst: target });
-    await expectNoLoss(await pings, "c2 -> c1 during the fuzz", state);
+    const pings = ping(net.lab.container(2).ns, net.lab.container(1).address, { count: 30, interval: 0.1, timeout: 1 });
+    const fuzz = await runFuzzer(net.lab.host(3).ns, { mode: "udp", count: 20_000, seed: 7, pps: 20_000, src: net.lab.localOf(net.lab.host(3)), dst: target });
+    await expectNoLoss(await pings, "c2 -> c1 during the fuzz", net.state);
     await capture.stop();
     expect(h1!.vx.running, h1!.vx.transcript()).toBe(true);
     const after = await h1!.vx.stats();
@@ -88,13 +74,13 @@ describeLab("hostile traffic at a three-host VXLAN mesh", () => {
   });
 
   it("takes 20,000 random and mutated frames into its TAP while pinging: every frame the TAP handed up is forwarded or dropped with a reason", async () => {
-    const h1 = mesh[0]!;
+    const h1 = net.mesh[0]!;
     const before = await h1.vx.stats();
     const tapBefore = await tapCounters(h1.host.ns);
-    const capture = await Capture.start({ ns: lab.host(2).ns, iface: TAP, direction: "in", snaplen: 64 });
-    const pings = ping(lab.container(2).ns, lab.container(1).address, { count: 30, interval: 0.1, timeout: 1 });
-    const fuzz = await runFuzzer(lab.container(1).ns, { mode: "tap", count: 20_000, seed: 11, pps: 20_000, iface: lab.container(1).ifname });
-    await expectNoLoss(await pings, "c2 -> c1 during the TAP fuzz", state);
+    const capture = await Capture.start({ ns: net.lab.host(2).ns, iface: TAP, direction: "in", snaplen: 64 });
+    const pings = ping(net.lab.container(2).ns, net.lab.container(1).address, { count: 30, interval: 0.1, timeout: 1 });
+    const fuzz = await runFuzzer(net.lab.container(1).ns, { mode: "tap", count: 20_000, seed: 11, pps: 20_000, iface: net.lab.container(1).ifname });
+    await expectNoLoss(await pings, "c2 -> c1 during the TAP fuzz", net.state);
     await capture.stop();
     expect(h1.vx.running, h1.vx.transcript()).toBe(true);
     expect(fuzz.sent).toBeGreaterThan(10_000);
@@ -105,20 +91,20 @@ describeLab("hostile traffic at a three-host VXLAN mesh", () => {
   });
 
   it("holds a flood of 100,000 distinct source MACs: the table stays at its maximum, evictions are counted, RSS stays bounded, established hosts keep connectivity", async () => {
-    const h1 = mesh[0]!;
+    const h1 = net.mesh[0]!;
     const pid = h1.vx.proc.child.pid!;
     const rssBefore = processMemory(pid).rssBytes;
     const before = await h1.vx.stats();
     const pings = [
-      ping(lab.container(2).ns, lab.container(1).address, { count: 110, interval: 0.1, timeout: 1 }),
-      ping(lab.container(3).ns, lab.container(2).address, { count: 110, interval: 0.1, timeout: 1 }),
+      ping(net.lab.container(2).ns, net.lab.container(1).address, { count: 110, interval: 0.1, timeout: 1 }),
+      ping(net.lab.container(3).ns, net.lab.container(2).address, { count: 110, interval: 0.1, timeout: 1 }),
     ];
-    const flood = await runFuzzer(lab.container(1).ns, { mode: "macflood", count: 100_000, pps: 10_000, iface: lab.container(1).ifname });
+    const flood = await runFuzzer(net.lab.container(1).ns, { mode: "macflood", count: 100_000, pps: 10_000, iface: net.lab.container(1).ifname });
     // On this 2-core lab a few pings of 110 can be lost while three switches, two bridges and the
     // generator share the CPUs (the FDB cannot cause it: an evicted host is flooded to, not lost).
     for (const [i, what] of ["c2 -> c1", "c3 -> c2"].entries()) {
       const r = await pings[i]!;
-      expect(r.received, `${what} during the MAC flood: ${r.received}/${r.transmitted}\n${await state()}`).toBeGreaterThanOrEqual(r.transmitted - 3);
+      expect(r.received, `${what} during the MAC flood: ${r.received}/${r.transmitted}\n${await net.state()}`).toBeGreaterThanOrEqual(r.transmitted - 3);
     }
     const after = await h1.vx.stats();
     const fdb = after.fdb as { entries: number; evicted: number; learned: number };
@@ -131,7 +117,7 @@ describeLab("hostile traffic at a three-host VXLAN mesh", () => {
     expect(fdb.evicted - fdbBefore.evicted).toBeGreaterThanOrEqual(learned - 4096);
     const grown = processMemory(pid).rssBytes - rssBefore;
     expect(grown, `RSS grew by ${(grown / 2 ** 20).toFixed(1)} MiB`).toBeLessThan(64 * 2 ** 20);
-    await expectNoLoss(await ping(lab.container(1).ns, lab.container(3).address, { count: 3, interval: 0.1 }), "c1 -> c3 after the flood", state);
+    await expectNoLoss(await ping(net.lab.container(1).ns, net.lab.container(3).address, { count: 3, interval: 0.1 }), "c1 -> c3 after the flood", net.state);
   });
 });
 
@@ -156,13 +142,7 @@ describeLab("a broadcast storm against floodRateLimit (two segments, two hosts)"
     }
   }, 120_000);
 
-  afterAll(async () => {
-    try {
-      await Promise.all(switches.map((vx) => vx.stop()));
-    } finally {
-      await lab?.destroy();
-    }
-  });
+  afterAll(() => stopThenDestroy(lab, ...switches));
 
   it("limits the storm's segment to its rate and leaves the other segment's traffic alone", async () => {
     const before = await switches[0]!.stats();

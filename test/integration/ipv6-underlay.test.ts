@@ -8,7 +8,7 @@ import { nsExec, nsExecResult } from "../../lab/netns.js";
 import { Lab, VXLAN_MTU_V6 } from "../../lab/topology.js";
 import { iperfClient, ping, sendFrame, startIperfServer, EXPERIMENTAL_ETHERTYPE } from "../../lab/traffic.js";
 import { VxswitchProcess } from "../../lab/vxswitch-process.js";
-import { cleanUpLabsAfterAll, describeLab, expectNoLoss, requireVxswitchBuilt, switchState } from "../helpers/lab.js";
+import { cleanUpLabsAfterAll, describeLab, expectNoLoss, requireVxswitchBuilt, stopThenDestroy, switchState } from "../helpers/lab.js";
 import { expectHealthyTcp, FAST_PATH } from "../helpers/tcp-floors.js";
 import { partialUdp6Checksum } from "../helpers/partial-checksum.js";
 import { waitFor } from "../helpers/wait.js";
@@ -51,13 +51,7 @@ describeLab("VXLAN over an IPv6 underlay: vxswitch on h1, h2; kernel vxlan on h3
     await addKernelVxlan(h3.ns, { vni: 42, local: lab.localOf(h3, 6), remotes: lab.remotesOf(h3, 6) });
   });
 
-  afterAll(async () => {
-    try {
-      await Promise.all(switches.map(({ vx }) => vx?.stop()));
-    } finally {
-      await lab?.destroy();
-    }
-  });
+  afterAll(() => stopThenDestroy(lab, ...switches.map((s) => s.vx)));
 
   it("uses addresses from 2001:2::/48 on the underlay", () => {
     expect(lab.hosts.map((h) => h.underlayV6)).toEqual(["2001:2::1", "2001:2::2", "2001:2::3"]);
@@ -162,13 +156,7 @@ describeLab("multicast group mode over IPv6 (group ff05::42): vxswitch on h1, h2
     await addKernelVxlan(h3.ns, { vni: 42, local: lab.localOf(h3, 6), remotes: [], group: GROUP6 });
   });
 
-  afterAll(async () => {
-    try {
-      await Promise.all(switches.map(({ vx }) => vx?.stop()));
-    } finally {
-      await lab?.destroy();
-    }
-  });
+  afterAll(() => stopThenDestroy(lab, ...switches.map((s) => s.vx)));
 
   it.each(pairsOf([1, 2, 3]))("answers pings from the container on h%i to the container on h%i", async (from, to) => {
     await expectNoLoss(await ping(lab.container(from).ns, lab.container(to).address, { count: 2, timeout: 2 }), `c${from} -> c${to}`, state);
@@ -219,13 +207,7 @@ describeLab("Ethernet-over-GRE over an IPv6 underlay: vxswitch on h1 and h2, key
     }
   });
 
-  afterAll(async () => {
-    try {
-      await Promise.all(switches.map(({ vx }) => vx?.stop()));
-    } finally {
-      await lab?.destroy();
-    }
-  });
+  afterAll(() => stopThenDestroy(lab, ...switches.map((s) => s.vx)));
 
   it("derives the overlay MTU from IPv6 + keyed GRE overhead (1438)", async () => {
     const status = await switches[0]!.vx!.status();

@@ -7,7 +7,7 @@ import { nsExecResult } from "../../lab/netns.js";
 import { Lab } from "../../lab/topology.js";
 import { iperfClient, neighbours, ping, startIperfServer, type IperfServer } from "../../lab/traffic.js";
 import { VxswitchProcess, type IoMode } from "../../lab/vxswitch-process.js";
-import { because, cleanUpLabsAfterAll, describeLab, expectNoLoss, requireVxswitchBuilt, switchState } from "../helpers/lab.js";
+import { because, cleanUpLabsAfterAll, describeLab, expectNoLoss, requireVxswitchBuilt, stopThenDestroy, switchState } from "../helpers/lab.js";
 import { DGRAM_PATH, expectHealthyTcp, FAST_PATH, type TcpFloor } from "../helpers/tcp-floors.js";
 
 cleanUpLabsAfterAll();
@@ -36,13 +36,7 @@ describeLab("vxswitch interoperates with kernel vxlan", () => {
       });
     });
 
-    afterAll(async () => {
-      try {
-        await vx?.stop();
-      } finally {
-        await lab?.destroy();
-      }
-    });
+    afterAll(() => stopThenDestroy(lab, vx));
 
     it("resolves the kernel side's container MAC by ARP across the tunnel", async () => {
       const [c1, c2] = [lab.container(1), lab.container(2)];

@@ -1,12 +1,11 @@
 // Three hosts in a full unicast mesh of vxswitch (VNI 42): every pair of containers talks, and a
 // broadcast is head-end replicated once per peer and never re-sent by a peer (split horizon).
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import { Capture } from "../../lab/capture.js";
-import { startVxswitchMesh, stopMesh, type MeshMember } from "../../lab/mesh.js";
 import { sleep } from "../../lab/netns.js";
-import { Lab } from "../../lab/topology.js";
 import { EXPERIMENTAL_ETHERTYPE, ping, sendFrame } from "../../lab/traffic.js";
-import { because, cleanUpLabsAfterAll, describeLab, expectNoLoss, requireVxswitchBuilt, switchState } from "../helpers/lab.js";
+import { because, cleanUpLabsAfterAll, describeLab, expectNoLoss } from "../helpers/lab.js";
+import { meshLabForAll } from "../helpers/mesh-lab.js";
 import { waitFor } from "../helpers/wait.js";
 
 cleanUpLabsAfterAll();
@@ -21,42 +20,25 @@ const pairs: Array<[number, number]> = [
 ];
 
 describeLab("vxswitch full mesh of three hosts on VNI 42", () => {
-  let lab: Lab;
-  let mesh: MeshMember[] = [];
-  const state = (): Promise<string> => switchState(mesh.map((m) => ({ name: m.host.name, vx: m.vx })));
-
-  beforeAll(async () => {
-    requireVxswitchBuilt();
-    lab = await Lab.create({ hosts: 3, label: "mesh" });
-    await lab.checkUnderlay();
-    mesh = await startVxswitchMesh(lab, { vni: 42 });
-  });
-
-  afterAll(async () => {
-    try {
-      await stopMesh(mesh);
-    } finally {
-      await lab?.destroy();
-    }
-  });
+  const net = meshLabForAll({ lab: { hosts: 3, label: "mesh" }, mesh: { vni: 42 } });
 
   it.each(pairs)("answers pings from the container on h%i to the container on h%i", async (from, to) => {
-    const result = await ping(lab.container(from).ns, lab.container(to).address, { count: 3 });
-    await expectNoLoss(result, `c${from} -> c${to}`, state);
+    const result = await ping(net.lab.container(from).ns, net.lab.container(to).address, { count: 3 });
+    await expectNoLoss(result, `c${from} -> c${to}`, net.state);
   });
 
   it("replicates one broadcast frame once to each peer, and no peer sends it on (no loop)", async () => {
     const filter = `eth.type == 0x${EXPERIMENTAL_ETHERTYPE.toString(16)}`;
-    const underlay = await Capture.start({ ns: lab.switchNs, filter: "udp port 4789", direction: "in" });
+    const underlay = await Capture.start({ ns: net.lab.switchNs, filter: "udp port 4789", direction: "in" });
     const receivers = await Promise.all(
-      [1, 2, 3].map((i) => Capture.start({ ns: lab.container(i).ns, iface: "eth0", filter: `ether proto 0x${EXPERIMENTAL_ETHERTYPE.toString(16)}`, direction: "in" })),
+      [1, 2, 3].map((i) => Capture.start({ ns: net.lab.container(i).ns, iface: "eth0", filter: `ether proto 0x${EXPERIMENTAL_ETHERTYPE.toString(16)}`, direction: "in" })),
     );
     const captures = [underlay, ...receivers];
     try {
-      await sendFrame(lab.container(1).ns, "eth0", { ethertype: EXPERIMENTAL_ETHERTYPE, payload: "mesh broadcast" });
+      await sendFrame(net.lab.container(1).ns, "eth0", { ethertype: EXPERIMENTAL_ETHERTYPE, payload: "net.mesh broadcast" });
       const expected = { "198.18.0.1 198.18.0.2": 1, "198.18.0.1 198.18.0.3": 1 };
       const first = await waitFor(() => underlay.tally(["ip.src", "ip.dst"], filter), (t) => Object.values(t).reduce((a, b) => a + b, 0) >= 2);
-      const why = await because(JSON.stringify(first) !== JSON.stringify(expected), async () => `underlay copies (outer src dst: count) once two had arrived\n${await underlay.summary()}\n${await state()}`);
+      const why = await because(JSON.stringify(first) !== JSON.stringify(expected), async () => `underlay copies (outer src dst: count) once two had arrived\n${await underlay.summary()}\n${await net.state()}`);
       expect(first, why).toEqual(expected);
 
       // Proving that no host sends it on takes a window: a loop would re-send within it.
@@ -73,7 +55,7 @@ describeLab("vxswitch full mesh of three hosts on VNI 42", () => {
   });
 
   it("is still forwarding on every host afterwards", async () => {
-    for (const member of mesh) expect(member.vx.running, member.vx.transcript()).toBe(true);
-    await expectNoLoss(await ping(lab.container(3).ns, lab.container(1).address, { count: 2 }), `c3 -> c1 after the broadcast`, state);
+    for (const member of net.mesh) expect(member.vx.running, member.vx.transcript()).toBe(true);
+    await expectNoLoss(await ping(net.lab.container(3).ns, net.lab.container(1).address, { count: 2 }), `c3 -> c1 after the broadcast`, net.state);
   });
 });

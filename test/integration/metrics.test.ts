@@ -6,7 +6,7 @@ import { nsExec } from "../../lab/netns.js";
 import { Lab } from "../../lab/topology.js";
 import { ping } from "../../lab/traffic.js";
 import { VxswitchProcess } from "../../lab/vxswitch-process.js";
-import { cleanUpLabsAfterAll, describeLab, expectNoLoss, requireVxswitchBuilt } from "../helpers/lab.js";
+import { cleanUpLabsAfterAll, describeLab, expectNoLoss, requireVxswitchBuilt, stopThenDestroy } from "../helpers/lab.js";
 
 cleanUpLabsAfterAll();
 
@@ -54,13 +54,7 @@ describeLab("Prometheus metrics (two hosts, VNI 42, --metrics on h1's underlay a
     url = `http://${lab.localOf(lab.hosts[0]!)}:${METRICS_PORT}/metrics`;
   });
 
-  afterAll(async () => {
-    try {
-      await Promise.all(switches.map((vx) => vx.stop()));
-    } finally {
-      await lab?.destroy();
-    }
-  });
+  afterAll(() => stopThenDestroy(lab, ...switches));
 
   it("serves Prometheus text with process metrics under the vxswitch_ prefix", async () => {
     const text = await scrape();

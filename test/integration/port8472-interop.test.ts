@@ -7,7 +7,7 @@ import { nsExec } from "../../lab/netns.js";
 import { Lab, VXLAN_MTU_V4 } from "../../lab/topology.js";
 import { ping } from "../../lab/traffic.js";
 import { VxswitchProcess } from "../../lab/vxswitch-process.js";
-import { cleanUpLabsAfterAll, describeLab, expectNoLoss, requireVxswitchBuilt, switchState } from "../helpers/lab.js";
+import { cleanUpLabsAfterAll, describeLab, expectNoLoss, requireVxswitchBuilt, stopThenDestroy, switchState } from "../helpers/lab.js";
 
 cleanUpLabsAfterAll();
 
@@ -24,13 +24,7 @@ describeLab("vxswitch --port 8472 interoperates with kernel vxlan dstport 8472",
     vx = await VxswitchProcess.start(h1.ns, { local: h1.underlayV4, remotes: [h2.underlayV4], vni: 42, tap: "vxtap42", bridge: "br0", port: 8472 });
   });
 
-  afterAll(async () => {
-    try {
-      await vx?.stop();
-    } finally {
-      await lab?.destroy();
-    }
-  });
+  afterAll(() => stopThenDestroy(lab, vx));
 
   it("listens on UDP 8472 and not on 4789", async () => {
     const sockets = await nsExec(lab.host(1).ns, ["ss", "-Hnlu"]);

@@ -11,7 +11,7 @@ import { VxswitchProcess } from "../../lab/vxswitch-process.js";
 import { csumErrors, grown, randomFile, sendFile, type RandomFile } from "../helpers/file-transfer.js";
 import { because, cleanUpLabsAfterAll, describeLab, expectNoLoss, requireVxswitchBuilt, switchState } from "../helpers/lab.js";
 import { expectHealthyTcp, FAST_PATH, OVS_PATH, type TcpFloor } from "../helpers/tcp-floors.js";
-import { accessPort, TRUNK_BRIDGE } from "../helpers/trunk.js";
+import { TRUNK_BRIDGE } from "../helpers/trunk.js";
 
 cleanUpLabsAfterAll();
 
@@ -123,7 +123,7 @@ describeLab("TCP between kernel vxlan and vxswitch, default offloads", () => {
       k1000 = await lab.addContainer(h2, { bridge: "br0", cidr: "10.42.0.2/24" });
       ovs = await OvsInstance.start(h1.ns);
       await ovs.addBridge(TRUNK_BRIDGE);
-      await accessPort(ovs, v100, 100);
+      await ovs.attachContainer(TRUNK_BRIDGE, v100, 100);
       vx = await VxswitchProcess.startWithConfig(h1.ns, {
         local: h1.underlayV4,
         offloads: false,

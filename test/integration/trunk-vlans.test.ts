@@ -14,7 +14,7 @@ import { EXPERIMENTAL_ETHERTYPE, iperfClient, ping, sendFrame, startIperfServer 
 import { VxswitchProcess, vxswitchCli, type VxswitchStats } from "../../lab/vxswitch-process.js";
 import { because, cleanUpLabsAfterAll, describeLab, expectNoLoss, expectNoReplies, requireVxswitchBuilt, switchState } from "../helpers/lab.js";
 import { expectHealthyTcp, OVS_PATH } from "../helpers/tcp-floors.js";
-import { accessPort, TRUNK_BRIDGE } from "../helpers/trunk.js";
+import { TRUNK_BRIDGE } from "../helpers/trunk.js";
 import { waitFor } from "../helpers/wait.js";
 
 cleanUpLabsAfterAll();
@@ -49,10 +49,10 @@ describeLab("trunk mode: VLAN 100 -> VNI 1000, VLAN 200 -> VNI 2000 on one TAP",
     v300 = await lab.addContainer(h1, { cidr: "10.42.0.6/24" });
     ovs = await OvsInstance.start(h1.ns);
     await ovs.addBridge(TRUNK_BRIDGE);
-    await accessPort(ovs, v100, 100);
-    await accessPort(ovs, v200, 200);
-    await accessPort(ovs, untagged, 1);
-    await accessPort(ovs, v300, 300);
+    await ovs.attachContainer(TRUNK_BRIDGE, v100, 100);
+    await ovs.attachContainer(TRUNK_BRIDGE, v200, 200);
+    await ovs.attachContainer(TRUNK_BRIDGE, untagged, 1);
+    await ovs.attachContainer(TRUNK_BRIDGE, v300, 300);
     a1000 = await lab.addContainer(h2, { bridge: "br1000", cidr: "10.42.0.2/24" });
     a2000 = await lab.addContainer(h2, { bridge: "br2000", cidr: "10.42.0.4/24" });
     k1000 = await lab.addContainer(h3, { bridge: "br0", cidr: "10.42.0.7/24" });
@@ -233,8 +233,8 @@ describeLab("trunk mode over GRE: VLAN 100 -> key 1000, VLAN 200 -> key 2000 on 
     v200 = await lab.addContainer(h1, { cidr: "10.42.0.3/24" });
     ovs = await OvsInstance.start(h1.ns);
     await ovs.addBridge(TRUNK_BRIDGE);
-    await accessPort(ovs, v100, 100);
-    await accessPort(ovs, v200, 200);
+    await ovs.attachContainer(TRUNK_BRIDGE, v100, 100);
+    await ovs.attachContainer(TRUNK_BRIDGE, v200, 200);
     a1000 = await lab.addContainer(h2, { bridge: "br1000", cidr: "10.42.0.2/24" });
     a2000 = await lab.addContainer(h2, { bridge: "br2000", cidr: "10.42.0.4/24" });
     // Offloads off: the OVS userspace bridge on the TAP takes no TCP super-frames (see above).

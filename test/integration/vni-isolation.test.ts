@@ -5,7 +5,7 @@ import { Capture } from "../../lab/capture.js";
 import { Lab, type LabContainer } from "../../lab/topology.js";
 import { ping } from "../../lab/traffic.js";
 import { VxswitchProcess } from "../../lab/vxswitch-process.js";
-import { because, cleanUpLabsAfterAll, describeLab, expectNoLoss, expectNoReplies, requireVxswitchBuilt, switchState } from "../helpers/lab.js";
+import { because, cleanUpLabsAfterAll, describeLab, expectNoLoss, expectNoReplies, requireVxswitchBuilt, stopThenDestroy, switchState } from "../helpers/lab.js";
 
 cleanUpLabsAfterAll();
 
@@ -41,13 +41,7 @@ describeLab("vxswitch keeps VNI 1000 and VNI 2000 apart (two hosts, one config f
     }
   });
 
-  afterAll(async () => {
-    try {
-      await Promise.all(switches.map(({ vx }) => vx?.stop()));
-    } finally {
-      await lab?.destroy();
-    }
-  });
+  afterAll(() => stopThenDestroy(lab, ...switches.map((s) => s.vx)));
 
   it("connects the VNI 1000 containers across hosts", async () => {
     await expectNoLoss(await ping(a1.ns, a2.address, { count: 3 }), `VNI 1000 h1 -> h2`, state);
