@@ -4,7 +4,7 @@ import { loadNative, type NativeAddon } from "../io/native.js";
 import type { TunnelSocket } from "../io/tunnel-socket.js";
 import type { Fdb } from "../switch/fdb.js";
 import type { Forwarder } from "../switch/forwarder.js";
-import { FLOOD, dropReasonName } from "../switch/forwarder.js";
+import { FLOOD } from "../switch/forwarder.js";
 import { readMac } from "../wire/mac.js";
 import { flowSourcePort } from "../wire/flow-hash.js";
 import { ETH_VLAN_HEADER_LEN, TPID_8021AD, TPID_8021Q, stripVlanTag } from "../wire/ethernet.js";
@@ -18,7 +18,7 @@ import type { TunnelSockets } from "../io/tunnel-socket.js";
 import type { FramePort } from "../io/tap-device.js";
 import { LocalDelivery } from "./local-delivery.js";
 import { countPeerSendErrors } from "./send-errors.js";
-import { DropReason, type DataplaneStats, type DropReasonName } from "./stats.js";
+import { DropReason, decisionDrop, type DataplaneStats } from "./stats.js";
 import type { Observers } from "./observers.js";
 import { TooBigResponder, exceedsOverlay, gsoSegmentLength } from "./too-big.js";
 import { SealedEncap } from "./crypto-encap.js";
@@ -247,7 +247,7 @@ export class EgressLoop {
         continue;
       }
       if (decision < 0) {
-        est.drop(DropReason[dropReasonName(decision) as DropReasonName]);
+        est.drop(decisionDrop(decision));
         continue;
       }
       const peer = t.peers.get(decision);

@@ -3,7 +3,7 @@ import { RxBatch } from "../io/batch.js";
 import type { TunnelSocket } from "../io/tunnel-socket.js";
 import type { Fdb } from "../switch/fdb.js";
 import type { Forwarder } from "../switch/forwarder.js";
-import { FLOOD, dropReasonName } from "../switch/forwarder.js";
+import { FLOOD } from "../switch/forwarder.js";
 import { readMac } from "../wire/mac.js";
 import { VIRTIO_NET_HDR_LEN } from "../wire/virtio-net.js";
 import { VXLAN_HEADER_LEN } from "../wire/vxlan.js";
@@ -17,7 +17,7 @@ import { finishPartialChecksum } from "../wire/partial-checksum.js";
 import type { Peer } from "../switch/peer-table.js";
 import type { SegmentTable, SwitchTables, TableRef } from "../switch/tables.js";
 import type { FramePort } from "../io/tap-device.js";
-import { DropReason, type DataplaneStats, type DropReasonName } from "./stats.js";
+import { DropReason, decisionDrop, type DataplaneStats } from "./stats.js";
 import type { Observers } from "./observers.js";
 import { SealedEncap } from "./crypto-encap.js";
 import type { CryptoOpener } from "./crypto-session.js";
@@ -195,7 +195,7 @@ export class IngressLoop {
         if (!ok) ist.drop(DropReason.txFull);
       }
     } else if (decision < 0) {
-      ist.drop(DropReason[dropReasonName(decision) as DropReasonName]);
+      ist.drop(decisionDrop(decision));
       return;
     } else {
       const port = this.t.ports[decision];
@@ -218,7 +218,7 @@ export class IngressLoop {
     const ist = this.stats.ingress;
     const flood = decision === FLOOD;
     if (decision < 0 && !flood) {
-      ist.drop(DropReason[dropReasonName(decision) as DropReasonName]);
+      ist.drop(decisionDrop(decision));
       return;
     }
     const ports = segment.ports;
@@ -326,7 +326,7 @@ export class IngressLoop {
         if (!ok) ist.drop(DropReason.txFull, packets);
       }
     } else if (decision < 0) {
-      ist.drop(DropReason[dropReasonName(decision) as DropReasonName], packets);
+      ist.drop(decisionDrop(decision), packets);
       return;
     } else {
       const port = this.t.ports[decision];
