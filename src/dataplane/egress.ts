@@ -206,6 +206,8 @@ export class EgressLoop {
       if (this.observers.active) this.observers.decided("egress", decision, vni, port.id);
       const hlen = encap.headerLength(segment);
       const sealed = this.sealer !== undefined && this.sealer.session.encrypts(segment.id);
+      // Room behind each sealed segment of a split for its AEAD tag.
+      const trailer = sealed ? CRYPTO_TAG_LEN : 0;
       if (decision === FLOOD) {
         if (segment.floodLimit !== undefined && !segment.floodLimit.take()) {
           est.drop(DropReason.floodLimited);
@@ -216,10 +218,10 @@ export class EgressLoop {
         const txb = this.tx[s]!;
         const peers = segment.peers;
         if (gso) {
-          if (peers.length > 0 && this.split(segment, off, len)) {
+          if (peers.length > 0 && this.split(segment, off, len, hlen, trailer)) {
             for (let p = 0; p < peers.length; p++) {
               // Sealed: every peer has its own key, so every peer gets its own split.
-              if (sealed && ((p > 0 && !this.split(segment, off, len)) || !this.sealSplit(peers[p]!, segment))) continue;
+              if (sealed && ((p > 0 && !this.split(segment, off, len, hlen, trailer)) || !this.sealSplit(peers[p]!, segment))) continue;
               this.queueSplit(s, peers[p]!);
             }
           }
@@ -252,7 +254,7 @@ export class EgressLoop {
       }
       const peer = t.peers.get(decision);
       if (peer !== undefined && gso) {
-        if (!this.split(segment, off, len) || (sealed && !this.sealSplit(peer, segment))) continue;
+        if (!this.split(segment, off, len, hlen, trailer) || (sealed && !this.sealSplit(peer, segment))) continue;
         this.queueSplit(senders === 1 ? 0 : flowSourcePort(slab, off, len) % senders, peer);
         frames += this.splitSegments;
         bytes += this.splitBytes;
@@ -300,13 +302,12 @@ export class EgressLoop {
   }
 
   /**
-   * Splits the super-frame at slab[off, off+len) into encapsulated segments in the scratch
-   * (sending what is queued first when it is full). False when it was dropped (and counted).
+   * Splits the super-frame at slab[off, off+len) into segments behind hlen-byte tunnel headers
+   * with trailer bytes after each, in the scratch (sending what is queued first when it is
+   * full). False when it was dropped (and counted).
    */
-  private split(segment: SegmentTable, off: number, len: number): boolean {
+  private split(segment: SegmentTable, off: number, len: number, hlen: number, trailer: number): boolean {
     const scratch = this.scratch!;
-    const hlen = this.encap.headerLength(segment);
-    const trailer = this.sealer?.session.encrypts(segment.id) ? CRYPTO_TAG_LEN : 0;
     // VXLAN's header is the same for every segment: a template. Others (GRE checksum, sequence)
     // depend on the packet and are written per segment below.
     const template = this.encap.name === "vxlan";
