@@ -3,18 +3,12 @@
 import { describe, expect, it } from "vitest";
 import { buildRig } from "../../helpers/dataplane-rig.js";
 import { buildOffloadRig } from "../../helpers/offload-rig.js";
-import { gsoFrame, tcpFrame, pattern } from "../../helpers/offload-frames.js";
+import { gsoFrame, tagged, tcpFrame, pattern } from "../../helpers/offload-frames.js";
 import { checksumIsValid } from "../../../src/wire/checksum.js";
 import { ipv6PseudoHeaderSum } from "../../../src/wire/ipv6.js";
 import { TOO_BIG_BURST, TooBigResponder, buildTooBig } from "../../../src/dataplane/too-big.js";
 
 const VNET = Buffer.alloc(10);
-
-/** An 802.1Q (or other TPID) tag inserted after the MAC addresses. */
-function tagged(frame: Buffer, vlan: number, tpid = 0x8100): Buffer {
-  const tag = Buffer.from([tpid >> 8, tpid & 0xff, vlan >> 8, vlan & 0xff]);
-  return Buffer.concat([frame.subarray(0, 12), tag, frame.subarray(12)]);
-}
 
 /** A TCP frame of exactly `len` bytes on the wire (IPv4 unless v6). */
 function tcpOfLength(len: number, opts: { v6?: boolean; df?: boolean } = {}): Buffer {
