@@ -16,26 +16,29 @@ function tcpOfLength(len: number, opts: { v6?: boolean; df?: boolean } = {}): Bu
   return tcpFrame({ payload: pattern(len - headers), v6: opts.v6, df: opts.df });
 }
 
+/** A trunk TAP (VLAN 100) that has read `frames` (each behind a zeroed virtio-net header) in one batch. */
+function trunkEgress(frames: Buffer[]): ReturnType<typeof buildOffloadRig> {
+  const rig = buildOffloadRig({ gso: false, trunkVlan: 100 });
+  rig.socket.record = true;
+  rig.tap.record = true;
+  rig.tap.frames = frames.map((f) => Buffer.concat([VNET, f]));
+  rig.tap.perBatch = frames.length;
+  rig.egress.onReadable();
+  return rig;
+}
+
 describe("egress on a trunk TAP: the length is checked again around the tag", () => {
   it("drops 16- and 17-byte tagged frames as runts instead of sending 12- and 13-byte inner frames", () => {
-    const rig = buildOffloadRig({ gso: false, trunkVlan: 100 });
-    rig.socket.record = true;
     const full = tagged(tcpOfLength(60), 100);
-    rig.tap.frames = [Buffer.concat([VNET, full.subarray(0, 16)]), Buffer.concat([VNET, full.subarray(0, 17)])];
-    rig.tap.perBatch = 2;
-    rig.egress.onReadable();
+    const rig = trunkEgress([full.subarray(0, 16), full.subarray(0, 17)]);
     expect(rig.socket.sent).toHaveLength(0);
     expect(rig.stats.egress.toJSON().drops).toEqual({ runt: 2 });
   });
 
   it("drops a 14-byte frame rather than reading its VLAN from the previous frame's bytes in the slab", () => {
-    const rig = buildOffloadRig({ gso: false, trunkVlan: 100 });
-    rig.socket.record = true;
     const good = tagged(tcpOfLength(60), 100);
     // Same slot, read twice: first a full tagged frame, then one cut after the TPID.
-    rig.tap.frames = [Buffer.concat([VNET, good])];
-    rig.tap.perBatch = 1;
-    rig.egress.onReadable();
+    const rig = trunkEgress([good]);
     expect(rig.socket.sent).toHaveLength(1);
     rig.tap.frames = [Buffer.concat([VNET, good.subarray(0, 14)])];
     rig.egress.onReadable();
@@ -44,22 +47,13 @@ describe("egress on a trunk TAP: the length is checked again around the tag", ()
   });
 
   it("counts an 802.1ad (0x88a8) service tag apart from untagged frames", () => {
-    const rig = buildOffloadRig({ gso: false, trunkVlan: 100 });
-    rig.socket.record = true;
-    rig.tap.frames = [Buffer.concat([VNET, tagged(tcpOfLength(60), 100, 0x88a8)])];
-    rig.tap.perBatch = 1;
-    rig.egress.onReadable();
+    const rig = trunkEgress([tagged(tcpOfLength(60), 100, 0x88a8)]);
     expect(rig.socket.sent).toHaveLength(0);
     expect(rig.stats.egress.toJSON().drops).toEqual({ serviceTag: 1 });
   });
 
   it("answers an oversize DF frame from VLAN 100 with an ICMP error tagged for VLAN 100", () => {
-    const rig = buildOffloadRig({ gso: false, trunkVlan: 100 });
-    rig.socket.record = true;
-    rig.tap.record = true;
-    rig.tap.frames = [Buffer.concat([VNET, tagged(tcpOfLength(1514), 100)])];
-    rig.tap.perBatch = 1;
-    rig.egress.onReadable();
+    const rig = trunkEgress([tagged(tcpOfLength(1514), 100)]);
     expect(rig.socket.sent).toHaveLength(0);
     expect(rig.stats.egress.toJSON().drops).toEqual({ tooBig: 1 });
     expect(rig.tap.written).toHaveLength(1);
