@@ -49,6 +49,14 @@ const SCRATCH_SUPER_FRAMES = 8;
  */
 const DGRAM_READ = 4;
 
+/**
+ * Messages one send batch holds: flooding sends one copy per peer, so a batch may need
+ * batchSize * peers of them (+2: a multicast group copy, and a peer added later by `fdb add --dst`).
+ */
+function sendCapacity(batchSize: number, floodPeers: number): number {
+  return batchSize * (floodPeers + 2);
+}
+
 export class EgressLoop {
   private readonly rx: RxBatch;
   private readonly tx: TxBatch[];
@@ -101,9 +109,7 @@ export class EgressLoop {
     this.rx = new RxBatch(readBatch, opts.slotSize, undefined, scratchBytes + (this.sealer ? SEAL_COPY_BYTES : 0));
     const copiesAt = this.rx.tailOffset + scratchBytes;
     if (this.sealer) this.copies = new SealCopies(this.rx.slab, copiesAt, this.rx.slab.length, this.sealer);
-    // Flooding sends one copy per peer, so a batch may need batchSize * peers messages.
-    // (+2: a multicast group copy, and a peer added later by `fdb add --dst`.)
-    const txCapacity = opts.batchSize * (tables.current.maxFloodPeers + 2);
+    const txCapacity = sendCapacity(opts.batchSize, tables.current.maxFloodPeers);
     this.tx = senders.map(() => new TxBatch(txCapacity, this.rx.slab));
     this.maxMessage = maxGsoMessage(opts.family ?? 4);
     if (this.vnet) {
@@ -120,7 +126,7 @@ export class EgressLoop {
 
   /** Peers added at run time (`peers add`, reload): room for a flood copy of every frame of a batch to each, grown between batches. */
   private reservePeers(floodPeers: number): void {
-    const need = this.opts.batchSize * (floodPeers + 2);
+    const need = sendCapacity(this.opts.batchSize, floodPeers);
     if (this.tx[0]!.capacity >= need) return;
     for (let i = 0; i < this.tx.length; i++) this.tx[i] = new TxBatch(need, this.rx.slab);
   }
