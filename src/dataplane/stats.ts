@@ -1,4 +1,4 @@
-// Dataplane counters: plain numbers, added to once per batch by the loops.
+// Dataplane counters: plain numbers the loops add to (frames and bytes once per batch, drops as they happen).
 import { DROP_REASONS, dropReasonName } from "../switch/forwarder.js";
 import { BatchHistogram } from "./batch-histogram.js";
 
