@@ -4,10 +4,9 @@
 import { decapDrop, type Encapsulation } from "./encap.js";
 import { CRYPTO_HEADER_LEN, type CryptoSession } from "./crypto-session.js";
 import { GRE_PROTO_SEALED, VXLAN_FLAGS_SEALED } from "../wire/sealed.js";
+import { GRE_PROTO_TEB } from "../wire/gre.js";
 import type { SegmentTable } from "../switch/tables.js";
 import { DropReason } from "./stats.js";
-
-const GRE_PROTO_TEB = 0x6558;
 
 export class SealedEncap implements Encapsulation {
   readonly name: "vxlan" | "gre";

@@ -4,7 +4,7 @@ import { loadNative, type NativeAddon } from "../io/native.js";
 import type { TunnelSocket } from "../io/tunnel-socket.js";
 import type { Fdb } from "../switch/fdb.js";
 import type { Forwarder } from "../switch/forwarder.js";
-import { FLOOD, dropReasonName } from "../switch/forwarder.js";
+import { FLOOD } from "../switch/forwarder.js";
 import { readMac } from "../wire/mac.js";
 import { flowSourcePort } from "../wire/flow-hash.js";
 import { ETH_VLAN_HEADER_LEN, TPID_8021AD, TPID_8021Q, stripVlanTag } from "../wire/ethernet.js";
@@ -18,7 +18,7 @@ import type { TunnelSockets } from "../io/tunnel-socket.js";
 import type { FramePort } from "../io/tap-device.js";
 import { LocalDelivery } from "./local-delivery.js";
 import { countPeerSendErrors } from "./send-errors.js";
-import { DropReason, type DataplaneStats, type DropReasonName } from "./stats.js";
+import { DropReason, decisionDrop, type DataplaneStats } from "./stats.js";
 import type { Observers } from "./observers.js";
 import { TooBigResponder, exceedsOverlay, gsoSegmentLength } from "./too-big.js";
 import { SealedEncap } from "./crypto-encap.js";
@@ -48,6 +48,14 @@ const SCRATCH_SUPER_FRAMES = 8;
  * node:dgram, which holds only so many sends in flight per event-loop turn.
  */
 const DGRAM_READ = 4;
+
+/**
+ * Messages one send batch holds: flooding sends one copy per peer, so a batch may need
+ * batchSize * peers of them (+2: a multicast group copy, and a peer added later by `fdb add --dst`).
+ */
+function sendCapacity(batchSize: number, floodPeers: number): number {
+  return batchSize * (floodPeers + 2);
+}
 
 export class EgressLoop {
   private readonly rx: RxBatch;
@@ -101,9 +109,7 @@ export class EgressLoop {
     this.rx = new RxBatch(readBatch, opts.slotSize, undefined, scratchBytes + (this.sealer ? SEAL_COPY_BYTES : 0));
     const copiesAt = this.rx.tailOffset + scratchBytes;
     if (this.sealer) this.copies = new SealCopies(this.rx.slab, copiesAt, this.rx.slab.length, this.sealer);
-    // Flooding sends one copy per peer, so a batch may need batchSize * peers messages.
-    // (+2: a multicast group copy, and a peer added later by `fdb add --dst`.)
-    const txCapacity = opts.batchSize * (tables.current.maxFloodPeers + 2);
+    const txCapacity = sendCapacity(opts.batchSize, tables.current.maxFloodPeers);
     this.tx = senders.map(() => new TxBatch(txCapacity, this.rx.slab));
     this.maxMessage = maxGsoMessage(opts.family ?? 4);
     if (this.vnet) {
@@ -120,7 +126,7 @@ export class EgressLoop {
 
   /** Peers added at run time (`peers add`, reload): room for a flood copy of every frame of a batch to each, grown between batches. */
   private reservePeers(floodPeers: number): void {
-    const need = this.opts.batchSize * (floodPeers + 2);
+    const need = sendCapacity(this.opts.batchSize, floodPeers);
     if (this.tx[0]!.capacity >= need) return;
     for (let i = 0; i < this.tx.length; i++) this.tx[i] = new TxBatch(need, this.rx.slab);
   }
@@ -206,6 +212,8 @@ export class EgressLoop {
       if (this.observers.active) this.observers.decided("egress", decision, vni, port.id);
       const hlen = encap.headerLength(segment);
       const sealed = this.sealer !== undefined && this.sealer.session.encrypts(segment.id);
+      // Room behind each sealed segment of a split for its AEAD tag.
+      const trailer = sealed ? CRYPTO_TAG_LEN : 0;
       if (decision === FLOOD) {
         if (segment.floodLimit !== undefined && !segment.floodLimit.take()) {
           est.drop(DropReason.floodLimited);
@@ -216,10 +224,10 @@ export class EgressLoop {
         const txb = this.tx[s]!;
         const peers = segment.peers;
         if (gso) {
-          if (peers.length > 0 && this.split(segment, off, len)) {
+          if (peers.length > 0 && this.split(segment, off, len, hlen, trailer)) {
             for (let p = 0; p < peers.length; p++) {
               // Sealed: every peer has its own key, so every peer gets its own split.
-              if (sealed && ((p > 0 && !this.split(segment, off, len)) || !this.sealSplit(peers[p]!, segment))) continue;
+              if (sealed && ((p > 0 && !this.split(segment, off, len, hlen, trailer)) || !this.sealSplit(peers[p]!, segment))) continue;
               this.queueSplit(s, peers[p]!);
             }
           }
@@ -247,12 +255,12 @@ export class EgressLoop {
         continue;
       }
       if (decision < 0) {
-        est.drop(DropReason[dropReasonName(decision) as DropReasonName]);
+        est.drop(decisionDrop(decision));
         continue;
       }
       const peer = t.peers.get(decision);
       if (peer !== undefined && gso) {
-        if (!this.split(segment, off, len) || (sealed && !this.sealSplit(peer, segment))) continue;
+        if (!this.split(segment, off, len, hlen, trailer) || (sealed && !this.sealSplit(peer, segment))) continue;
         this.queueSplit(senders === 1 ? 0 : flowSourcePort(slab, off, len) % senders, peer);
         frames += this.splitSegments;
         bytes += this.splitBytes;
@@ -300,13 +308,12 @@ export class EgressLoop {
   }
 
   /**
-   * Splits the super-frame at slab[off, off+len) into encapsulated segments in the scratch
-   * (sending what is queued first when it is full). False when it was dropped (and counted).
+   * Splits the super-frame at slab[off, off+len) into segments behind hlen-byte tunnel headers
+   * with trailer bytes after each, in the scratch (sending what is queued first when it is
+   * full). False when it was dropped (and counted).
    */
-  private split(segment: SegmentTable, off: number, len: number): boolean {
+  private split(segment: SegmentTable, off: number, len: number, hlen: number, trailer: number): boolean {
     const scratch = this.scratch!;
-    const hlen = this.encap.headerLength(segment);
-    const trailer = this.sealer?.session.encrypts(segment.id) ? CRYPTO_TAG_LEN : 0;
     // VXLAN's header is the same for every segment: a template. Others (GRE checksum, sequence)
     // depend on the packet and are written per segment below.
     const template = this.encap.name === "vxlan";

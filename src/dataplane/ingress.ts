@@ -3,7 +3,7 @@ import { RxBatch } from "../io/batch.js";
 import type { TunnelSocket } from "../io/tunnel-socket.js";
 import type { Fdb } from "../switch/fdb.js";
 import type { Forwarder } from "../switch/forwarder.js";
-import { FLOOD, dropReasonName } from "../switch/forwarder.js";
+import { FLOOD } from "../switch/forwarder.js";
 import { readMac } from "../wire/mac.js";
 import { VIRTIO_NET_HDR_LEN } from "../wire/virtio-net.js";
 import { VXLAN_HEADER_LEN } from "../wire/vxlan.js";
@@ -17,7 +17,7 @@ import { finishPartialChecksum } from "../wire/partial-checksum.js";
 import type { Peer } from "../switch/peer-table.js";
 import type { SegmentTable, SwitchTables, TableRef } from "../switch/tables.js";
 import type { FramePort } from "../io/tap-device.js";
-import { DropReason, type DataplaneStats, type DropReasonName } from "./stats.js";
+import { DropReason, decisionDrop, type DataplaneStats } from "./stats.js";
 import type { Observers } from "./observers.js";
 import { SealedEncap } from "./crypto-encap.js";
 import type { CryptoOpener } from "./crypto-session.js";
@@ -180,37 +180,51 @@ export class IngressLoop {
       this.deliverSegments(segment, decision);
       return;
     }
-    if (decision === FLOOD && segment.floodLimit !== undefined && !segment.floodLimit.take()) {
-      ist.drop(DropReason.floodLimited);
-      return;
-    }
+    this.deliver(segment, decision, slab, inner, flen, 1, flen, false);
+  }
+
+  /**
+   * Writes a decided frame at buf[off, off+len) to its local ports and counts it as `packets`
+   * tunnel packets of `bytes` inner bytes. vnet: the frame lies behind its own virtio-net header
+   * (the coalescer's output), which goes along.
+   */
+  private deliver(segment: SegmentTable, decision: number, buf: Buffer, off: number, len: number, packets: number, bytes: number, vnet: boolean): void {
+    const ist = this.stats.ingress;
+    const local = this.local;
     if (decision === FLOOD) {
+      if (segment.floodLimit !== undefined && !segment.floodLimit.take()) {
+        ist.drop(DropReason.floodLimited, packets);
+        return;
+      }
       // Split horizon: what came from a tunnel floods to local ports only.
       ist.flood(segment.ports.length);
       // The last port takes the frame in place (a tag insert there would spoil it for copies).
       const ports = segment.ports;
       const last = ports.length - 1;
       for (let p = 0; p <= last; p++) {
-        const ok = p === last ? this.local.zeroCopy(ports[p]!, slab, inner, flen) : this.local.copy(ports[p]!, slab, inner, flen);
-        if (!ok) ist.drop(DropReason.txFull);
+        const port = ports[p]!;
+        const ok = p === last
+          ? (vnet ? local.zeroCopyVnet(port, buf, off, len) : local.zeroCopy(port, buf, off, len))
+          : (vnet ? local.copyVnet(port, buf, off, len) : local.copy(port, buf, off, len));
+        if (!ok) ist.drop(DropReason.txFull, packets);
       }
     } else if (decision < 0) {
-      ist.drop(DropReason[dropReasonName(decision) as DropReasonName]);
+      ist.drop(decisionDrop(decision), packets);
       return;
     } else {
       const port = this.t.ports[decision];
       if (port === undefined) {
-        ist.drop(DropReason.splitHorizon);
+        ist.drop(DropReason.splitHorizon, packets);
         return;
       }
-      if (!this.local.zeroCopy(port, slab, inner, flen)) {
-        ist.drop(DropReason.txFull);
+      if (!(vnet ? local.zeroCopyVnet(port, buf, off, len) : local.zeroCopy(port, buf, off, len))) {
+        ist.drop(DropReason.txFull, packets);
         return;
       }
     }
-    ist.frames++;
-    ist.bytes += flen;
-    segment.traffic.ingress(1, flen);
+    ist.frames += packets;
+    ist.bytes += bytes;
+    segment.traffic.ingress(packets, bytes);
   }
 
   /** Delivers the segments the segmenter cut from one oversize frame: copies, flushed at once. */
@@ -218,7 +232,7 @@ export class IngressLoop {
     const ist = this.stats.ingress;
     const flood = decision === FLOOD;
     if (decision < 0 && !flood) {
-      ist.drop(DropReason[dropReasonName(decision) as DropReasonName]);
+      ist.drop(decisionDrop(decision));
       return;
     }
     const ports = segment.ports;
@@ -313,34 +327,6 @@ export class IngressLoop {
     const dstIsGroup = (out[off]! & 1) === 1;
     const decision = this.forwarder.learnAndDecide(segment, peer.id, readMac(out, off + 6), dstIsGroup ? -1 : readMac(out, off), dstIsGroup);
     if (this.observers.active) this.observers.decided("ingress", decision, segment.id, peer.id);
-    if (decision === FLOOD && segment.floodLimit !== undefined && !segment.floodLimit.take()) {
-      ist.drop(DropReason.floodLimited, packets);
-      return;
-    }
-    if (decision === FLOOD) {
-      ist.flood(segment.ports.length);
-      const ports = segment.ports;
-      const last = ports.length - 1;
-      for (let p = 0; p <= last; p++) {
-        const ok = p === last ? this.local.zeroCopyVnet(ports[p]!, out, off, flen) : this.local.copyVnet(ports[p]!, out, off, flen);
-        if (!ok) ist.drop(DropReason.txFull, packets);
-      }
-    } else if (decision < 0) {
-      ist.drop(DropReason[dropReasonName(decision) as DropReasonName], packets);
-      return;
-    } else {
-      const port = this.t.ports[decision];
-      if (port === undefined) {
-        ist.drop(DropReason.splitHorizon, packets);
-        return;
-      }
-      if (!this.local.zeroCopyVnet(port, out, off, flen)) {
-        ist.drop(DropReason.txFull, packets);
-        return;
-      }
-    }
-    ist.frames += packets;
-    ist.bytes += rec[r + 5]!;
-    segment.traffic.ingress(packets, rec[r + 5]!);
+    this.deliver(segment, decision, out, off, flen, packets, rec[r + 5]!, true);
   }
 }

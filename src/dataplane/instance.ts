@@ -13,6 +13,7 @@ import type { SwitchModel } from "../switch/model.js";
 import { installRemoteMac, localMacs, withdrawRemoteMac } from "../switch/remote-macs.js";
 import type { SegmentTraffic } from "../switch/segment-traffic.js";
 import { formatMac, readMac } from "../wire/mac.js";
+import { IPPROTO_GRE } from "../wire/ip.js";
 import { BusyPoll, MAX_BUSY_POLL_SOURCES, type BusyPollSource } from "../io/busy-poll.js";
 import { SwitchCore } from "./core.js";
 import { SealedEncap } from "./crypto-encap.js";
@@ -31,8 +32,6 @@ import { TapKeeper } from "../io/tap-keeper.js";
 import { tapMacFor } from "../io/tap-mac.js";
 import { VxlanEncap } from "./vxlan-encap.js";
 import type { DebugView } from "../debug/trace-view.js";
-
-const IPPROTO_GRE = 47;
 
 export class SwitchInstance {
   readonly core: SwitchCore;

@@ -1,4 +1,5 @@
-// Dataplane counters: plain numbers, added to once per batch by the loops.
+// Dataplane counters: plain numbers the loops add to (frames and bytes once per batch, drops as they happen).
+import { DROP_REASONS, dropReasonName } from "../switch/forwarder.js";
 import { BatchHistogram } from "./batch-histogram.js";
 
 /** Why a frame was dropped; the names appear in `vxswitch stats` and in metrics labels. */
@@ -42,6 +43,14 @@ export const DropReason = {
 } as const;
 export type DropReasonName = keyof typeof DropReason;
 export const DROP_REASON_NAMES = Object.keys(DropReason) as DropReasonName[];
+
+/** The counter of each forwarder drop code, by `-2 - code` (the order of DROP_REASONS). */
+const DECISION_DROPS: readonly number[] = DROP_REASONS.map((code) => DropReason[dropReasonName(code) as DropReasonName]);
+
+/** The DropReason of a forwarder drop code (a decision < FLOOD): an array read, no lookup by name per frame. */
+export function decisionDrop(code: number): number {
+  return DECISION_DROPS[-2 - code]!;
+}
 
 export class DirectionStats {
   frames = 0;

@@ -16,6 +16,7 @@ import {
 } from "../wire/ipv4.js";
 import { IPV6_DST, IPV6_HEADER_LEN, IPV6_SRC, ipv6NextHeader, ipv6PseudoHeaderSum, ipv6Version, writeIpv6Header } from "../wire/ipv6.js";
 import type { PortTable } from "../switch/tables.js";
+import { FloodLimiter } from "../switch/flood-limit.js";
 
 /** RFC 1812 4.3.2.3: an ICMP error is at most 576 bytes of IP. */
 const IPV4_ERROR_MAX = 576;
@@ -81,17 +82,15 @@ export class TooBigResponder {
   /** Answers withheld by the rate limit. */
   rateLimited = 0;
   private readonly out = Buffer.alloc(ETH_HEADER_LEN + IPV6_ERROR_MAX);
-  private tokens: number;
-  private last: number;
+  private readonly bucket: FloodLimiter;
 
   constructor(
     private readonly sink: AnswerSink,
-    private readonly rate = TOO_BIG_RATE,
-    private readonly burst = TOO_BIG_BURST,
-    private readonly now: () => number = () => performance.now(),
+    rate = TOO_BIG_RATE,
+    burst = TOO_BIG_BURST,
+    now: () => number = () => performance.now(),
   ) {
-    this.tokens = burst;
-    this.last = now();
+    this.bucket = new FloodLimiter({ pps: rate, burst }, now);
   }
 
   /**
@@ -101,21 +100,12 @@ export class TooBigResponder {
   answer(port: PortTable, buf: Buffer, off: number, len: number, mtu: number): boolean {
     const n = buildTooBig(buf, off, len, mtu, this.out);
     if (n === 0) return false;
-    if (!this.take()) {
+    if (!this.bucket.take()) {
       this.rateLimited++;
       return false;
     }
     if (!this.sink.copy(port, this.out, 0, n)) return false;
     this.answered++;
-    return true;
-  }
-
-  private take(): boolean {
-    const t = this.now();
-    this.tokens = Math.min(this.burst, this.tokens + ((t - this.last) * this.rate) / 1000);
-    this.last = t;
-    if (this.tokens < 1) return false;
-    this.tokens -= 1;
     return true;
   }
 }

@@ -34,7 +34,7 @@ export function isDrop(decision: number): decision is DropCode {
   return decision < FLOOD;
 }
 
-/** "hairpin", "splitHorizon", "unknownVni", "noTarget" for counters and trace; "unicast"/"flood" otherwise. */
+/** The drop code's name (DROP_NAMES: the DropReason keys) for counters and trace; "unicast"/"flood" otherwise. */
 export function dropReasonName(code: number): DropName | "flood" | "unicast" | "unknown" {
   if (code >= 0) return "unicast";
   if (code === FLOOD) return "flood";

@@ -52,9 +52,8 @@ export class SwitchModel {
   readonly #taps: TapRecord[] = [];
   readonly #segments = new Map<number, SegmentRecord>();
   readonly #ports = new Map<number, PortRecord>();
-  readonly #peers = new Map<number, Peer>();
-  /** The same peers by address, for the model's own lookups (the loops get a copy in each compile). */
-  readonly #byAddress = new PeerTable();
+  /** Peers by id and by address (the loops get a copy in each compile). */
+  readonly #peers = new PeerTable();
   /** Flood peers of every segment without a list of its own, in the order they were added. */
   readonly #mesh: number[] = [];
   /** Group mode: the multicast group, every segment's first flood target (nothing comes from it). */
@@ -186,8 +185,7 @@ export class SwitchModel {
     if (this.#group !== undefined && sameAddress(addr16, 0, this.#group.addr16, 0)) throw new Error(`${address} is the multicast group, not a peer`);
     const id = this.endpoints.addPeer(address);
     const peer = newPeer({ id, address, addr16, port: this.#opts.peerPort, dynamic });
-    this.#peers.set(id, peer);
-    this.#byAddress.add(peer);
+    this.#peers.add(peer);
     if (flood) this.#mesh.push(id);
     this.#opts.onPeerAdded?.(peer);
     this.#publish();
@@ -201,8 +199,7 @@ export class SwitchModel {
     const i = this.#mesh.indexOf(peer.id);
     if (i >= 0) this.#mesh.splice(i, 1);
     for (const seg of this.#segments.values()) if (seg.ownPeers !== undefined) seg.ownPeers = seg.ownPeers.filter((p) => p !== peer.id);
-    this.#peers.delete(peer.id);
-    this.#byAddress.remove(peer.id);
+    this.#peers.remove(peer.id);
     this.#unicastOnly.delete(peer.id);
     this.#opts.onPeerRemoved?.(peer);
     this.endpoints.remove(peer.id);
@@ -224,12 +221,12 @@ export class SwitchModel {
 
   /** The peer at address (configured, learned or FDB-only), or undefined. */
   peerAt(address: string): Peer | undefined {
-    return this.#byAddress.lookup(this.checkPeerAddress(address), 0);
+    return this.#peers.lookup(this.checkPeerAddress(address), 0);
   }
 
   /** Every peer (not the group), with what status says of it. */
   peers(): PeerInfo[] {
-    return [...this.#peers.values()].map((peer) => ({ peer, unicastOnly: this.#unicastOnly.has(peer.id) }));
+    return this.#peers.all().map((peer) => ({ peer, unicastOnly: this.#unicastOnly.has(peer.id) }));
   }
 
   get peerCount(): number {
@@ -387,7 +384,7 @@ export class SwitchModel {
       taps: this.#taps,
       segments: this.#segments.values(),
       ports: this.#ports,
-      peers: this.#peers.values(),
+      peers: this.#peers.all(),
       floodPeersOf: (seg) => {
         const out: Peer[] = group === undefined ? [] : [group];
         for (const id of this.#floodPeersOf(seg)) {

@@ -2,14 +2,12 @@
 
 import { VNI_MAX } from "../wire/vxlan.js";
 
-/** The largest VNI (24 bits). */
-export const MAX_VNI = VNI_MAX;
 /** 4095 is reserved by 802.1Q; 0 means untagged here. */
-export const MAX_VLAN = 4094;
+const MAX_VLAN = 4094;
 
 export function checkVni(vni: number): void {
-  if (!Number.isInteger(vni) || vni < 0 || vni > MAX_VNI) {
-    throw new RangeError(`invalid VNI ${vni} (a VNI is an integer from 0 to ${MAX_VNI})`);
+  if (!Number.isInteger(vni) || vni < 0 || vni > VNI_MAX) {
+    throw new RangeError(`invalid VNI ${vni} (a VNI is an integer from 0 to ${VNI_MAX})`);
   }
 }
 

@@ -1,12 +1,12 @@
 // What encapsulation costs on the underlay, and the overlay MTU that leaves: the one place this arithmetic lives.
 import { ETH_HEADER_LEN } from "./ethernet.js";
 import { GRE_BASE_LEN } from "./gre.js";
+import { IPV4_MIN_HEADER_LEN } from "./ipv4.js";
+import { IPV6_HEADER_LEN } from "./ipv6.js";
 import { SEALED_OVERHEAD } from "./sealed.js";
+import { UDP_HEADER_LEN } from "./udp.js";
 import { VXLAN_HEADER_LEN } from "./vxlan.js";
 
-const IPV4_HEADER_LEN = 20;
-const IPV6_HEADER_LEN = 40;
-const UDP_HEADER_LEN = 8;
 /** Each GRE option (key, checksum, sequence) is one 4-byte word. */
 const GRE_OPTION_LEN = 4;
 
@@ -25,7 +25,7 @@ export function greOptionCount(keyed: boolean, send: GreSendOptions): number {
 
 /** Encapsulation overhead on the underlay: outer IP + UDP/GRE + tunnel header + inner Ethernet (+ sealing). */
 export function encapOverhead(encap: "vxlan" | "gre", family: 4 | 6, greOptions = 0, sealed = false): number {
-  const ip = family === 4 ? IPV4_HEADER_LEN : IPV6_HEADER_LEN;
+  const ip = family === 4 ? IPV4_MIN_HEADER_LEN : IPV6_HEADER_LEN;
   const tunnel = encap === "vxlan" ? UDP_HEADER_LEN + VXLAN_HEADER_LEN : GRE_BASE_LEN + GRE_OPTION_LEN * greOptions;
   return ip + tunnel + ETH_HEADER_LEN + (sealed ? SEALED_OVERHEAD : 0);
 }

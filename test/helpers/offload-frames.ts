@@ -155,3 +155,9 @@ export function partialFrame(frame: Buffer): Buffer {
   f.writeUInt16BE(foldChecksum(pseudoHeaderSum(f, 14, proto, end - l4)), l4 + (proto === 17 ? 6 : 16));
   return f;
 }
+
+/** A copy of the frame with a VLAN tag (802.1Q unless another TPID is given) after the MAC addresses. */
+export function tagged(frame: Buffer, vlan: number, tpid = 0x8100): Buffer {
+  const tag = Buffer.from([tpid >> 8, tpid & 0xff, vlan >> 8, vlan & 0xff]);
+  return Buffer.concat([frame.subarray(0, 12), tag, frame.subarray(12)]);
+}

@@ -3,18 +3,12 @@
 import { describe, expect, it } from "vitest";
 import { buildRig } from "../../helpers/dataplane-rig.js";
 import { buildOffloadRig } from "../../helpers/offload-rig.js";
-import { gsoFrame, tcpFrame, pattern } from "../../helpers/offload-frames.js";
+import { gsoFrame, tagged, tcpFrame, pattern } from "../../helpers/offload-frames.js";
 import { checksumIsValid } from "../../../src/wire/checksum.js";
 import { ipv6PseudoHeaderSum } from "../../../src/wire/ipv6.js";
 import { TOO_BIG_BURST, TooBigResponder, buildTooBig } from "../../../src/dataplane/too-big.js";
 
 const VNET = Buffer.alloc(10);
-
-/** An 802.1Q (or other TPID) tag inserted after the MAC addresses. */
-function tagged(frame: Buffer, vlan: number, tpid = 0x8100): Buffer {
-  const tag = Buffer.from([tpid >> 8, tpid & 0xff, vlan >> 8, vlan & 0xff]);
-  return Buffer.concat([frame.subarray(0, 12), tag, frame.subarray(12)]);
-}
 
 /** A TCP frame of exactly `len` bytes on the wire (IPv4 unless v6). */
 function tcpOfLength(len: number, opts: { v6?: boolean; df?: boolean } = {}): Buffer {
@@ -22,26 +16,29 @@ function tcpOfLength(len: number, opts: { v6?: boolean; df?: boolean } = {}): Bu
   return tcpFrame({ payload: pattern(len - headers), v6: opts.v6, df: opts.df });
 }
 
+/** A trunk TAP (VLAN 100) that has read `frames` (each behind a zeroed virtio-net header) in one batch. */
+function trunkEgress(frames: Buffer[]): ReturnType<typeof buildOffloadRig> {
+  const rig = buildOffloadRig({ gso: false, trunkVlan: 100 });
+  rig.socket.record = true;
+  rig.tap.record = true;
+  rig.tap.frames = frames.map((f) => Buffer.concat([VNET, f]));
+  rig.tap.perBatch = frames.length;
+  rig.egress.onReadable();
+  return rig;
+}
+
 describe("egress on a trunk TAP: the length is checked again around the tag", () => {
   it("drops 16- and 17-byte tagged frames as runts instead of sending 12- and 13-byte inner frames", () => {
-    const rig = buildOffloadRig({ gso: false, trunkVlan: 100 });
-    rig.socket.record = true;
     const full = tagged(tcpOfLength(60), 100);
-    rig.tap.frames = [Buffer.concat([VNET, full.subarray(0, 16)]), Buffer.concat([VNET, full.subarray(0, 17)])];
-    rig.tap.perBatch = 2;
-    rig.egress.onReadable();
+    const rig = trunkEgress([full.subarray(0, 16), full.subarray(0, 17)]);
     expect(rig.socket.sent).toHaveLength(0);
     expect(rig.stats.egress.toJSON().drops).toEqual({ runt: 2 });
   });
 
   it("drops a 14-byte frame rather than reading its VLAN from the previous frame's bytes in the slab", () => {
-    const rig = buildOffloadRig({ gso: false, trunkVlan: 100 });
-    rig.socket.record = true;
     const good = tagged(tcpOfLength(60), 100);
     // Same slot, read twice: first a full tagged frame, then one cut after the TPID.
-    rig.tap.frames = [Buffer.concat([VNET, good])];
-    rig.tap.perBatch = 1;
-    rig.egress.onReadable();
+    const rig = trunkEgress([good]);
     expect(rig.socket.sent).toHaveLength(1);
     rig.tap.frames = [Buffer.concat([VNET, good.subarray(0, 14)])];
     rig.egress.onReadable();
@@ -50,22 +47,13 @@ describe("egress on a trunk TAP: the length is checked again around the tag", ()
   });
 
   it("counts an 802.1ad (0x88a8) service tag apart from untagged frames", () => {
-    const rig = buildOffloadRig({ gso: false, trunkVlan: 100 });
-    rig.socket.record = true;
-    rig.tap.frames = [Buffer.concat([VNET, tagged(tcpOfLength(60), 100, 0x88a8)])];
-    rig.tap.perBatch = 1;
-    rig.egress.onReadable();
+    const rig = trunkEgress([tagged(tcpOfLength(60), 100, 0x88a8)]);
     expect(rig.socket.sent).toHaveLength(0);
     expect(rig.stats.egress.toJSON().drops).toEqual({ serviceTag: 1 });
   });
 
   it("answers an oversize DF frame from VLAN 100 with an ICMP error tagged for VLAN 100", () => {
-    const rig = buildOffloadRig({ gso: false, trunkVlan: 100 });
-    rig.socket.record = true;
-    rig.tap.record = true;
-    rig.tap.frames = [Buffer.concat([VNET, tagged(tcpOfLength(1514), 100)])];
-    rig.tap.perBatch = 1;
-    rig.egress.onReadable();
+    const rig = trunkEgress([tagged(tcpOfLength(1514), 100)]);
     expect(rig.socket.sent).toHaveLength(0);
     expect(rig.stats.egress.toJSON().drops).toEqual({ tooBig: 1 });
     expect(rig.tap.written).toHaveLength(1);

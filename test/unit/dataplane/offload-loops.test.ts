@@ -7,7 +7,7 @@ import { tcpChecksumIsValid } from "../../../src/wire/tcp.js";
 import {
   completePartialChecksum, VIRTIO_NET_HDR_F_NEEDS_CSUM, VIRTIO_NET_HDR_GSO_TCPV4, vnetFlags, vnetGsoSize, vnetGsoType,
 } from "../../../src/wire/virtio-net.js";
-import { gsoFrame, pattern, tcpFrame, vxlanPacket } from "../../helpers/offload-frames.js";
+import { gsoFrame, pattern, tagged, tcpFrame, vxlanPacket } from "../../helpers/offload-frames.js";
 import { buildOffloadRig, PEER_ADDRESS, type OffloadRig } from "../../helpers/offload-rig.js";
 
 const FROM_PEER = parseAddress(PEER_ADDRESS);
@@ -122,12 +122,6 @@ describe("ingress to a virtio-net TAP", () => {
 });
 
 describe("virtio-net headers on a trunk TAP", () => {
-  /** The frame with an 802.1Q tag (VLAN vid) after the MACs. */
-  function tagged(frame: Buffer, vid: number): Buffer {
-    const tag = Buffer.from([0x81, 0x00, vid >> 8, vid & 0xff]);
-    return Buffer.concat([frame.subarray(0, 12), tag, frame.subarray(12)]);
-  }
-
   it("strips the tag of a super-frame, keeps its header's offsets right and splits it", () => {
     const rig = buildOffloadRig({ gso: true, trunkVlan: 100 });
     rig.socket.datagrams = [{ bytes: vxlanPacket(42, fromRemote(tcpFrame({ payload: Buffer.alloc(0) }))), seg: 0, from: FROM_PEER }];

@@ -5,17 +5,12 @@ import { SwitchCore } from "../../../src/dataplane/core.js";
 import { VxlanEncap } from "../../../src/dataplane/vxlan-encap.js";
 import { FakeTap, FakeTunnelSocket } from "../../helpers/fake-ports.js";
 import { frame, vxlan } from "../../helpers/dataplane-rig.js";
+import { tagged } from "../../helpers/offload-frames.js";
 
 const A = "02:00:00:00:00:0a";
 const B = "02:00:00:00:00:0b";
 const BCAST = "ff:ff:ff:ff:ff:ff";
 const PEER = "198.18.0.2";
-
-/** An 802.1Q-tagged copy of an untagged frame. */
-function tagged(untagged: Buffer, vlan: number): Buffer {
-  const tag = Buffer.from([0x81, 0x00, vlan >> 8, vlan & 0xff]);
-  return Buffer.concat([untagged.subarray(0, 12), tag, untagged.subarray(12)]);
-}
 
 /** A switch with one trunk TAP (VLAN -> VNI as given) and one peer, built as `up` builds one. */
 function trunkRig(vlans: Record<number, number>) {
