@@ -1,7 +1,7 @@
 // A switch's counters in one object: what `vxswitch stats` prints and the control socket's `stats` answers.
 import type { SwitchInstance } from "../dataplane/instance.js";
 import type { NativeIoCounters } from "../io/native.js";
-import { portName } from "../control/port-name.js";
+import { portName } from "../switch/port-name.js";
 
 type DirectionJson = ReturnType<SwitchInstance["stats"]["egress"]["toJSON"]>;
 

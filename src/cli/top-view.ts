@@ -1,6 +1,6 @@
 // `vxswitch top`, computed client-side: rates from two successive stats/status answers, rendered as a text screen.
 import type { InstanceStatus } from "../dataplane/status.js";
-import { portName } from "../control/port-name.js";
+import { portName } from "../switch/port-name.js";
 import type { FrameBytes, StatsAnswer } from "./stats-answer.js";
 
 /** Frames and Mbit per second of one counter pair; undefined when the switch does not count it. */

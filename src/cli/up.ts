@@ -2,7 +2,7 @@
 import { readKeyFile } from "../io/key-file.js";
 import { ConfigError, loadConfigFile, validateConfig, type Config } from "../control/config.js";
 import { mtuWarnings } from "../control/mtu-check.js";
-import { portName } from "../control/port-name.js";
+import { portName } from "../switch/port-name.js";
 import { UsageError } from "./usage-error.js";
 import { ControlServer, DEFAULT_CONTROL_PATH } from "../control/control-server.js";
 import { controlHandlers, startingHandlers } from "../control/handlers.js";

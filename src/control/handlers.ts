@@ -2,7 +2,7 @@
 import type { Switch } from "../api/switch.js";
 import type { ControlHandler, ControlRequest } from "./control-server.js";
 import { StreamReply } from "./stream.js";
-import { portName } from "./port-name.js";
+import { portName } from "../switch/port-name.js";
 import { captureStream } from "../debug/capture-session.js";
 import { traceStream } from "../debug/trace-session.js";
 import { packetSpecOf, tracePacket } from "../debug/trace-packet.js";

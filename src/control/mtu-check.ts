@@ -1,7 +1,7 @@
 // A configured overlay MTU the underlay cannot carry is not an error (the operator may know better,
 // e.g. a jumbo path beyond the first hop) but must not pass in silence: one warning per segment.
 import type { Plan } from "./plan.js";
-import { portName } from "./port-name.js";
+import { portName } from "../switch/port-name.js";
 
 /** One warning line per segment whose MTU exceeds what the underlay carries unfragmented. */
 export function mtuWarnings(plan: Plan): string[] {

@@ -179,7 +179,7 @@ export class SwitchInstance {
     this.startBusyPoll(spinSources);
     this.sweepTimer = setInterval(() => {
       this.fdb.sweep();
-      this.learned?.sweep(this.model.peers().map((p) => p.peer), Date.now());
+      this.learned?.sweep(this.model.tables.current.peers.all(), Date.now());
     }, 1000);
     this.sweepTimer.unref();
     this.log(`tap offloads: ${describeOffloads(this.tapProbe.offloads)}`);

@@ -11,6 +11,7 @@ import { SegmentTraffic } from "./segment-traffic.js";
 import type { SwitchTables, TableRef } from "./tables.js";
 import { compileTables, type PortRecord, type SegmentRecord, type TapRecord } from "./compile.js";
 import { checkSegmentId, checkVlan, checkVni } from "./vni.js";
+import { portName } from "./port-name.js";
 
 export interface ModelOptions {
   /** Underlay family: peer addresses must be of it. */
@@ -141,7 +142,7 @@ export class SwitchModel {
       // Two VLANs of one trunk in one segment would bridge the two VLANs together.
       if (p.tap === tap && p.segment === segmentId) throw new Error(`${t.name} is already in segment ${segmentId} (VLAN ${p.vlan}); one VLAN per segment`);
     }
-    const name = vlan === 0 ? t.name : `${t.name}.${vlan}`;
+    const name = portName(t.name, vlan);
     const id = this.endpoints.addPort(name);
     this.#ports.set(id, { id, name, tap, vlan, segment: segmentId });
     seg.ports.push(id);
@@ -314,7 +315,7 @@ export class SwitchModel {
       endpoint = this.#unicastEndpoint(target.dst);
     } else if (target.dev !== undefined) {
       const dev = target.dev;
-      const port = seg.ports.map((id) => this.#ports.get(id)!).find((p) => p.name === dev || (p.vlan === 0 && this.#taps[p.tap]!.name === dev));
+      const port = seg.ports.map((id) => this.#ports.get(id)!).find((p) => p.name === dev);
       if (port === undefined) throw new Error(`${dev} is not a TAP of segment ${segmentId}`);
       endpoint = port.id;
     } else {
