@@ -381,6 +381,7 @@ export class EgressLoop {
     if (txb.full) this.flushTxKeepingScratch();
     txb.push(at, hlen + len + CRYPTO_TAG_LEN, peer.addr16, this.opts.dstPort);
     peer.txFrames++;
+    peer.txBytes += len;
   }
 
   /** Queues the last split's segments to a peer on sender s: one UDP_SEGMENT message each, or one datagram per segment. */

@@ -53,6 +53,8 @@ describe("sealed segments through the loops", () => {
     h1.egress[0]!.onReadable();
     const [to2, to3] = [h1.socket.sent.find((p) => p.to === "198.18.0.2")!, h1.socket.sent.find((p) => p.to === "198.18.0.3")!];
     expect(to2.bytes.equals(to3.bytes)).toBe(false);
+    // Each peer's counters take the inner frame, as on every other send path.
+    expect(h1.peers.map((p) => [p.txFrames, p.txBytes])).toEqual([[1, bcast.length], [1, bcast.length]]);
     const copy = [...h1.socket.sent];
     deliver(h1, "198.18.0.1", h2, "198.18.0.2");
     h1.socket.sent.push(...copy);
