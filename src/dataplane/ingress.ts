@@ -227,25 +227,34 @@ export class IngressLoop {
     segment.traffic.ingress(packets, bytes);
   }
 
-  /** Delivers the segments the segmenter cut from one oversize frame: copies, flushed at once. */
+  /**
+   * Delivers the segments the segmenter cut from one oversize frame: copies, flushed at once. The
+   * frame is one packet of the tunnel: one decision, one flood token, one drop when it goes nowhere.
+   */
   private deliverSegments(segment: SegmentTable, decision: number): void {
     const ist = this.stats.ingress;
     const flood = decision === FLOOD;
+    if (flood && segment.floodLimit !== undefined && !segment.floodLimit.take()) {
+      ist.drop(DropReason.floodLimited);
+      return;
+    }
     if (decision < 0 && !flood) {
       ist.drop(decisionDrop(decision));
       return;
     }
-    const ports = segment.ports;
     const unicast = flood ? undefined : this.t.ports[decision];
+    if (!flood && unicast === undefined) {
+      ist.drop(DropReason.splitHorizon);
+      return;
+    }
+    const ports = segment.ports;
     const seg = this.segmenter!;
     for (let k = 0; k < seg.count; k++) {
       const off = seg.offsets[k]!;
       const len = seg.lengths[k]!;
       if (flood) {
         for (let p = 0; p < ports.length; p++) if (!this.local.copy(ports[p]!, seg.buffer, off, len)) ist.drop(DropReason.txFull);
-      } else if (unicast === undefined) {
-        ist.drop(DropReason.splitHorizon);
-      } else if (!this.local.copy(unicast, seg.buffer, off, len)) {
+      } else if (!this.local.copy(unicast!, seg.buffer, off, len)) {
         ist.drop(DropReason.txFull);
       }
       ist.frames++;

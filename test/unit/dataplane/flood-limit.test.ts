@@ -1,6 +1,7 @@
 // The per-segment flood limit: a token bucket checked per flood decision, in both loops.
 import { describe, expect, it } from "vitest";
 import { buildRig, frame, vxlan } from "../../helpers/dataplane-rig.js";
+import { pattern, tcpFrame } from "../../helpers/offload-frames.js";
 import { FloodLimiter } from "../../../src/switch/flood-limit.js";
 import { validateConfig } from "../../../src/control/config.js";
 import { plan } from "../../../src/control/plan.js";
@@ -47,6 +48,16 @@ describe("flood limit in the loops", () => {
     expect(vnis.filter((v) => v === 43)).toHaveLength(40);
     expect(rig.stats.egress.toJSON().drops).toEqual({ floodLimited: 35 });
     expect(rig.stats.egress.flooded).toBe(45);
+  });
+
+  it("takes one token for an oversize frame from the tunnel that is cut into segments, and drops the next one", () => {
+    const rig = buildRig([42], ["198.18.0.2"], 64, undefined, { floodLimits: { 42: { pps: 1, burst: 1 } }, now: clock().now });
+    // A same-host sender's whole GSO packet: longer than the TAP's frames, cut for a plain TAP.
+    const big = tcpFrame({ payload: pattern(1800) });
+    rig.socket.inbox.push({ from: "198.18.0.2", bytes: vxlan(42, big) }, { from: "198.18.0.2", bytes: vxlan(42, big) });
+    rig.ingress.onReadable();
+    expect(rig.taps[0]!.written.length, "the first frame's segments").toBeGreaterThan(1);
+    expect(rig.stats.ingress.toJSON().drops).toEqual({ floodLimited: 1 });
   });
 
   it("limits floods arriving from the tunnel too", () => {
